@@ -1,0 +1,67 @@
+# Vitrine — the two commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+WEB_PORT ?= 8000
+export WEB_PORT
+
+# The embedded default: no environment needed. Anything set in the shell wins.
+RUN_ENV := DEBUG=$${DEBUG:-1} HTTPS=$${HTTPS:-0}
+
+.PHONY: run test lint migrations-check pytest install install-dev demo bench messages vendor clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make run: set up and start web, worker, beat (and the sandboxes) on embedded defaults.
+run: install
+	mkdir -p var
+	$(RUN_ENV) $(PY) manage.py migrate --no-input -v 0
+	$(RUN_ENV) $(PY) manage.py load_demo
+	@$(RUN_ENV) $(PY) manage.py banner
+	$(RUN_ENV) $(VENV)/bin/honcho start -f Procfile
+
+demo: install
+	$(RUN_ENV) $(PY) manage.py load_demo
+
+## make test: lint, migration check, the whole suite on PostgreSQL and Redis.
+test: install-dev lint migrations-check pytest
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+
+migrations-check: install-dev
+	$(PY) manage.py makemigrations --check --dry-run
+
+pytest: install-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install-dev
+	@for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done
+
+## make messages: refresh the translation catalogs after changing strings.
+messages: install
+	$(PY) manage.py makemessages -l pt_BR -l en --no-obsolete --ignore '.venv/*' --ignore 'sandbox/*' --ignore 'bot/*' --ignore 'tests/*' --ignore 'var/*'
+	$(PY) manage.py compilemessages --ignore '.venv/*'
+
+## make vendor: copy front-end assets from npm into portal/static/vendor (committed).
+vendor:
+	npm install --no-audit --no-fund
+	cp node_modules/htmx.org/dist/htmx.min.js portal/static/vendor/htmx/
+	cp node_modules/@fontsource-variable/inter/files/inter-latin-wght-normal.woff2 \
+	   node_modules/@fontsource-variable/inter/files/inter-latin-ext-wght-normal.woff2 portal/static/vendor/inter/
+	for icon in portal/icons/*.svg; do cp node_modules/lucide-static/icons/$$(basename $$icon) $$icon; done
+
+clean:
+	rm -rf var/broker var/static

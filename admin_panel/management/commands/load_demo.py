@@ -1,0 +1,54 @@
+"""Seed the embedded demo: an operator, a shop owner and their shop. Safe to run again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from tenants.models import InstanceToken, Tenant, User
+from tenants.services import instance_token_create, tenant_create
+
+DEMO_TENANT_SLUG = "loja-demo"
+
+
+class Command(BaseCommand):
+    help = "Create the demo operator, shop owner and instance (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        operator = _user(settings.DEMO_OPERATOR_EMAIL, "Operador", staff=True)
+        owner = _user(settings.DEMO_OWNER_EMAIL, "Dona Demo", staff=False)
+        tenant = Tenant.objects.filter(slug=DEMO_TENANT_SLUG).first()
+        if tenant is None:
+            tenant = tenant_create(owner=owner, name="Loja Demo")
+            tenant.slug = DEMO_TENANT_SLUG
+            tenant.save(update_fields=["slug"])
+        if not InstanceToken.objects.for_tenant(tenant).filter(revoked_at__isnull=True).exists():
+            _, plaintext = instance_token_create(tenant=tenant, actor=owner, name="demo bot")
+            self.stdout.write(f"demo instance token (shown once): {plaintext}")
+        self.stdout.write(self.style.SUCCESS(
+            f"demo ready: operator {operator.email}, owner {owner.email}, "
+            f"instance {tenant.slug}"
+        ))
+
+
+def _user(email: str, name: str, *, staff: bool) -> User:
+    user, created = User.objects.get_or_create(
+        username=email.split("@")[0],
+        defaults={"email": email, "first_name": name, "is_staff": staff, "is_superuser": staff},
+    )
+    if created:
+        user.set_password(settings.DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        _verified_email(user)
+    return user
+
+
+def _verified_email(user: User) -> None:
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.get_or_create(user=user, email=user.email,
+                                       defaults={"verified": True, "primary": True})

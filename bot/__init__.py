@@ -1,0 +1,1 @@
+"""The tenant sales bot (discord.py). Runs as `python -m bot`; imports no Django (DESIGN.md)."""

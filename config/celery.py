@@ -1,0 +1,24 @@
+"""The Celery app: JSON only, queues default / fulfillment / runtime, beat schedule in settings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("vitrine")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = [Queue(name) for name in ("default", "fulfillment", "runtime")]
+app.autodiscover_tasks()
+
+
+def ensure_broker_folders() -> None:
+    """The filesystem transport needs its folders before the first message is written."""
+    options = app.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)

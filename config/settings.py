@@ -1,0 +1,285 @@
+"""Vitrine settings: one module, driven by the environment (see the README's table).
+
+With no environment at all this runs the embedded default (SQLite and a filesystem broker in
+var/, sandboxes for Discord and Mercado Pago). Production sets DATABASE_URL, REDIS_URL,
+SECRET_KEY, FERNET_KEYS and the provider credentials.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from celery.schedules import crontab
+from cryptography.fernet import Fernet
+from django.utils.translation import gettext_lazy as _
+
+from config import env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env.string("VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env.boolean("DEBUG", False)
+# HTTPS hardening (redirects, secure cookies, HSTS) is on whenever DEBUG is off, unless a test
+# or a plain-HTTP local run turns it off explicitly.
+HTTPS = env.boolean("HTTPS", not DEBUG)
+
+_secret_key = env.secret("SECRET_KEY")
+SECRET_KEY_FROM_VAR = not _secret_key
+SECRET_KEY = _secret_key or env.persisted_dev_value(
+    VAR_DIR / "secret_key", lambda: secrets.token_urlsafe(50)
+)
+FERNET_KEYS_FROM_VAR = not env.secret("FERNET_KEYS")
+FERNET_KEYS = env.fernet_keys(
+    "FERNET_KEYS",
+    [env.persisted_dev_value(VAR_DIR / "fernet_key", lambda: Fernet.generate_key().decode())]
+    if FERNET_KEYS_FROM_VAR
+    else [],
+)
+
+ALLOWED_HOSTS = env.str_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.str_list("CSRF_TRUSTED_ORIGINS", [])
+PUBLIC_URL = env.url("PUBLIC_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "admin_panel.apps.VitrineAdminConfig",  # replaces django.contrib.admin with our AdminSite
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "rest_framework",
+    "drf_spectacular",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.discord",
+    "audit",
+    "tenants",
+    "catalog",
+    "sales",
+    "payments",
+    "wallet",
+    "runtime",
+    "portal",
+    "admin_panel",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.LanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'vitrine.sqlite3'}"),
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"]["CONN_MAX_AGE"] = env.integer("DB_CONN_MAX_AGE", 60, minimum=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.redis_url("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_USER_MODEL = "tenants.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "account_login"
+
+# --- allauth: Discord is the main sign-in; email + password stays for operators -------------
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
+ACCOUNT_ALLOW_REGISTRATION = env.boolean("ACCOUNT_ALLOW_REGISTRATION", False)
+ACCOUNT_ADAPTER = "tenants.auth.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "tenants.auth.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+
+DISCORD_CLIENT_ID = env.string("DISCORD_CLIENT_ID", "")
+DISCORD_CLIENT_SECRET = env.secret("DISCORD_CLIENT_SECRET", "") or ""
+DISCORD_API_BASE_URL = env.url("DISCORD_API_BASE_URL", "https://discord.com/api")
+DISCORD_OAUTH_AUTHORIZE_URL = env.url(
+    "DISCORD_OAUTH_AUTHORIZE_URL", "https://discord.com/oauth2/authorize"
+)
+SOCIALACCOUNT_PROVIDERS = {
+    "discord": {
+        "SCOPE": ["identify", "email", "guilds"],
+        "APPS": (
+            [{"client_id": DISCORD_CLIENT_ID, "secret": DISCORD_CLIENT_SECRET, "key": ""}]
+            if DISCORD_CLIENT_ID
+            else []
+        ),
+    }
+}
+
+# --- Mercado Pago -----------------------------------------------------------------------------
+MERCADOPAGO_ACCESS_TOKEN = env.secret("MERCADOPAGO_ACCESS_TOKEN", "") or ""
+MERCADOPAGO_PUBLIC_KEY = env.string("MERCADOPAGO_PUBLIC_KEY", "")
+MERCADOPAGO_WEBHOOK_SECRET = env.secret("MERCADOPAGO_WEBHOOK_SECRET", "") or ""
+MERCADOPAGO_API_BASE_URL = env.url("MERCADOPAGO_API_BASE_URL", "https://api.mercadopago.com")
+
+# --- Bot runtime ------------------------------------------------------------------------------
+RUNTIME_BACKEND = env.choice("RUNTIME_BACKEND", "process", ("process", "docker", "swarm"))
+RUNTIME_BOT_IMAGE = env.string("RUNTIME_BOT_IMAGE", "vitrine-bot:latest")
+
+# --- i18n: Brazilian first, English complete ----------------------------------------------------
+LANGUAGE_CODE = "pt-br"
+LANGUAGES = [("pt-br", _("Portuguese (Brazil)")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.string("TIME_ZONE", "America/Sao_Paulo")
+USE_I18N = True
+USE_TZ = True
+LANGUAGE_COOKIE_NAME = "vitrine_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# --- Static files: built locally, served by whitenoise ------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env.boolean("STATIC_MANIFEST", not DEBUG)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = env.boolean("WHITENOISE_USE_FINDERS", DEBUG)
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
+
+# --- Security ---------------------------------------------------------------------------------
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+# --- Celery: JSON only, three queues, time limits, beat schedule -------------------------------
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+else:
+    # kombu's filesystem transport: the embedded default needs no broker server.
+    CELERY_BROKER_URL = "filesystem://"
+    _broker = VAR_DIR / "broker"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker / "queue"),
+        "data_folder_out": str(_broker / "queue"),
+        "processed_folder": str(_broker / "processed"),
+        "store_processed": False,
+    }
+CELERY_BROKER_URL = env.secret("CELERY_BROKER_URL") or CELERY_BROKER_URL
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TASK_TIME_LIMIT = 120
+CELERY_TASK_SOFT_TIME_LIMIT = 90
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES_NAMES = ("default", "fulfillment", "runtime")
+# Routes by module: a task lands on its queue wherever it is called from.
+CELERY_TASK_ROUTES = {
+    "sales.tasks.deliver*": {"queue": "fulfillment"},
+    "sales.tasks.role_*": {"queue": "fulfillment"},
+    "runtime.tasks.*": {"queue": "runtime"},
+    "*": {"queue": "default"},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "platform-heartbeat": {
+        "task": "admin_panel.tasks.record_beat",
+        "schedule": crontab(minute="*"),
+    },
+}
+
+# --- APIs -------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {"TITLE": "Vitrine API", "VERSION": "1.0.0"}
+
+# --- Logging ------------------------------------------------------------------------------------
+LOG_LEVEL = env.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# --- Demo (make run) ------------------------------------------------------------------------------
+DEMO_OPERATOR_EMAIL = "admin@vitrine.local"
+DEMO_OWNER_EMAIL = "dono@vitrine.local"
+DEMO_PASSWORD = "vitrine-demo"

@@ -1,0 +1,3 @@
+"""Models for payments/: filled in by its own issue (see DESIGN.md, Layout)."""
+
+from __future__ import annotations

@@ -1,0 +1,29 @@
+// Small behaviours for the portal: theme, mobile navigation, copy buttons, dismissable flashes.
+(function () {
+  "use strict";
+  const root = document.documentElement;
+
+  function setTheme(theme) {
+    root.dataset.theme = theme;
+    localStorage.setItem("vitrine-theme", theme);
+  }
+
+  document.addEventListener("click", function (event) {
+    const target = event.target.closest("[data-action]");
+    if (!target) return;
+    const action = target.dataset.action;
+    if (action === "toggle-theme") {
+      setTheme(root.dataset.theme === "dark" ? "light" : "dark");
+    } else if (action === "toggle-nav") {
+      document.body.classList.toggle("nav-open");
+    } else if (action === "copy") {
+      const source = document.getElementById(target.dataset.copyTarget);
+      navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+        target.dataset.copied = "true";
+        target.querySelector(".copy-label").textContent = target.dataset.copiedLabel;
+      });
+    } else if (action === "dismiss") {
+      target.closest(".message").remove();
+    }
+  });
+})();

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("app/instances/", views.instance_list, name="instances"),
+    path("app/instances/new/", views.instance_create, name="instance_create"),
+    path("app/account/", views.account, name="account"),
+    path("app/t/<slug:slug>/", views.dashboard, name="dashboard"),
+    path("app/t/<slug:slug>/shop/", views.section, {"page": "shop"}, name="shop"),
+    path("app/t/<slug:slug>/orders/", views.section, {"page": "orders"}, name="orders"),
+    path("app/t/<slug:slug>/wallet/", views.section, {"page": "wallet"}, name="wallet"),
+    path("app/t/<slug:slug>/plan/", views.section, {"page": "plan"}, name="plan"),
+    path("app/t/<slug:slug>/settings/", views.tenant_settings, name="settings"),
+    path("app/t/<slug:slug>/settings/tokens/", views.token_create, name="token_create"),
+    path("app/t/<slug:slug>/settings/tokens/<int:pk>/revoke/", views.token_revoke,
+         name="token_revoke"),
+    path("app/t/<slug:slug>/members/", views.members, name="members"),
+    path("app/t/<slug:slug>/members/<int:pk>/", views.member_update, name="member_update"),
+]

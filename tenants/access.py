@@ -1,0 +1,62 @@
+"""Access helpers: 404 for missing and foreign alike, 403 (with a reason) for a too-low role.
+
+Like Healthchecks' `_get_check_for_user`: a view never learns whether another shop's object
+exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from tenants.models import Membership, Role, Tenant
+from tenants.selectors import membership_get
+
+M = TypeVar("M", bound=models.Model)
+
+ROLE_NAMES = {Role.VIEWER: Role.VIEWER.label, Role.MANAGER: Role.MANAGER.label,
+              Role.OWNER: Role.OWNER.label}
+
+
+def get_membership_or_404(*, user: Any, slug: str, role: str = Role.VIEWER) -> Membership:
+    membership = membership_get(user=user, slug=slug) if user.is_authenticated else None
+    if membership is None:
+        raise Http404(_("Instance not found."))
+    if not membership.allows(role):
+        raise PermissionDenied(
+            _("This needs the %(role)s role in %(tenant)s; ask the instance owner.")
+            % {"role": ROLE_NAMES[Role(role)], "tenant": membership.tenant.name}
+        )
+    return membership
+
+
+def get_for_tenant_or_404(model: type[M], *, tenant: Tenant, **lookup: Any) -> M:
+    obj = model._default_manager.filter(tenant=tenant, **lookup).first()
+    if obj is None:
+        raise Http404(_("Not found."))
+    return obj
+
+
+def tenant_view(role: str = Role.VIEWER) -> Callable:
+    """Decorate a view taking `slug`: sets request.tenant and request.membership, or 404/403."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            membership = get_membership_or_404(user=request.user, slug=slug, role=role)
+            request.membership = membership
+            request.tenant = membership.tenant
+            request.session["current_tenant"] = membership.tenant.slug
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,41 @@
+"""allauth adapters: Discord sign-in creates accounts; email sign-up stays closed by default."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
+from django.http import HttpRequest
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        # Shop owners come through Discord; operators are created by operators.
+        return settings.ACCOUNT_ALLOW_REGISTRATION
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest, sociallogin: Any) -> bool:
+        return True
+
+    def populate_user(self, request: HttpRequest, sociallogin: Any, data: dict) -> Any:
+        user = super().populate_user(request, sociallogin, data)
+        extra = sociallogin.account.extra_data or {}
+        user.first_name = (extra.get("global_name") or extra.get("username") or "")[:150]
+        return user
+
+
+def point_discord_provider_at_settings() -> None:
+    """Aim allauth's Discord adapter at DISCORD_API_BASE_URL / DISCORD_OAUTH_AUTHORIZE_URL.
+
+    allauth hard-codes discord.com on the adapter class; the sandbox emulator (tests, `make run`)
+    serves the same paths under another base URL.
+    """
+    from allauth.socialaccount.providers.discord.views import DiscordOAuth2Adapter
+
+    api = settings.DISCORD_API_BASE_URL
+    DiscordOAuth2Adapter.access_token_url = f"{api}/oauth2/token"
+    DiscordOAuth2Adapter.profile_url = f"{api}/users/@me"
+    DiscordOAuth2Adapter.authorize_url = settings.DISCORD_OAUTH_AUTHORIZE_URL

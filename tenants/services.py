@@ -1,0 +1,142 @@
+"""Writes for tenants: instances, memberships and instance API tokens."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+import audit
+from tenants.models import InstanceToken, Membership, Role, Tenant, User
+
+# last_used_at is informational; writing it on every bot request would turn reads into writes.
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+class TenantError(ValueError):
+    """A request the rules refuse; the message is shown to the user as is."""
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:40] or "loja"
+    slug = base
+    while Tenant.objects.filter(slug=slug).exists():
+        slug = f"{base}-{secrets.token_hex(2)}"
+    return slug
+
+
+@transaction.atomic
+def tenant_create(*, owner: User, name: str, locale: str = "pt-br") -> Tenant:
+    name = name.strip()
+    if not name:
+        raise TenantError(_("Give your instance a name."))
+    tenant = Tenant.objects.create(name=name, slug=_unique_slug(name), owner=owner, locale=locale)
+    Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
+    audit.record(actor=owner, tenant=tenant, action="tenant.create", target=tenant,
+                 data={"name": name, "locale": locale})
+    return tenant
+
+
+@transaction.atomic
+def tenant_update(*, tenant: Tenant, actor: User, name: str, locale: str) -> Tenant:
+    before = {"name": tenant.name, "locale": tenant.locale}
+    tenant.name, tenant.locale = name.strip(), locale
+    tenant.save(update_fields=["name", "locale", "updated_at"])
+    after = {"name": tenant.name, "locale": tenant.locale}
+    if before != after:
+        audit.record(actor=actor, tenant=tenant, action="tenant.update", target=tenant,
+                     data={"before": before, "after": after})
+    return tenant
+
+
+@transaction.atomic
+def membership_add(*, tenant: Tenant, actor: User, user: User, role: str) -> Membership:
+    if role == Role.OWNER:
+        raise TenantError(_("An instance has exactly one owner."))
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(tenant=tenant, user=user, role=role)
+    except IntegrityError:
+        raise TenantError(_("This person is already a member of the instance.")) from None
+    audit.record(actor=actor, tenant=tenant, action="membership.add", target=membership,
+                 data={"user": user.pk, "role": role})
+    return membership
+
+
+@transaction.atomic
+def membership_set_role(*, membership: Membership, actor: User, role: str) -> Membership:
+    if membership.role == Role.OWNER or role == Role.OWNER:
+        raise TenantError(_("The owner's role cannot be changed here."))
+    before = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit.record(actor=actor, tenant=membership.tenant, action="membership.role",
+                 target=membership, data={"before": before, "after": role})
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor: User) -> None:
+    if membership.role == Role.OWNER:
+        raise TenantError(_("The owner cannot be removed from the instance."))
+    audit.record(actor=actor, tenant=membership.tenant, action="membership.remove",
+                 target=membership, data={"user": membership.user_id, "role": membership.role})
+    membership.delete()
+
+
+@transaction.atomic
+def instance_token_create(*, tenant: Tenant, actor: User | None,
+                          name: str = "bot") -> tuple[InstanceToken, str]:
+    """Create a token and return it with its plaintext, which is never stored or shown again."""
+    lookup, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    token = InstanceToken.objects.create(
+        tenant=tenant, name=name[:60] or "bot", lookup=lookup,
+        secret_hash=InstanceToken.hash_secret(secret), created_by=actor,
+    )
+    audit.record(actor=actor, tenant=tenant, action="instance_token.create", target=token,
+                 data={"name": token.name, "prefix": token.display_prefix})
+    return token, f"{token.display_prefix}{secret}"
+
+
+@transaction.atomic
+def instance_token_revoke(*, token: InstanceToken, actor: User | None) -> None:
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit.record(actor=actor, tenant=token.tenant, action="instance_token.revoke", target=token,
+                 data={"prefix": token.display_prefix})
+
+
+@transaction.atomic
+def instance_token_rotate(*, tenant: Tenant, actor: User | None) -> tuple[InstanceToken, str]:
+    """Revoke every active token of the tenant and issue a fresh one."""
+    for token in InstanceToken.objects.for_tenant(tenant).filter(revoked_at__isnull=True):
+        instance_token_revoke(token=token, actor=actor)
+    return instance_token_create(tenant=tenant, actor=actor)
+
+
+def instance_token_authenticate(*, raw: str) -> InstanceToken | None:
+    """The active token for `raw`, or None. Constant-time on the secret; touches last_used_at."""
+    parts = raw.strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != InstanceToken.PREFIX:
+        return None
+    token = (InstanceToken.objects.unscoped().select_related("tenant")
+             .filter(lookup=parts[1], revoked_at__isnull=True).first())
+    if token is None or not secrets.compare_digest(
+        token.secret_hash, InstanceToken.hash_secret(parts[2])
+    ):
+        return None
+    _touch(token)
+    return token
+
+
+def _touch(token: InstanceToken) -> None:
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
+        InstanceToken.objects.unscoped().filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
