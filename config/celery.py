@@ -16,9 +16,13 @@ app.conf.task_queues = [Queue(name) for name in ("default", "fulfillment", "runt
 app.autodiscover_tasks()
 
 
-def ensure_broker_folders() -> None:
-    """The filesystem transport needs its folders before the first message is written."""
+def ensure_broker_folders(**kwargs: object) -> None:
+    """The filesystem transport needs its folders before the first message is read or written."""
     options = app.conf.broker_transport_options or {}
     for key in ("data_folder_in", "data_folder_out", "processed_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+# Fires once the settings are read, in every process that uses the app (web, worker, beat).
+app.on_after_finalize.connect(ensure_broker_folders)
