@@ -7,6 +7,7 @@ SECRET_KEY, FERNET_KEYS and the provider credentials.
 
 from __future__ import annotations
 
+import importlib
 import secrets
 from pathlib import Path
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -256,6 +258,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*"),
     },
 }
+# Each app keeps its periodic tasks next to its code, in <app>/beat.py (plain data, no models).
+for _app in ("tenants", "catalog", "sales", "payments", "wallet", "runtime"):
+    CELERY_BEAT_SCHEDULE |= importlib.import_module(f"{_app}.beat").SCHEDULE
 
 # --- APIs -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -266,7 +271,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "UNAUTHENTICATED_USER": None,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Vitrine API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Vitrine API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": "Bot API for tenant sales bots (Bearer instance token).",
+    # Swagger UI from the sidecar package: served by whitenoise, no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
 
 # --- Logging ------------------------------------------------------------------------------------
 LOG_LEVEL = env.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()

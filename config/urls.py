@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.conf.urls.static import static
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from admin_panel.site import site as admin_site
 from config import health
@@ -13,6 +14,10 @@ urlpatterns = [
     path("admin/", admin_site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/bot/v1/", include("sales.api_urls")),
+    path("", include("payments.urls")),
     path("", include("portal.urls")),
 ]
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from portal import views
+from portal import urls_catalog, urls_payments, urls_sales, urls_wallet, views
 
 app_name = "portal"
 
@@ -12,9 +12,6 @@ urlpatterns = [
     path("app/instances/new/", views.instance_create, name="instance_create"),
     path("app/account/", views.account, name="account"),
     path("app/t/<slug:slug>/", views.dashboard, name="dashboard"),
-    path("app/t/<slug:slug>/shop/", views.section, {"page": "shop"}, name="shop"),
-    path("app/t/<slug:slug>/orders/", views.section, {"page": "orders"}, name="orders"),
-    path("app/t/<slug:slug>/wallet/", views.section, {"page": "wallet"}, name="wallet"),
     path("app/t/<slug:slug>/plan/", views.section, {"page": "plan"}, name="plan"),
     path("app/t/<slug:slug>/settings/", views.tenant_settings, name="settings"),
     path("app/t/<slug:slug>/settings/tokens/", views.token_create, name="token_create"),
@@ -23,3 +20,7 @@ urlpatterns = [
     path("app/t/<slug:slug>/members/", views.members, name="members"),
     path("app/t/<slug:slug>/members/<int:pk>/", views.member_update, name="member_update"),
 ]
+
+# Each area keeps its routes in its own module (names stay in the "portal" namespace).
+urlpatterns += urls_catalog.urlpatterns + urls_sales.urlpatterns + urls_wallet.urlpatterns
+urlpatterns += urls_payments.urlpatterns

@@ -1,0 +1,41 @@
+"""Payable handlers: how payments tells a higher app that its payable's payment changed.
+
+Apps above payments (sales for orders, tenants billing for subscriptions) register a handler for
+their payable model in `AppConfig.ready()`. Payments calls it inside the same database
+transaction as the status change (DESIGN.md, Contracts), so "payment approved" and "order paid"
+commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from payments.models import Payment
+
+
+class Outcome(StrEnum):
+    APPROVED = "approved"
+    REFUNDED = "refunded"
+    CHARGED_BACK = "charged_back"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+Handler = Callable[["Payment", Outcome], None]
+_handlers: dict[str, Handler] = {}
+
+
+def register(model_label: str, handler: Handler) -> None:
+    """`model_label` is `app_label.modelname`, e.g. "sales.order"."""
+    _handlers[model_label.lower()] = handler
+
+
+def dispatch(payment: Payment, outcome: Outcome) -> None:
+    label = f"{payment.payable_type.app_label}.{payment.payable_type.model}"
+    handler = _handlers.get(label)
+    if handler is None:
+        raise LookupError(f"no payment handler registered for {label}")
+    handler(payment, outcome)

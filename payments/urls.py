@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from payments import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("pay/<uuid:public_id>/", views.page, name="page"),
+    path("pay/<uuid:public_id>/qr.png", views.qr, name="qr"),
+    path("webhooks/mercadopago", views.webhook_mercadopago, name="webhook_mercadopago"),
+]

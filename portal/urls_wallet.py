@@ -1,0 +1,11 @@
+"""Portal routes for wallet; included by portal/urls.py."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from portal import views
+
+urlpatterns: list = [
+    path("app/t/<slug:slug>/wallet/", views.section, {"page": "wallet"}, name="wallet"),
+]
