@@ -5,10 +5,22 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 WEB_PORT ?= 8000
-export WEB_PORT
+DISCORD_SANDBOX_PORT ?= 8600
+MERCADOPAGO_SANDBOX_PORT ?= 8700
+export WEB_PORT DISCORD_SANDBOX_PORT MERCADOPAGO_SANDBOX_PORT
 
-# The embedded default: no environment needed. Anything set in the shell wins.
-RUN_ENV := DEBUG=$${DEBUG:-1} HTTPS=$${HTTPS:-0}
+# The embedded default: no environment needed, Discord and Mercado Pago are the sandboxes.
+# Anything set in the shell wins.
+DISCORD_SANDBOX := http://127.0.0.1:$(DISCORD_SANDBOX_PORT)
+RUN_ENV := DEBUG=$${DEBUG:-1} HTTPS=$${HTTPS:-0} \
+  PUBLIC_URL=$${PUBLIC_URL:-http://127.0.0.1:$(WEB_PORT)} \
+  DISCORD_API_BASE_URL=$${DISCORD_API_BASE_URL:-$(DISCORD_SANDBOX)/api} \
+  DISCORD_OAUTH_AUTHORIZE_URL=$${DISCORD_OAUTH_AUTHORIZE_URL:-$(DISCORD_SANDBOX)/oauth2/authorize} \
+  DISCORD_CLIENT_ID=$${DISCORD_CLIENT_ID:-$$($(PY) -c 'from sandbox.discord.demo import demo_client_id; print(demo_client_id())')} \
+  DISCORD_CLIENT_SECRET=$${DISCORD_CLIENT_SECRET:-sandbox-demo-client-secret} \
+  MERCADOPAGO_API_BASE_URL=$${MERCADOPAGO_API_BASE_URL:-http://127.0.0.1:$(MERCADOPAGO_SANDBOX_PORT)} \
+  MERCADOPAGO_ACCESS_TOKEN=$${MERCADOPAGO_ACCESS_TOKEN:-TEST-vitrine-demo} \
+  MERCADOPAGO_WEBHOOK_SECRET=$${MERCADOPAGO_WEBHOOK_SECRET:-sandbox-webhook-secret}
 
 .PHONY: run test lint migrations-check pytest install install-dev demo bench messages vendor clean
 

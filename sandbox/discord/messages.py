@@ -1,0 +1,230 @@
+"""Message bodies: JSON or multipart (payload_json + files[n]), validation, stored payloads."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.discord import errors
+from sandbox.discord.models import Attachment, Channel
+from sandbox.discord.snowflakes import iso_timestamp
+from sandbox.discord.state import SandboxState
+
+EPHEMERAL = 1 << 6
+MAX_CONTENT = 2000
+MAX_EMBEDS = 10
+
+
+@dataclass
+class FilePart:
+    index: int
+    filename: str
+    content_type: str
+    data: bytes
+
+
+async def read_body(request: web.Request) -> tuple[dict[str, Any], list[FilePart]]:
+    """Parse what discord.py sends: JSON, or multipart with payload_json and files[n]."""
+    if request.content_type.startswith("multipart/"):
+        return await _read_multipart(request)
+    if not request.can_read_body:
+        return {}, []
+    raw = await request.read()
+    try:
+        body = json.loads(raw or b"{}")
+    except json.JSONDecodeError as exc:
+        raise errors.ApiError(400, 50109, "The request body contains invalid JSON.") from exc
+    return (body if isinstance(body, dict) else {}), []
+
+
+async def _read_multipart(request: web.Request) -> tuple[dict[str, Any], list[FilePart]]:
+    body: dict[str, Any] = {}
+    files: list[FilePart] = []
+    reader = await request.multipart()
+    async for part in reader:
+        name = part.name or ""
+        data = await part.read()  # type: ignore[union-attr]
+        if name == "payload_json":
+            body = json.loads(data)
+        elif name.startswith("files[") and name.endswith("]"):
+            ctype = part.headers.get("Content-Type", "application/octet-stream")
+            files.append(FilePart(int(name[6:-1]), part.filename or "file", ctype, bytes(data)))
+    return body, files
+
+
+def validate(body: dict[str, Any], files: list[FilePart], partial: bool = False) -> None:
+    """Reproduce Discord's 400s: 50006 for empty messages, 50035 for bad fields."""
+    content = body.get("content") or ""
+    problems: dict[str, Any] = {}
+    if len(content) > MAX_CONTENT:
+        problems["content"] = errors.field_error(
+            "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_CONTENT} or fewer in length."
+        )
+    embeds = body.get("embeds") or []
+    if len(embeds) > MAX_EMBEDS:
+        problems["embeds"] = errors.field_error(
+            "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_EMBEDS} or fewer in length."
+        )
+    for i, embed in enumerate(embeds):
+        if len(str(embed.get("title") or "")) > 256:
+            problems.setdefault("embeds", {})[str(i)] = {
+                "title": errors.field_error(
+                    "BASE_TYPE_MAX_LENGTH", "Must be 256 or fewer in length."
+                )
+            }
+    if problems:
+        raise errors.invalid_form(problems)
+    has_body = content or embeds or body.get("components") or files or body.get("sticker_ids")
+    if not partial and not has_body and not body.get("poll"):
+        raise errors.ApiError(400, 50006, "Cannot send an empty message")
+
+
+def store_files(
+    state: SandboxState, channel_id: int, body: dict[str, Any], files: list[FilePart], base_url: str
+) -> list[dict[str, Any]]:
+    """Keep uploaded bytes and return attachment payloads served from this emulator."""
+    declared = {int(a["id"]): a for a in body.get("attachments") or [] if _is_int(a.get("id"))}
+    result = []
+    for part in files:
+        meta = declared.get(part.index, {})
+        att = Attachment(
+            state.ids.next(),
+            channel_id,
+            meta.get("filename") or part.filename,
+            part.content_type,
+            part.data,
+        )
+        state.attachments[att.id] = att
+        payload = att.payload(base_url)
+        if meta.get("description"):
+            payload["description"] = meta["description"]
+        result.append(payload)
+    return result
+
+
+def _is_int(value: Any) -> bool:
+    try:
+        int(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def resolve_attachment_urls(
+    embeds: list[dict[str, Any]], attachments: list[dict[str, Any]]
+) -> None:
+    """Discord rewrites attachment://name references in embeds to the uploaded file's URL."""
+    by_name = {a["filename"]: a["url"] for a in attachments}
+    for embed in embeds:
+        for key in ("image", "thumbnail", "author", "footer"):
+            item = embed.get(key)
+            if not isinstance(item, dict):
+                continue
+            url_key = "url" if key in ("image", "thumbnail") else "icon_url"
+            ref = str(item.get(url_key) or "")
+            if ref.startswith("attachment://") and ref[13:] in by_name:
+                item[url_key] = by_name[ref[13:]]
+                item["proxy_url"] = by_name[ref[13:]]
+
+
+def new_message(
+    state: SandboxState,
+    channel: Channel,
+    author_id: int,
+    body: dict[str, Any],
+    attachments: list[dict[str, Any]],
+    **extra: Any,
+) -> dict[str, Any]:
+    mid = state.ids.next()
+    embeds = [dict(e, type=e.get("type", "rich")) for e in body.get("embeds") or []]
+    resolve_attachment_urls(embeds, attachments)
+    message: dict[str, Any] = {
+        "id": str(mid),
+        "channel_id": str(channel.id),
+        "author": state.users[author_id].payload(),
+        "content": body.get("content") or "",
+        "timestamp": iso_timestamp(mid),
+        "edited_timestamp": None,
+        "tts": bool(body.get("tts")),
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": attachments,
+        "embeds": embeds,
+        "components": body.get("components") or [],
+        "pinned": False,
+        "type": 0,
+        "flags": int(body.get("flags") or 0),
+    }
+    if channel.guild_id is not None:
+        message["guild_id"] = str(channel.guild_id)
+    if body.get("nonce") is not None:
+        message["nonce"] = body["nonce"]
+    if body.get("message_reference"):
+        message["message_reference"] = body["message_reference"]
+        message["type"] = 19
+    message.update(extra)
+    return message
+
+
+def post_message(state: SandboxState, channel: Channel, message: dict[str, Any]) -> None:
+    """Store and dispatch MESSAGE_CREATE (ephemeral messages are never dispatched)."""
+    mid = int(message["id"])
+    channel.messages[mid] = message
+    channel.last_message_id = mid
+    if not int(message.get("flags") or 0) & EPHEMERAL:
+        state.dispatch_message(channel, "MESSAGE_CREATE", _with_member(state, channel, message))
+
+
+def _with_member(state: SandboxState, channel: Channel, message: dict[str, Any]) -> dict[str, Any]:
+    if channel.guild_id is None:
+        return message
+    member = state.guilds[channel.guild_id].members.get(int(message["author"]["id"]))
+    if member is None:
+        return message
+    partial = member.payload(state.users[member.user_id])
+    partial.pop("user")
+    return message | {"member": partial}
+
+
+def edit_message(
+    state: SandboxState,
+    channel: Channel,
+    message: dict[str, Any],
+    body: dict[str, Any],
+    new_attachments: list[dict[str, Any]],
+) -> dict[str, Any]:
+    for key in ("content", "components", "flags"):
+        if key in body and body[key] is not None:
+            message[key] = body[key]
+    if "attachments" in body:
+        keep = {str(a.get("id")) for a in body.get("attachments") or []}
+        message["attachments"] = [a for a in message["attachments"] if a["id"] in keep]
+    message["attachments"] = message["attachments"] + new_attachments
+    if "embeds" in body and body["embeds"] is not None:
+        embeds = [dict(e, type=e.get("type", "rich")) for e in body["embeds"]]
+        resolve_attachment_urls(embeds, message["attachments"])
+        message["embeds"] = embeds
+    message["edited_timestamp"] = iso_timestamp(state.ids.next())
+    if not int(message.get("flags") or 0) & EPHEMERAL:
+        state.dispatch_message(channel, "MESSAGE_UPDATE", message)
+    return message
+
+
+def delete_message(state: SandboxState, channel: Channel, message_id: int) -> None:
+    if channel.messages.pop(message_id, None) is None:
+        raise errors.unknown_message()
+    data: dict[str, Any] = {"id": str(message_id), "channel_id": str(channel.id)}
+    if channel.guild_id is not None:
+        data["guild_id"] = str(channel.guild_id)
+    state.dispatch_message(channel, "MESSAGE_DELETE", data)
+
+
+def get_message(channel: Channel, message_id: int) -> dict[str, Any]:
+    message = channel.messages.get(message_id)
+    if message is None:
+        raise errors.unknown_message()
+    return message
