@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import structlog
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -26,3 +28,15 @@ def ensure_broker_folders(**kwargs: object) -> None:
 
 # Fires once the settings are read, in every process that uses the app (web, worker, beat).
 app.on_after_finalize.connect(ensure_broker_folders)
+
+
+@task_prerun.connect
+def _bind_task_context(task_id: str | None = None, task: object = None, **kwargs: object) -> None:
+    # Every log line of a task carries its id and name (DESIGN.md: logs with task id).
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(task_id=task_id, task=getattr(task, "name", None))
+
+
+@task_postrun.connect
+def _clear_task_context(**kwargs: object) -> None:
+    structlog.contextvars.clear_contextvars()

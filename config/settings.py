@@ -16,6 +16,7 @@ from cryptography.fernet import Fernet
 from django.utils.translation import gettext_lazy as _
 
 from config import env
+from config.logging import build_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env.string("VAR_DIR", str(BASE_DIR / "var")))
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_prometheus",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -71,6 +73,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -82,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -282,16 +287,18 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-# --- Logging ------------------------------------------------------------------------------------
+# --- Logs, metrics, errors -----------------------------------------------------------------------
 LOG_LEVEL = env.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+LOG_FORMAT = env.choice("LOG_FORMAT", "console" if DEBUG else "json", ("json", "console"))
+LOGGING = build_logging(json_lines=LOG_FORMAT == "json", level=LOG_LEVEL)
+METRICS_TOKEN = env.secret("METRICS_TOKEN", "") or ""
+SENTRY_DSN = env.secret("SENTRY_DSN", "") or ""
+if SENTRY_DSN:
+    import sentry_sdk
+
+    # No personal data leaves for Sentry; tokens in messages are scrubbed by config.logging.
+    sentry_sdk.init(dsn=SENTRY_DSN, send_default_pii=False,
+                    traces_sample_rate=env.integer("SENTRY_TRACES_PERCENT", 0, minimum=0) / 100)
 
 # --- Demo (make run) ------------------------------------------------------------------------------
 DEMO_OPERATOR_EMAIL = "admin@vitrine.local"

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+import structlog
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -55,6 +56,7 @@ def tenant_view(role: str = Role.VIEWER) -> Callable:
             request.membership = membership
             request.tenant = membership.tenant
             request.session["current_tenant"] = membership.tenant.slug
+            structlog.contextvars.bind_contextvars(tenant_id=membership.tenant_id)
             return view(request, *args, **kwargs)
 
         return wrapper
