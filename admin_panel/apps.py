@@ -16,3 +16,11 @@ class AdminPanelConfig(AppConfig):
     default = True
     name = "admin_panel"
     verbose_name = _("Operations")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from admin_panel.roles import ensure_operator_groups
+
+        # After every migrate: the roles cover every model's permissions, new ones included.
+        post_migrate.connect(ensure_operator_groups, dispatch_uid="admin_panel.operator_groups")

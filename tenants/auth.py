@@ -27,6 +27,29 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return user
 
 
+def axes_username(request: HttpRequest, credentials: dict | None) -> str | None:
+    """One lockout key per account, whether a sign-in names it by email or by username.
+
+    Failures arrive with what the person typed (an email on the portal, a username in the
+    admin); a success reports the username. Mapping both to the username lets a success reset
+    the counter and keeps the admin and portal counters as one.
+    """
+    typed = _typed_login(credentials) or _typed_login(getattr(request, "POST", {}))
+    if typed is None or "@" not in typed:
+        return typed
+    from tenants.models import User
+
+    username = User.objects.filter(email__iexact=typed).values_list("username", flat=True).first()
+    return (username or typed).lower()
+
+
+def _typed_login(source: dict) -> str | None:
+    for key in ("email", "login", "username"):
+        if source.get(key):
+            return str(source[key]).strip().lower()
+    return None
+
+
 def point_discord_provider_at_settings() -> None:
     """Aim allauth's Discord adapter at DISCORD_API_BASE_URL / DISCORD_OAUTH_AUTHORIZE_URL.
 

@@ -48,6 +48,15 @@ def _fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    # The cache is the real Redis: rate-limit counters (allauth, axes) must not leak across tests.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def shop(db: None) -> Shop:
     return _shop("a", "Loja Alfa")
@@ -122,3 +131,16 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def monitor(db: None) -> User:
+    """A read-only operator."""
+    from django.contrib.auth.models import Group
+
+    from admin_panel.roles import MONITOR, ensure_operator_groups
+
+    ensure_operator_groups()
+    user = make_user("monitor", is_staff=True)
+    user.groups.add(Group.objects.get(name=MONITOR))
+    return user

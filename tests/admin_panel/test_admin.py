@@ -36,3 +36,32 @@ def test_every_changelist_opens_for_operators(model, shop, other_shop, operator,
     with django_assert_max_num_queries(12):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_monitor_reads_but_cannot_change(shop, monitor, client_for):
+    client = client_for(monitor)
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert client.get(reverse("admin:ops")).status_code == 200
+    changelist = reverse("admin:tenants_tenant_changelist")
+    assert client.get(changelist).status_code == 200
+    change = reverse("admin:tenants_tenant_change", args=[shop.tenant.pk])
+    page = client.get(change)
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content  # view-only form
+    response = client.post(change, {"name": "Hacked", "slug": shop.tenant.slug})
+    assert response.status_code == 403
+    shop.tenant.refresh_from_db()
+    assert shop.tenant.name == "Loja Alfa"
+    assert client.get(reverse("admin:tenants_tenant_add")).status_code == 403
+
+
+def test_roles_follow_new_permissions(monitor):
+    from django.contrib.auth.models import Group, Permission
+
+    from admin_panel.roles import FULL, MONITOR, operator_role
+
+    monitor_perms = set(Group.objects.get(name=MONITOR).permissions.values_list("codename",
+                                                                                 flat=True))
+    assert monitor_perms and all(code.startswith("view_") for code in monitor_perms)
+    assert Group.objects.get(name=FULL).permissions.count() == Permission.objects.count()
+    assert operator_role(monitor) == "monitor"
