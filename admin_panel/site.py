@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,14 @@ class VitrineAdminSite(admin.AdminSite):
     index_template = "admin_panel/index.html"
 
     def get_urls(self) -> list:
-        urls = [path("ops/", self.admin_view(self.ops_view), name="ops")]
+        from admin_panel import views
+
+        urls = [
+            path("ops/", self.admin_view(partial(views.overview, self)), name="ops"),
+            path("ops/audit/", self.admin_view(partial(views.audit, self)), name="ops_audit"),
+            path("ops/diagnostics/", self.admin_view(partial(views.diagnostics, self)),
+                 name="ops_diagnostics"),
+        ]
         return urls + super().get_urls()
 
     def index(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
@@ -24,13 +32,6 @@ class VitrineAdminSite(admin.AdminSite):
 
         context = {"ops": ops_summary(), **(extra_context or {})}
         return super().index(request, extra_context=context)
-
-    def ops_view(self, request: HttpRequest) -> HttpResponse:
-        from admin_panel.selectors import ops_summary
-
-        context = {**self.each_context(request), "title": _("Operations overview"),
-                   "ops": ops_summary()}
-        return TemplateResponse(request, "admin_panel/ops.html", context)
 
 
 site = admin.site

@@ -192,6 +192,7 @@ MERCADOPAGO_API_BASE_URL = env.url("MERCADOPAGO_API_BASE_URL", "https://api.merc
 # --- Bot runtime ------------------------------------------------------------------------------
 RUNTIME_BACKEND = env.choice("RUNTIME_BACKEND", "process", ("process", "docker", "swarm"))
 RUNTIME_BOT_IMAGE = env.string("RUNTIME_BOT_IMAGE", "vitrine-bot:latest")
+DOCKER_HOST = env.string("DOCKER_HOST", "unix:///var/run/docker.sock")
 
 # --- i18n: Brazilian first, English complete ----------------------------------------------------
 LANGUAGE_CODE = "pt-br"

@@ -1,0 +1,100 @@
+"""Ops pages: who may open them, what they show, and the audit CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+import audit
+from sandbox.discord.testing import DiscordSandbox
+from sandbox.mercadopago.testing import MercadoPagoSandbox
+
+OPS_PAGES = ["admin:ops", "admin:ops_audit", "admin:ops_diagnostics"]
+
+
+@pytest.mark.parametrize("name", OPS_PAGES)
+def test_ops_pages_access(name, shop, monitor, operator, client_for, settings):
+    settings.DISCORD_API_BASE_URL = "http://127.0.0.1:9/api"  # diagnostics must not wait
+    url = reverse(name)
+    assert client_for(operator).get(url).status_code == 200
+    assert client_for(monitor).get(url).status_code == 200
+    for outsider in (Client(), client_for(shop.owner)):
+        response = outsider.get(url)
+        assert response.status_code == 302
+        assert "/admin/login/" in response["Location"]
+
+
+def test_audit_filters_and_csv_export(shop, other_shop, operator, client_for):
+    audit.record(actor=shop.owner, tenant=shop.tenant, action="wallet.withdrawal.request",
+                 target=shop.tenant, data={"amount_cents": 5000})
+    audit.record(actor=other_shop.owner, tenant=other_shop.tenant, action="wallet.withdrawal.x",
+                 target=other_shop.tenant, data={"formula": "=HYPERLINK()"})
+    client = client_for(operator)
+    page = client.get(reverse("admin:ops_audit"), {"tenant": shop.tenant.slug,
+                                                   "action": "wallet."})
+    assert page.status_code == 200
+    events = list(page.context["page"])
+    assert [e.action for e in events] == ["wallet.withdrawal.request"]
+
+    export = client.get(reverse("admin:ops_audit"), {"action": "wallet.", "format": "csv"})
+    assert export["Content-Type"] == "text/csv"
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    assert rows[0][:4] == ["created_at", "actor", "tenant", "action"]
+    assert {row[3] for row in rows[1:]} == {"wallet.withdrawal.request", "wallet.withdrawal.x"}
+    assert all(not row[6].startswith("=") for row in rows[1:])
+
+
+def test_audit_rejects_inverted_dates(operator, client_for):
+    response = client_for(operator).get(reverse("admin:ops_audit"),
+                                         {"since": "2026-02-01", "until": "2026-01-01"})
+    assert response.status_code == 400
+    bad = client_for(operator).get(reverse("admin:ops_audit"), {"since": "not-a-date"})
+    assert bad.status_code == 400
+
+
+def test_diagnostics_green_against_the_sandboxes(operator, client_for, settings):
+    with DiscordSandbox() as discord, MercadoPagoSandbox() as mercadopago:
+        settings.DISCORD_API_BASE_URL = f"{discord.url}/api"
+        settings.MERCADOPAGO_API_BASE_URL = mercadopago.url
+        settings.MERCADOPAGO_ACCESS_TOKEN = "TEST-diagnostics"
+        response = client_for(operator).get(reverse("admin:ops_diagnostics"))
+    checks = {check.name: check for check in response.context["checks"]}
+    assert checks["PostgreSQL"].ok is True and "PostgreSQL" in checks["PostgreSQL"].detail
+    assert checks["Redis"].ok is True
+    assert checks["Discord API"].ok is True
+    assert checks["Mercado Pago"].ok is True
+    assert checks["Docker"].ok is None  # the process backend uses no engine
+
+
+def test_diagnostics_red_with_the_error_text(operator, client_for, settings):
+    settings.DISCORD_API_BASE_URL = "http://127.0.0.1:9/api"
+    settings.MERCADOPAGO_ACCESS_TOKEN = ""
+    response = client_for(operator).get(reverse("admin:ops_diagnostics"))
+    checks = {check.name: check for check in response.context["checks"]}
+    assert checks["Discord API"].ok is False and "Connection" in checks["Discord API"].detail
+    assert checks["Mercado Pago"].ok is False
+    assert "MERCADOPAGO_ACCESS_TOKEN" in checks["Mercado Pago"].detail
+    assert b'data-ok="false"' in response.content
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_ops_pages_render_in_a_browser(page, live_server, screenshot, settings):
+    from tests.conftest import make_user
+
+    make_user("opsuser", is_staff=True, is_superuser=True)
+    settings.DISCORD_API_BASE_URL = "http://127.0.0.1:9/api"
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "opsuser")
+    page.fill("#id_password", "pw-opsuser")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+    for name, path in (("ops-overview", "ops/"), ("ops-audit", "ops/audit/"),
+                       ("ops-diagnostics", "ops/diagnostics/")):
+        page.goto(f"{live_server.url}/admin/{path}")
+        assert page.locator("#content-main").is_visible()
+        screenshot(page, name)
