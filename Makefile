@@ -60,7 +60,7 @@ pytest: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install-dev
-	@for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done
+	@for script in benchmarks/*.py; do echo "# $$script" >&2; $(PY) $$script || exit 1; done
 
 ## make messages: refresh the translation catalogs after changing strings.
 messages: install

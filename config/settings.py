@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
+                "tenants.billing.context.billing",
             ],
         },
     },
@@ -188,9 +189,15 @@ MERCADOPAGO_ACCESS_TOKEN = env.secret("MERCADOPAGO_ACCESS_TOKEN", "") or ""
 MERCADOPAGO_PUBLIC_KEY = env.string("MERCADOPAGO_PUBLIC_KEY", "")
 MERCADOPAGO_WEBHOOK_SECRET = env.secret("MERCADOPAGO_WEBHOOK_SECRET", "") or ""
 MERCADOPAGO_API_BASE_URL = env.url("MERCADOPAGO_API_BASE_URL", "https://api.mercadopago.com")
+MERCADOPAGO_WEBHOOK_TOLERANCE_SECONDS = env.integer("MERCADOPAGO_WEBHOOK_TOLERANCE_SECONDS", 300,
+                                                    minimum=1)
+MERCADOPAGO_IPN_ALLOW_UNSIGNED = env.boolean("MERCADOPAGO_IPN_ALLOW_UNSIGNED", False)
+PAYMENTS_RECONCILE_AFTER_SECONDS = env.integer("PAYMENTS_RECONCILE_AFTER_SECONDS", 180, minimum=10)
 
 # --- Bot runtime ------------------------------------------------------------------------------
 RUNTIME_BACKEND = env.choice("RUNTIME_BACKEND", "process", ("process", "docker", "swarm"))
+BILLING_TRIAL_DAYS = env.integer("BILLING_TRIAL_DAYS", 3, minimum=0)
+BILLING_GRACE_DAYS = env.integer("BILLING_GRACE_DAYS", 2, minimum=0)
 RUNTIME_BOT_IMAGE = env.string("RUNTIME_BOT_IMAGE", "vitrine-bot:latest")
 DOCKER_HOST = env.string("DOCKER_HOST", "unix:///var/run/docker.sock")
 

@@ -5,4 +5,13 @@ Plain data only: settings import this module before Django's apps are ready.
 
 from __future__ import annotations
 
-SCHEDULE: dict[str, dict] = {}
+from celery.schedules import crontab
+
+SCHEDULE: dict[str, dict] = {
+    # Lost webhooks, PIX past its expiry (cancelled at MP, order expired) and stuck events.
+    "payments-reconcile": {
+        "task": "payments.tasks.reconcile_payments",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
+}

@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -53,6 +54,9 @@ class Payment(TenantOwnedModel):
     expires_at = models.DateTimeField(null=True, blank=True)
     pix_code = models.TextField(blank=True, default="")
     checkout_url = models.URLField(max_length=500, blank=True, default="")
+    preference_id = models.CharField(max_length=80, blank=True, default="")
+    refunded_cents = models.BigIntegerField(default=0)
+    review_reason = models.CharField(max_length=200, blank=True, default="")
     approved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -72,6 +76,14 @@ class Payment(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} {self.amount_cents / 100:.2f} {self.currency}"
+
+    FINAL = frozenset({"approved", "rejected", "cancelled", "expired", "refunded", "charged_back",
+                       "review"})
+    OPEN = frozenset({"created", "pending", "in_process"})
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
 
     def instructions(self) -> PaymentInstructions:
         """What the bot and the pages show the buyer to pay."""
@@ -101,3 +113,79 @@ class PaymentInstructions:
         data = dict(self.__dict__)
         data["expires_at"] = self.expires_at.isoformat() if self.expires_at else None
         return data
+
+
+class Refund(TenantOwnedModel):
+    """Money given back on a payment: from the portal's Refund button or seen at the provider."""
+
+    class Source(models.TextChoices):
+        PORTAL = "portal", _("Portal")
+        PROVIDER = "provider", _("Provider")
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    provider_refund_id = models.CharField(max_length=64, blank=True, default="")
+    amount_cents = models.BigIntegerField()
+    partial = models.BooleanField(default=False)
+    reason = models.CharField(max_length=300, blank=True, default="")
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.PROVIDER)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_cents__gt=0),
+                                   name="refund_amount_positive"),
+            models.UniqueConstraint(fields=["payment", "provider_refund_id"],
+                                    condition=~models.Q(provider_refund_id=""),
+                                    name="refund_unique_provider_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount_cents / 100:.2f} of payment {self.payment_id}"
+
+
+class WebhookEvent(models.Model):
+    """One notification as received, kept for audit. Not tenant-owned: the tenant is only known
+    once the task has fetched the payment (it then fills `payment`)."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        QUEUED = "queued", _("Queued")
+        PROCESSING = "processing", _("Processing")
+        PROCESSED = "processed", _("Processed")
+        IGNORED = "ignored", _("Ignored")
+        FAILED = "failed", _("Failed")
+
+    provider = models.CharField(max_length=20, default="mercadopago")
+    event_id = models.CharField(max_length=120)
+    topic = models.CharField(max_length=60, blank=True, default="")
+    action = models.CharField(max_length=60, blank=True, default="")
+    data_id = models.CharField(max_length=64, blank=True, default="")
+    request_id = models.CharField(max_length=120, blank=True, default="")
+    legacy_ipn = models.BooleanField(default=False)
+    payload = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.RECEIVED,
+                             db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="webhook_events")
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"],
+                                    name="webhook_event_unique_provider_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.topic} {self.data_id} ({self.state})"

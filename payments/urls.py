@@ -8,6 +8,8 @@ app_name = "payments"
 
 urlpatterns = [
     path("pay/<uuid:public_id>/", views.page, name="page"),
+    path("pay/<uuid:public_id>/result/", views.result, name="result"),
+    path("pay/<uuid:public_id>/status/", views.status, name="status"),
     path("pay/<uuid:public_id>/qr.png", views.qr, name="qr"),
     path("webhooks/mercadopago", views.webhook_mercadopago, name="webhook_mercadopago"),
 ]

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from portal import urls_catalog, urls_payments, urls_sales, urls_wallet, views
+from portal import (
+    urls_billing,
+    urls_catalog,
+    urls_payments,
+    urls_runtime,
+    urls_sales,
+    urls_wallet,
+    views,
+)
 
 app_name = "portal"
 
@@ -12,7 +20,6 @@ urlpatterns = [
     path("app/instances/new/", views.instance_create, name="instance_create"),
     path("app/account/", views.account, name="account"),
     path("app/t/<slug:slug>/", views.dashboard, name="dashboard"),
-    path("app/t/<slug:slug>/plan/", views.section, {"page": "plan"}, name="plan"),
     path("app/t/<slug:slug>/settings/", views.tenant_settings, name="settings"),
     path("app/t/<slug:slug>/settings/tokens/", views.token_create, name="token_create"),
     path("app/t/<slug:slug>/settings/tokens/<int:pk>/revoke/", views.token_revoke,
@@ -23,4 +30,4 @@ urlpatterns = [
 
 # Each area keeps its routes in its own module (names stay in the "portal" namespace).
 urlpatterns += urls_catalog.urlpatterns + urls_sales.urlpatterns + urls_wallet.urlpatterns
-urlpatterns += urls_payments.urlpatterns
+urlpatterns += urls_payments.urlpatterns + urls_billing.urlpatterns + urls_runtime.urlpatterns

@@ -12,9 +12,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.dashboard import dashboard_context
 from portal.forms import AccountForm, MemberAddForm, MemberRoleForm, TenantForm, TokenForm
 from tenants import selectors, services
 from tenants.access import get_for_tenant_or_404, tenant_view
+from tenants.billing.quotas import BillingError
 from tenants.models import InstanceToken, Membership, Role, User
 from tenants.services import TenantError
 
@@ -42,9 +44,13 @@ def instance_create(request: HttpRequest) -> HttpResponse:
     form = TenantForm(request.POST if request.method == "POST" else None,
                       initial={"locale": translation.get_language() or "pt-br"})
     if request.method == "POST" and form.is_valid():
-        tenant = services.tenant_create(owner=request.user, **form.cleaned_data)
-        messages.success(request, _("Instance “%(name)s” created.") % {"name": tenant.name})
-        return redirect("portal:dashboard", slug=tenant.slug)
+        try:
+            tenant = services.tenant_create(owner=request.user, **form.cleaned_data)
+        except (TenantError, BillingError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Instance “%(name)s” created.") % {"name": tenant.name})
+            return redirect("portal:dashboard", slug=tenant.slug)
     first = not selectors.memberships_for_user(user=request.user).exists()
     return render(request, "portal/instance_create.html", {"form": form, "first": first},
                   status=400 if form.errors else 200)
@@ -52,21 +58,7 @@ def instance_create(request: HttpRequest) -> HttpResponse:
 
 @tenant_view()
 def dashboard(request: HttpRequest) -> HttpResponse:
-    tokens = selectors.instance_tokens(tenant=request.tenant).filter(revoked_at__isnull=True)
-    steps = [
-        {"done": True, "label": _("Create your instance")},
-        {"done": tokens.exists(), "label": _("Create the bot's API key"),
-         "url": "portal:settings"},
-        {"done": False, "label": _("Add your first product"), "url": "portal:shop"},
-        {"done": False, "label": _("Start your bot"), "url": None},
-    ]
-    return render(request, "portal/dashboard.html", {"steps": steps})
-
-
-@tenant_view()
-def section(request: HttpRequest, *, page: str) -> HttpResponse:
-    """Loja, Pedidos, Carteira and Plano: their issues fill them; until then, what comes next."""
-    return render(request, f"portal/{page}.html")
+    return render(request, "portal/dashboard.html", dashboard_context(tenant=request.tenant))
 
 
 @tenant_view(role=Role.MANAGER)

@@ -7,3 +7,9 @@ from django.utils.translation import gettext_lazy as _
 class SalesConfig(AppConfig):
     name = "sales"
     verbose_name = _("Sales")
+
+    def ready(self) -> None:
+        from payments import registry
+        from sales.services.orders import on_payment_outcome
+
+        registry.register("sales.order", on_payment_outcome)

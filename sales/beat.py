@@ -5,4 +5,9 @@ Plain data only: settings import this module before Django's apps are ready.
 
 from __future__ import annotations
 
-SCHEDULE: dict[str, dict] = {}
+from celery.schedules import crontab
+
+SCHEDULE: dict[str, dict] = {
+    "sales-sweep-carts": {"task": "sales.tasks.sweep_carts", "schedule": crontab(minute="*")},
+    "sales-sweep-orders": {"task": "sales.tasks.sweep_orders", "schedule": crontab(minute="*")},
+}

@@ -1,3 +1,225 @@
-"""Models for sales/: filled in by its own issue (see DESIGN.md, Layout)."""
+"""Sales: customers, carts, orders with their events, and deliveries (the fulfillment outbox)."""
 
 from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from tenants.scoping import TenantOwnedModel
+
+# Mercado Pago requires a valid-looking payer email; Discord buyers give us none. The reserved
+# `.invalid` TLD (RFC 2606) can never deliver mail, and the address names the buyer for support.
+PAYER_EMAIL_DOMAIN = "users.vitrine.invalid"
+
+
+class Customer(TenantOwnedModel):
+    discord_user_id = models.CharField(_("Discord user id"), max_length=20)
+    display_name = models.CharField(_("name"), max_length=100, blank=True)
+    is_blocked = models.BooleanField(_("blocked"), default=False)
+    first_purchase_at = models.DateTimeField(_("first purchase"), null=True, blank=True)
+    last_purchase_at = models.DateTimeField(_("last purchase"), null=True, blank=True)
+    lifetime_spend_cents = models.BigIntegerField(_("lifetime spend"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["-last_purchase_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "discord_user_id"],
+                                    name="customer_unique_discord_user"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.discord_user_id
+
+
+class Cart(TenantOwnedModel):
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("cart", "Open")
+        CHECKED_OUT = "checked_out", _("Checked out")
+        EXPIRED = "expired", pgettext_lazy("cart", "Expired")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="carts")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    coupon = models.ForeignKey("catalog.Coupon", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("cart")
+        verbose_name_plural = _("carts")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "customer"],
+                                    condition=models.Q(status="open"),
+                                    name="cart_one_open_per_customer"),
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"cart {self.pk} ({self.status})"
+
+
+class CartLine(TenantOwnedModel):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "variant"], name="cartline_unique_variant"),
+            models.CheckConstraint(condition=models.Q(quantity__gt=0),
+                                   name="cartline_quantity_positive"),
+        ]
+
+
+class OrderStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
+    PAID = "paid", _("Paid")
+    DELIVERING = "delivering", _("Delivering")
+    DELIVERED = "delivered", _("Delivered")
+    PARTIALLY_DELIVERED = "partially_delivered", _("Partially delivered")
+    DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
+    CANCELLED = "cancelled", pgettext_lazy("order", "Cancelled")
+    EXPIRED = "expired", pgettext_lazy("order", "Expired")
+    REFUNDED = "refunded", pgettext_lazy("order", "Refunded")
+    CHARGED_BACK = "charged_back", pgettext_lazy("order", "Charged back")
+
+
+def _order_code() -> str:
+    # 40 random bits: short enough to read to support, collisions negligible per shop and
+    # across the platform (the column is unique).
+    return secrets.token_hex(5).upper()
+
+
+class Order(TenantOwnedModel):
+    Status = OrderStatus
+
+    code = models.CharField(_("order"), max_length=12, unique=True, default=_order_code)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    cart = models.OneToOneField(Cart, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="order")
+    status = models.CharField(_("status"), max_length=24, choices=OrderStatus.choices,
+                              default=OrderStatus.PENDING_PAYMENT, db_index=True)
+    coupon = models.ForeignKey("catalog.Coupon", null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="orders")
+    coupon_code = models.CharField(_("coupon"), max_length=40, blank=True)
+    subtotal_cents = models.BigIntegerField(_("subtotal"))
+    discount_cents = models.BigIntegerField(_("discount"), default=0)
+    total_cents = models.BigIntegerField(_("total"))
+    currency = models.CharField(max_length=3, default="BRL")
+    payment_method = models.CharField(_("payment method"), max_length=20, default="pix")
+    payment_expires_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(total_cents__gt=0),
+                                   name="order_total_positive"),
+            models.CheckConstraint(
+                condition=models.Q(total_cents=models.F("subtotal_cents")
+                                   - models.F("discount_cents")),
+                name="order_total_is_subtotal_minus_discount"),
+        ]
+        indexes = [models.Index(fields=["status", "payment_expires_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.code}"
+
+    # -- payments.services.Payable ---------------------------------------------------------
+    def payment_amount_cents(self) -> int:
+        return self.total_cents
+
+    def payment_description(self) -> str:
+        return f"{self.tenant.name} #{self.code}"[:250]
+
+    def payment_payer_email(self) -> str:
+        return f"buyer-{self.customer.discord_user_id}@{PAYER_EMAIL_DOMAIN}"
+
+
+class OrderLine(TenantOwnedModel):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey("catalog.Variant", null=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    product_name = models.CharField(max_length=100)
+    variant_label = models.CharField(max_length=80)
+    unit_price_cents = models.BigIntegerField()
+    quantity = models.PositiveIntegerField()
+    discount_cents = models.BigIntegerField(default=0)
+    line_total_cents = models.BigIntegerField()
+    fulfillment = models.CharField(max_length=20)
+    role_id = models.CharField(max_length=20, blank=True)
+    duration_days = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class OrderEvent(TenantOwnedModel):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.CharField(max_length=40)  # "bot", "payment", "system", "user:<id>"
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    @property
+    def from_label(self) -> str:
+        return OrderStatus(self.from_status).label if self.from_status else ""
+
+    @property
+    def to_label(self) -> str:
+        return OrderStatus(self.to_status).label
+
+
+class Delivery(TenantOwnedModel):
+    """One piece of work for the fulfillment worker, written with the order's `paid`."""
+
+    class Kind(models.TextChoices):
+        STOCK = "stock", _("Stock items")
+        CONTENT = "content", _("Content")
+        ROLE = "role", _("Discord role")
+        EXTERNAL = "external", _("External fulfillment")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        REVOKE = "revoke", _("To revoke")
+        REVOKED = "revoked", _("Revoked")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="deliveries")
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="deliveries")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING,
+                             db_index=True)
+    role_id = models.CharField(max_length=20, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)  # timed roles
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["id"]

@@ -45,14 +45,34 @@ def get_for_tenant_or_404(model: type[M], *, tenant: Tenant, **lookup: Any) -> M
     return obj
 
 
-def tenant_view(role: str = Role.VIEWER) -> Callable:
-    """Decorate a view taking `slug`: sets request.tenant and request.membership, or 404/403."""
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def refuse_writes_when_read_only(request: HttpRequest, tenant: Tenant) -> None:
+    """A suspended (or archived) instance is read-only: writes get a 403 saying what to do."""
+    if request.method in SAFE_METHODS or tenant.is_writable:
+        return
+    if tenant.status == Tenant.Status.SUSPENDED:
+        raise PermissionDenied(_("%(tenant)s is suspended because its plan expired, so the "
+                                 "portal is read-only. Pay the plan on the Plan page to resume "
+                                 "everything.") % {"tenant": tenant.name})
+    raise PermissionDenied(_("%(tenant)s is archived and read-only.") % {"tenant": tenant.name})
+
+
+def tenant_view(role: str = Role.VIEWER, *, allow_read_only: bool = False) -> Callable:
+    """Decorate a view taking `slug`: sets request.tenant and request.membership, or 404/403.
+
+    Writes (non-GET) to a suspended or archived instance are refused here, centrally; only the
+    billing payment views pass `allow_read_only=True` (paying is how a suspension ends).
+    """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
             membership = get_membership_or_404(user=request.user, slug=slug, role=role)
+            if not allow_read_only:
+                refuse_writes_when_read_only(request, membership.tenant)
             request.membership = membership
             request.tenant = membership.tenant
             request.session["current_tenant"] = membership.tenant.slug

@@ -5,4 +5,14 @@ Plain data only: settings import this module before Django's apps are ready.
 
 from __future__ import annotations
 
-SCHEDULE: dict[str, dict] = {}
+from celery.schedules import crontab
+
+SCHEDULE: dict[str, dict] = {
+    # Each pass is idempotent (claims with conditional UPDATEs), so overlaps are harmless.
+    "tenants-billing-reminders": {"task": "tenants.tasks.billing_reminders",
+                                  "schedule": crontab(minute="5")},
+    "tenants-billing-expire": {"task": "tenants.tasks.billing_expire",
+                               "schedule": crontab(minute="*/10")},
+    "tenants-billing-suspend": {"task": "tenants.tasks.billing_suspend",
+                                "schedule": crontab(minute="*/10")},
+}

@@ -34,10 +34,19 @@ def tenant_create(*, owner: User, name: str, locale: str = "pt-br") -> Tenant:
     name = name.strip()
     if not name:
         raise TenantError(_("Give your instance a name."))
+    from tenants.billing.quotas import quota_check  # billing builds on this module
+
+    existing = Tenant.objects.filter(owner=owner).order_by("created_at").first()
+    if existing is not None:
+        # The account's plan (held by its first instance) caps how many instances it may own.
+        quota_check(tenant=existing, quota="instances")
     tenant = Tenant.objects.create(name=name, slug=_unique_slug(name), owner=owner, locale=locale)
     Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
     audit.record(actor=owner, tenant=tenant, action="tenant.create", target=tenant,
                  data={"name": name, "locale": locale})
+    from tenants.billing.services import subscription_start  # billing builds on this module
+
+    subscription_start(tenant=tenant)
     return tenant
 
 

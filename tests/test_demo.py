@@ -15,3 +15,15 @@ def test_load_demo_is_idempotent(db):
     operator = User.objects.get(email="admin@vitrine.local")
     assert operator.is_staff and operator.is_superuser
     assert operator.check_password("vitrine-demo")
+
+
+def test_demo_shop_is_comped_to_pro(db):
+    from tenants.models import Subscription
+
+    call_command("load_demo")
+    call_command("load_demo")
+    tenant = Tenant.objects.get(slug="loja-demo")
+    subscription = (Subscription.objects.for_tenant(tenant)
+                    .select_related("plan_version__plan").get())
+    assert subscription.plan_version.plan.slug == "pro"
+    assert subscription.status == "active"

@@ -1,3 +1,228 @@
-"""Models for wallet/: filled in by its own issue (see DESIGN.md, Layout)."""
+"""The wallet: a double-entry ledger of centavos held for shop owners.
+
+Sign convention: every Entry has a positive `amount_cents` and a `side` (debit or credit); a
+transaction balances when its debits equal its credits. Each account keeps a running
+`balance_cents` in its *normal* side: debit-normal accounts (`clearing`) grow with debits,
+credit-normal ones (tenant `pending`/`available`/`withdrawing`, platform `fees`, `payouts`,
+`refunds`) grow with credits. Because every transaction balances, the books always close:
+
+    clearing (gross received) = tenant balances + fees + payouts + refunds
+
+(the issue writes "- refunds" for the same identity with `refunds` signed debit-positive.)
+
+Entries and transactions are append-only: PostgreSQL refuses UPDATE and DELETE on them and
+checks, at commit, that each transaction balances (migration 0002).
+"""
 
 from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tenants.scoping import TenantOwnedModel, TenantScopedManager
+
+CURRENCY = "BRL"
+
+
+class Side(models.TextChoices):
+    DEBIT = "D", _("debit")
+    CREDIT = "C", _("credit")
+
+
+class AccountKind(models.TextChoices):
+    PENDING = "pending", _("pending")
+    AVAILABLE = "available", _("available")
+    WITHDRAWING = "withdrawing", _("withdrawing")
+    CLEARING = "clearing", _("clearing")
+    FEES = "fees", _("fees")
+    PAYOUTS = "payouts", _("payouts")
+    REFUNDS = "refunds", _("refunds")
+
+
+TENANT_KINDS = (AccountKind.PENDING, AccountKind.AVAILABLE, AccountKind.WITHDRAWING)
+PLATFORM_KINDS = (AccountKind.CLEARING, AccountKind.FEES, AccountKind.PAYOUTS,
+                  AccountKind.REFUNDS)
+DEBIT_NORMAL = frozenset({AccountKind.CLEARING})
+
+
+class Account(models.Model):
+    """A tenant's pending/available/withdrawing, or a platform account (tenant is null)."""
+
+    tenant = models.ForeignKey("tenants.Tenant", verbose_name=_("tenant"), null=True,
+                               blank=True, on_delete=models.PROTECT,
+                               related_name="wallet_accounts")
+    kind = models.CharField(_("kind"), max_length=20, choices=AccountKind.choices)
+    currency = models.CharField(_("currency"), max_length=3, default=CURRENCY)
+    # Running total in the account's normal side, updated under a row lock with each posting.
+    balance_cents = models.BigIntegerField(_("balance (centavos)"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        verbose_name = _("ledger account")
+        verbose_name_plural = _("ledger accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "kind", "currency"],
+                                    condition=Q(tenant__isnull=False),
+                                    name="wallet_account_unique_tenant_kind"),
+            models.UniqueConstraint(fields=["kind", "currency"],
+                                    condition=Q(tenant__isnull=True),
+                                    name="wallet_account_unique_platform_kind"),
+            models.CheckConstraint(
+                condition=(Q(tenant__isnull=True, kind__in=[k.value for k in PLATFORM_KINDS])
+                           | Q(tenant__isnull=False, kind__in=[k.value for k in TENANT_KINDS])),
+                name="wallet_account_kind_matches_owner"),
+        ]
+
+    def __str__(self) -> str:
+        owner = self.tenant.slug if self.tenant_id else "platform"
+        return f"{owner}:{self.kind}"
+
+    @property
+    def debit_normal(self) -> bool:
+        return self.kind in DEBIT_NORMAL
+
+
+class LedgerTransaction(models.Model):
+    """One business event's balanced set of entries, posted once per `key`."""
+
+    class Kind(models.TextChoices):
+        SALE = "sale", _("sale")
+        RELEASE = "release", _("release")
+        REFUND = "refund", _("refund")
+        CHARGEBACK = "chargeback", _("chargeback")
+        WITHDRAWAL = "withdrawal", _("withdrawal request")
+        WITHDRAWAL_CANCEL = "withdrawal_cancel", _("withdrawal cancelled")
+        WITHDRAWAL_PAID = "withdrawal_paid", _("withdrawal paid")
+        WITHDRAWAL_REJECT = "withdrawal_reject", _("withdrawal rejected")
+        OTHER = "other", _("other")
+
+    key = models.CharField(_("posting key"), max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    tenant = models.ForeignKey("tenants.Tenant", verbose_name=_("tenant"), null=True,
+                               blank=True, on_delete=models.PROTECT,
+                               related_name="wallet_transactions")
+    memo = models.CharField(_("memo"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("posted"), auto_now_add=True, db_index=True)
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        verbose_name = _("ledger transaction")
+        verbose_name_plural = _("ledger transactions")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Entry(models.Model):
+    """One side of a transaction on one account. Positive amount; never updated or deleted."""
+
+    transaction = models.ForeignKey(LedgerTransaction, verbose_name=_("transaction"),
+                                    on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.PROTECT,
+                                related_name="entries")
+    # Denormalised from the account so a tenant's statement is one indexed, scoped query.
+    tenant = models.ForeignKey("tenants.Tenant", verbose_name=_("tenant"), null=True,
+                               blank=True, on_delete=models.PROTECT, related_name="+")
+    side = models.CharField(_("side"), max_length=1, choices=Side.choices)
+    amount_cents = models.BigIntegerField(_("amount (centavos)"))
+    created_at = models.DateTimeField(_("posted"), auto_now_add=True)
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["account", "-id"], name="wallet_entry_account_id"),
+                   models.Index(fields=["tenant", "-id"], name="wallet_entry_tenant_id")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0),
+                                   name="wallet_entry_amount_positive"),
+            models.CheckConstraint(condition=Q(side__in=["D", "C"]), name="wallet_entry_side"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.side} {self.amount_cents} {self.account}"
+
+    @property
+    def signed_cents(self) -> int:
+        """The entry's effect on its account's normal-side balance."""
+        grows = (self.side == Side.DEBIT) == (self.account.kind in DEBIT_NORMAL)
+        return self.amount_cents if grows else -self.amount_cents
+
+
+class Hold(TenantOwnedModel):
+    """A sale's net, pending until `release_at`. Reversals taken from pending shrink holds, so
+    the unreleased `remaining_cents` of a tenant always add up to its `pending` balance."""
+
+    transaction = models.OneToOneField(LedgerTransaction, verbose_name=_("sale"),
+                                       on_delete=models.PROTECT, related_name="hold")
+    payment_id = models.BigIntegerField(_("payment"), null=True, blank=True, db_index=True)
+    method = models.CharField(_("method"), max_length=20, blank=True)
+    amount_cents = models.BigIntegerField(_("amount (centavos)"))
+    remaining_cents = models.BigIntegerField(_("still pending (centavos)"))
+    release_at = models.DateTimeField(_("release at"), db_index=True)
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
+        ordering = ["release_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(remaining_cents__gte=0)
+                                   & Q(remaining_cents__lte=models.F("amount_cents")),
+                                   name="wallet_hold_remaining_in_range"),
+        ]
+
+
+class PixKeyType(models.TextChoices):
+    CPF = "cpf", _("CPF")
+    CNPJ = "cnpj", _("CNPJ")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    EVP = "evp", _("Random key")
+
+
+class Withdrawal(TenantOwnedModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        PAID = "paid", _("paid")
+        REJECTED = "rejected", _("rejected")
+        CANCELLED = "cancelled", _("cancelled")
+
+    amount_cents = models.BigIntegerField(_("amount (centavos)"))
+    currency = models.CharField(_("currency"), max_length=3, default=CURRENCY)
+    pix_key_type = models.CharField(_("PIX key type"), max_length=10, choices=PixKeyType.choices)
+    pix_key = models.CharField(_("PIX key"), max_length=140)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.PENDING, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
+                                     null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"),
+                                   null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    reference = models.CharField(_("transfer reference"), max_length=120, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True, db_index=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    # The owner's notification, messages-style: shown once on the Wallet page, then cleared.
+    owner_unseen = models.BooleanField(_("unseen by the owner"), default=False)
+
+    class Meta:
+        verbose_name = _("withdrawal")
+        verbose_name_plural = _("withdrawals")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_cents__gt=0),
+                                              name="wallet_withdrawal_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.amount_cents}"
+
+    def step_key(self, step: str) -> str:
+        return f"withdrawal:{self.pk}:{step}"

@@ -78,7 +78,8 @@ def amount_to_cents(amount: Any) -> int:
 
 
 def create_pix(*, reference: str, amount_cents: int, description: str, payer_email: str,
-               expires_at: datetime, notification_url: str) -> dict:
+               expires_at: datetime, notification_url: str,
+               metadata: dict | None = None) -> dict:
     data = {
         "transaction_amount": cents_to_amount(amount_cents),
         "payment_method_id": "pix",
@@ -87,6 +88,7 @@ def create_pix(*, reference: str, amount_cents: int, description: str, payer_ema
         "notification_url": notification_url,
         "date_of_expiration": expires_at.isoformat(timespec="milliseconds"),
         "payer": {"email": payer_email},
+        "metadata": metadata or {},
     }
     # The key derives from our payment id: a retried call returns the first charge.
     return _call(lambda d: _sdk().payment().create(d, _options(f"vitrine-pix-{reference}")),
@@ -95,3 +97,47 @@ def create_pix(*, reference: str, amount_cents: int, description: str, payer_ema
 
 def get_payment(provider_payment_id: str) -> dict:
     return _call(lambda pid: _sdk().payment().get(pid, _options()), provider_payment_id)
+
+
+def create_preference(*, reference: str, amount_cents: int, currency: str, title: str,
+                      payer_email: str, back_url: str, notification_url: str,
+                      statement_descriptor: str, expires_at: datetime | None,
+                      metadata: dict | None = None) -> dict:
+    """Checkout Pro: the buyer pays by card on Mercado Pago's page and comes back to `back_url`."""
+    data: dict[str, Any] = {
+        "items": [{"id": reference, "title": title[:250], "quantity": 1,
+                   "unit_price": cents_to_amount(amount_cents), "currency_id": currency}],
+        "payer": {"email": payer_email},
+        "external_reference": reference,
+        "notification_url": notification_url,
+        "back_urls": {"success": back_url, "failure": back_url, "pending": back_url},
+        "auto_return": "approved",
+        "statement_descriptor": statement_descriptor[:22],
+        "payment_methods": {"excluded_payment_types": [{"id": "ticket"}, {"id": "atm"}]},
+        "metadata": metadata or {},
+    }
+    if expires_at is not None:
+        data["expires"] = True
+        data["expiration_date_to"] = expires_at.isoformat(timespec="milliseconds")
+    return _call(lambda d: _sdk().preference().create(
+        d, _options(f"vitrine-pref-{reference}")), data)
+
+
+def search_by_reference(reference: str) -> list[dict]:
+    """Every provider payment carrying our external_reference, newest first."""
+    filters = {"external_reference": reference, "sort": "date_created", "criteria": "desc"}
+    body = _call(lambda f: _sdk().payment().search(f, _options()), filters)
+    return list(body.get("results") or [])
+
+
+def cancel_payment(provider_payment_id: str) -> dict:
+    return _call(lambda pid: _sdk().payment().update(pid, {"status": "cancelled"}, _options()),
+                 provider_payment_id)
+
+
+def refund_payment(*, provider_payment_id: str, amount_cents: int | None,
+                   idempotency_key: str) -> dict:
+    """Full refund when `amount_cents` is None, partial otherwise."""
+    body = None if amount_cents is None else {"amount": cents_to_amount(amount_cents)}
+    return _call(lambda pid: _sdk().refund().create(pid, body, _options(idempotency_key)),
+                 provider_payment_id)

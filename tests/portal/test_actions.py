@@ -157,3 +157,12 @@ def test_account_saves_language_preference(shop, client_for):
     assert shop.owner.preferred_language == "en"
     assert client.get(reverse("portal:account"))["Content-Language"] == "en"
     assert client.post(reverse("portal:account"), {"preferred_language": "xx"}).status_code == 400
+
+
+def test_instance_quota_is_enforced_on_create(shop, client_for):
+    # The Free trial allows one instance per account: a second is refused with the reason.
+    response = client_for(shop.owner).post(reverse("portal:instance_create"),
+                                           {"name": "Segunda Loja", "locale": "pt-br"})
+    assert response.status_code == 400
+    assert Tenant.objects.filter(owner=shop.owner).count() == 1
+    assert response.context["form"].non_field_errors()

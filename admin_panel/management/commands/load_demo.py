@@ -26,6 +26,7 @@ class Command(BaseCommand):
             tenant = tenant_create(owner=owner, name="Loja Demo")
             tenant.slug = DEMO_TENANT_SLUG
             tenant.save(update_fields=["slug"])
+        _comp_pro(tenant, operator)
         if not InstanceToken.objects.for_tenant(tenant).filter(revoked_at__isnull=True).exists():
             _, plaintext = instance_token_create(tenant=tenant, actor=owner, name="demo bot")
             self.stdout.write(f"demo instance token (shown once): {plaintext}")
@@ -33,6 +34,19 @@ class Command(BaseCommand):
             f"demo ready: operator {operator.email}, owner {owner.email}, "
             f"instance {tenant.slug}"
         ))
+
+
+def _comp_pro(tenant: Tenant, operator: User) -> None:
+    """The demo shop runs on Pro for years, so beat never suspends it mid-demo."""
+    from tenants.billing.services import subscription_extend_manual
+    from tenants.models import PlanVersion, Subscription
+
+    subscription = Subscription.objects.for_tenant(tenant).select_related("plan_version").first()
+    pro = PlanVersion.objects.filter(plan__slug="pro", active=True).order_by("-pk").first()
+    if subscription is None or pro is None or subscription.plan_version_id == pro.pk:
+        return
+    subscription_extend_manual(subscription=subscription, actor=operator, days=3650,
+                               reason="demo", version=pro)
 
 
 def _user(email: str, name: str, *, staff: bool) -> User:

@@ -1,0 +1,97 @@
+"""`python -m bot`: log in to Discord, stay connected, report health to the platform.
+
+A stand-in for the full sales bot (issue 6): it logs in with discord.py, keeps its gateway
+connection, and POSTs a heartbeat (gateway latency, version) to the platform's runtime API every
+HEARTBEAT_SECONDS, the first one right after READY. Exit codes: 0 after SIGTERM, 78 when the
+token is refused or a privileged intent is not enabled (the runtime marks the bot misconfigured
+and does not restart it), 1 for anything else (the runtime restarts it with backoff).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+import aiohttp
+import discord
+import discord.gateway
+import discord.http
+import yarl
+
+from bot import __version__
+from bot.config import EXIT_MISCONFIGURED, Config, ConfigError
+
+log = logging.getLogger("bot")
+
+
+def point_at(config: Config) -> None:
+    if config.discord_api_url:
+        discord.http.Route.BASE = config.discord_api_url
+    if config.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.discord_gateway_url)
+
+
+class StandInBot(discord.Client):
+    def __init__(self, config: Config) -> None:
+        intents = discord.Intents.default()
+        intents.members = True  # role grants need GUILD_MEMBERS, a privileged intent
+        super().__init__(intents=intents)
+        self.config = config
+        self._beat: asyncio.Task | None = None
+
+    async def on_ready(self) -> None:
+        log.info("READY as %s (%s guilds)", self.user, len(self.guilds))
+        if self._beat is None and self.config.platform_url:
+            self._beat = asyncio.create_task(self._heartbeat_loop())
+
+    async def _heartbeat_loop(self) -> None:
+        url = f"{self.config.platform_url}/api/runtime/v1/heartbeat"
+        headers = {"Authorization": f"Bearer {self.config.instance_token}"}
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            while not self.is_closed():
+                latency = self.latency
+                body = {"latency_ms": int(latency * 1000) if latency == latency else None,
+                        "version": __version__}
+                try:
+                    async with session.post(url, json=body, headers=headers) as response:
+                        if response.status >= 300:
+                            log.warning("heartbeat refused: HTTP %s", response.status)
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    log.warning("heartbeat failed: %s", type(exc).__name__)
+                await asyncio.sleep(self.config.heartbeat_seconds)
+
+
+async def run(config: Config) -> int:
+    point_at(config)
+    client = StandInBot(config)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(client.close()))
+    try:
+        async with client:
+            await client.start(config.discord_token)
+    except discord.LoginFailure:
+        log.error("Discord refused the bot token")
+        return EXIT_MISCONFIGURED
+    except discord.PrivilegedIntentsRequired:
+        log.error("a privileged intent (Server Members) is not enabled for this bot")
+        return EXIT_MISCONFIGURED
+    return 0
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, stream=sys.stdout,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        config = Config.from_env()
+    except ConfigError as exc:
+        log.error("configuration: %s", exc)
+        return EXIT_MISCONFIGURED
+    return asyncio.run(run(config))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

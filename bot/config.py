@@ -1,0 +1,49 @@
+"""The bot's configuration, read from its environment only (the container holds nothing else).
+
+DISCORD_TOKEN      the tenant's Discord bot token (required)
+PLATFORM_URL       where Vitrine is reached, e.g. https://vitrine.example (heartbeats, Bot API)
+INSTANCE_TOKEN     the tenant's instance API key (Bearer) for the platform
+DISCORD_API_URL    optional REST base, e.g. http://127.0.0.1:8600/api/v10 (the sandbox)
+DISCORD_GATEWAY_URL optional gateway, e.g. ws://127.0.0.1:8600/gateway
+HEARTBEAT_SECONDS  how often to report to the platform (default 30)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+EXIT_MISCONFIGURED = 78  # EX_CONFIG: the runtime marks the bot misconfigured, no restart
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Config:
+    discord_token: str
+    platform_url: str
+    instance_token: str
+    discord_api_url: str
+    discord_gateway_url: str
+    heartbeat_seconds: float
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Config:
+        env = dict(os.environ if env is None else env)
+        token = env.get("DISCORD_TOKEN", "").strip()
+        if not token:
+            raise ConfigError("DISCORD_TOKEN is not set")
+        try:
+            heartbeat = float(env.get("HEARTBEAT_SECONDS", "30"))
+        except ValueError:
+            raise ConfigError("HEARTBEAT_SECONDS must be a number") from None
+        return cls(
+            discord_token=token,
+            platform_url=env.get("PLATFORM_URL", "").rstrip("/"),
+            instance_token=env.get("INSTANCE_TOKEN", ""),
+            discord_api_url=env.get("DISCORD_API_URL", "").rstrip("/"),
+            discord_gateway_url=env.get("DISCORD_GATEWAY_URL", ""),
+            heartbeat_seconds=max(heartbeat, 1.0),
+        )

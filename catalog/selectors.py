@@ -1,0 +1,65 @@
+"""Reads for the catalog: what the bot shows and what the portal lists."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from catalog.models import (
+    Coupon,
+    MessageTemplate,
+    Product,
+    ProductPost,
+    StockItem,
+    Variant,
+)
+from catalog.templating import default_body
+from tenants.models import Tenant
+
+_S = StockItem.Status
+
+
+def variants_with_counts(*, tenant: Tenant) -> QuerySet[Variant]:
+    return Variant.objects.for_tenant(tenant).annotate(
+        stock_available=Count("stock_items", filter=Q(stock_items__status=_S.AVAILABLE)),
+        stock_reserved=Count("stock_items", filter=Q(stock_items__status=_S.RESERVED)),
+        stock_sold=Count("stock_items", filter=Q(stock_items__status=_S.SOLD)),
+    ).order_by("sort_order", "id")
+
+
+def products_with_variants(*, tenant: Tenant, active_only: bool = False) -> QuerySet[Product]:
+    variants = variants_with_counts(tenant=tenant)
+    products = Product.objects.for_tenant(tenant)
+    if active_only:
+        variants = variants.filter(is_active=True)
+        products = products.filter(is_active=True)
+    posts = ProductPost.objects.for_tenant(tenant)
+    return products.prefetch_related(Prefetch("variants", queryset=variants),
+                                     Prefetch("posts", queryset=posts))
+
+
+def stock_items(*, tenant: Tenant, variant: Variant, status: str | None = None
+                ) -> QuerySet[StockItem]:
+    qs = StockItem.objects.for_tenant(tenant).filter(variant=variant)
+    return qs.filter(status=status) if status else qs
+
+
+def coupons(*, tenant: Tenant) -> QuerySet[Coupon]:
+    return Coupon.objects.for_tenant(tenant).prefetch_related("products", "variants")
+
+
+def coupon_by_code(*, tenant: Tenant, code: str) -> Coupon | None:
+    return Coupon.objects.for_tenant(tenant).filter(code__iexact=code.strip()).first()
+
+
+def template_body(*, tenant: Tenant, kind: str, locale: str) -> str:
+    row = MessageTemplate.objects.for_tenant(tenant).filter(kind=kind, locale=locale).first()
+    return row.body if row else default_body(kind, locale)
+
+
+def low_stock_variants(*, tenant: Tenant, variant_ids: list[int] | None = None
+                       ) -> list[Variant]:
+    qs = variants_with_counts(tenant=tenant).filter(fulfillment="stock", is_active=True)
+    if variant_ids is not None:
+        qs = qs.filter(pk__in=variant_ids)
+    return [v for v in qs.select_related("product")
+            if v.stock_available <= v.low_stock_threshold]

@@ -1,0 +1,20 @@
+# Tenant bot image (`python -m bot`). One container per tenant, run hardened by runtime/.
+# BASE_IMAGE: python:3.11-slim in production; a locally built Debian base (debootstrap, see
+# deploy/build_bot_image.sh) where no registry is reachable. The build needs no network: wheels
+# come from the context's wheels/ directory (pip wheel -r bot/requirements.txt).
+ARG BASE_IMAGE=python:3.11-slim
+FROM ${BASE_IMAGE}
+COPY wheels/ /tmp/wheels/
+COPY bot/requirements.txt /tmp/requirements.txt
+RUN python3 -m venv /opt/venv \
+    && /opt/venv/bin/pip install --no-index --no-cache-dir --find-links /tmp/wheels \
+       -r /tmp/requirements.txt \
+    && rm -rf /tmp/wheels /tmp/requirements.txt \
+    && (getent passwd bot >/dev/null || useradd --no-create-home --uid 10001 --user-group \
+        --shell /usr/sbin/nologin bot)
+WORKDIR /app
+COPY bot/ /app/bot/
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+USER 10001:10001
+# Exit 78 (EX_CONFIG) means "bad token or missing intent": the controller does not restart it.
+CMD ["python", "-m", "bot"]

@@ -1,0 +1,57 @@
+"""Operators' view of payments, refunds and the stored webhook events (read-only: money moves
+through services, never through a form)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from audit.admin import ReadOnlyAdmin
+from payments.models import Payment, Refund, WebhookEvent
+from tenants.admin import TenantScopedAdmin
+
+
+class _ReadOnlyScoped(TenantScopedAdmin, ReadOnlyAdmin):
+    pass
+
+
+class RefundInline(admin.TabularInline):
+    model = Refund
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "amount_cents", "partial", "source", "actor", "reason",
+              "provider_refund_id")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).unscoped()
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(_ReadOnlyScoped):
+    list_display = ("created_at", "tenant", "method", "amount_cents", "currency", "status",
+                    "status_detail", "provider_payment_id")
+    list_filter = ("status", "method", "provider")
+    list_select_related = ("tenant",)
+    search_fields = ("public_id", "provider_payment_id", "preference_id", "review_reason")
+    date_hierarchy = "created_at"
+    inlines = [RefundInline]
+
+
+@admin.register(Refund)
+class RefundAdmin(_ReadOnlyScoped):
+    list_display = ("created_at", "tenant", "payment", "amount_cents", "partial", "source",
+                    "actor")
+    list_filter = ("source", "partial")
+    list_select_related = ("tenant", "payment", "actor")
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "topic", "action", "data_id", "state", "attempts",
+                    "legacy_ipn", "payment")
+    list_filter = ("state", "topic", "legacy_ipn")
+    search_fields = ("event_id", "data_id", "request_id")
+    date_hierarchy = "received_at"

@@ -1,0 +1,219 @@
+"""The payment state machine: provider truth in, exactly one transition (and outcome) out.
+
+Every transition is a conditional `UPDATE ... WHERE status IN (allowed sources)` whose row
+count says whether this caller made it; only that caller writes the audit line and calls
+`registry.dispatch`, in the same transaction. Two workers applying the same notification, a
+duplicate, a retry or a late out-of-order delivery therefore end in one state with one set of
+side effects (DESIGN.md rules 3 and 4).
+"""
+
+from __future__ import annotations
+
+import structlog
+from django.db import transaction
+from django.utils import timezone
+
+import audit
+from payments import registry
+from payments.models import Payment, Refund
+from payments.providers import mercadopago as mp
+from payments.registry import Outcome
+
+log = structlog.get_logger(__name__)
+S = Payment.Status
+
+# to-status -> the statuses it may come from. Anything else is a no-op (already there, or a
+# stale notification arriving after a later state).
+ALLOWED: dict[str, frozenset[str]] = {
+    S.PENDING: frozenset({S.CREATED, S.REJECTED}),
+    S.IN_PROCESS: frozenset({S.CREATED, S.PENDING, S.REJECTED}),
+    S.REJECTED: frozenset({S.CREATED, S.PENDING, S.IN_PROCESS}),
+    # Money arriving after our expiry is still money: the payable's handler decides what to do.
+    S.APPROVED: frozenset({S.CREATED, S.PENDING, S.IN_PROCESS, S.REJECTED, S.CANCELLED,
+                           S.EXPIRED}),
+    S.CANCELLED: frozenset({S.CREATED, S.PENDING, S.IN_PROCESS}),
+    S.EXPIRED: frozenset({S.CREATED, S.PENDING, S.IN_PROCESS}),
+    S.REFUNDED: frozenset({S.APPROVED}),
+    S.CHARGED_BACK: frozenset({S.APPROVED}),
+    S.REVIEW: frozenset({S.CREATED, S.PENDING, S.IN_PROCESS, S.REJECTED, S.CANCELLED,
+                         S.EXPIRED}),
+}
+OUTCOMES: dict[str, Outcome] = {
+    S.APPROVED: Outcome.APPROVED, S.REFUNDED: Outcome.REFUNDED,
+    S.CHARGED_BACK: Outcome.CHARGED_BACK, S.CANCELLED: Outcome.CANCELLED,
+    S.EXPIRED: Outcome.EXPIRED,
+}
+
+
+class UnknownPayment(LookupError):
+    """The provider payment does not exist, or carries no reference we know."""
+
+
+@transaction.atomic
+def payment_transition(*, payment: Payment, to: str, detail: str = "", actor=None,
+                       reason: str = "", **fields) -> bool:
+    """Move `payment` to `to` if its current status allows it. True when this call did it."""
+    now = timezone.now()
+    values = {"status": to, "updated_at": now, **fields}
+    if detail:
+        values["status_detail"] = detail[:80]
+    if to == S.APPROVED:
+        values["approved_at"] = now
+    changed = (Payment.objects.for_tenant(payment.tenant_id)
+               .filter(pk=payment.pk, status__in=ALLOWED[to]).update(**values))
+    if changed != 1:
+        return False
+    before = payment.status
+    payment.refresh_from_db()
+    audit.record(actor=actor, tenant=payment.tenant, action=f"payment.{to}", target=payment,
+                 data={"from": before, "to": to, "detail": payment.status_detail,
+                       "reason": reason[:300]})
+    if to in OUTCOMES:
+        registry.dispatch(payment, OUTCOMES[to])
+    return True
+
+
+def target_status(payment: Payment, data: dict) -> str | None:
+    """Our status for the provider's status/status_detail (None: nothing to do)."""
+    status, detail = data.get("status"), data.get("status_detail") or ""
+    if status == "cancelled":
+        past_expiry = payment.expires_at is not None and timezone.now() >= payment.expires_at
+        return S.EXPIRED if detail == "expired" or past_expiry else S.CANCELLED
+    return {
+        "pending": S.PENDING, "in_process": S.IN_PROCESS, "authorized": S.IN_PROCESS,
+        "approved": S.APPROVED, "rejected": S.REJECTED, "refunded": S.REFUNDED,
+        "charged_back": S.CHARGED_BACK,
+    }.get(status or "")
+
+
+def mismatch(payment: Payment, data: dict) -> str:
+    """Why the provider's payment does not match our record ("" when it does)."""
+    try:
+        cents = mp.amount_to_cents(data.get("transaction_amount"))
+    except Exception:  # missing or non-numeric amount
+        return "amount missing"
+    if cents != payment.amount_cents:
+        return f"amount {cents} != {payment.amount_cents}"
+    if (data.get("currency_id") or "") != payment.currency:
+        return f"currency {data.get('currency_id')!r} != {payment.currency!r}"
+    if str(data.get("external_reference") or "") != str(payment.pk):
+        return f"external_reference {data.get('external_reference')!r} != {payment.pk}"
+    tenant_id = (data.get("metadata") or {}).get("tenant_id")
+    if tenant_id not in (None, "") and str(tenant_id) != str(payment.tenant_id):
+        return f"metadata tenant {tenant_id} != {payment.tenant_id}"
+    return ""
+
+
+def flag_review(*, payment: Payment, reason: str, data: dict | None = None) -> bool:
+    """No fulfillment; operators are alerted (error log -> Sentry, audit line)."""
+    log.error("payment.review", payment_id=payment.pk, tenant_id=payment.tenant_id,
+              reason=reason)
+    moved = payment_transition(payment=payment, to=S.REVIEW, reason=reason,
+                               review_reason=reason[:200])
+    if not moved:
+        audit.record(actor=None, tenant=payment.tenant, action="payment.mismatch",
+                     target=payment, data={"reason": reason, "status": payment.status,
+                                           "provider_id": str((data or {}).get("id", ""))})
+    return moved
+
+
+@transaction.atomic
+def payment_apply_provider_state(*, payment: Payment, data: dict) -> Payment:
+    """Apply the provider's view of a payment (always re-read from its API, never a body)."""
+    problem = mismatch(payment, data)
+    if problem:
+        flag_review(payment=payment, reason=problem, data=data)
+        payment.refresh_from_db()
+        return payment
+    _sync_refunds(payment=payment, data=data)
+    target = target_status(payment, data)
+    if target is None or target == payment.status:
+        return payment
+    bind = {"provider_payment_id": str(data["id"])} if data.get("id") else {}
+    detail = data.get("status_detail") or ""
+    if target in (S.REFUNDED, S.CHARGED_BACK) and payment.status in ALLOWED[S.APPROVED]:
+        # Approved and refunded before we heard of either: record both, in order, so the
+        # payable sees a sale and its reversal (one each), never a reversal of nothing.
+        payment_transition(payment=payment, to=S.APPROVED, detail="accredited", **bind)
+    payment_transition(payment=payment, to=target, detail=detail, **bind)
+    payment.refresh_from_db()
+    return payment
+
+
+def _sync_refunds(*, payment: Payment, data: dict) -> None:
+    """Record the provider's refunds we have not seen (made in MP's dashboard or by us)."""
+    refunds = data.get("refunds") or []
+    refunded = mp.amount_to_cents(data.get("transaction_amount_refunded") or 0)
+    if not refunds and refunded == payment.refunded_cents:
+        return
+    # The row lock serializes this with payment_refund(), which records the same refunds.
+    Payment.objects.for_tenant(payment.tenant_id).select_for_update().get(pk=payment.pk)
+    known = set(Refund.objects.for_tenant(payment.tenant_id).filter(payment=payment)
+                .values_list("provider_refund_id", flat=True))
+    for item in refunds:
+        rid = str(item.get("id") or "")
+        if not rid or rid in known:
+            continue
+        cents = mp.amount_to_cents(item.get("amount") or 0)
+        if cents <= 0:
+            continue
+        refund = Refund.objects.create(tenant_id=payment.tenant_id, payment=payment,
+                                       provider_refund_id=rid, amount_cents=cents,
+                                       partial=cents < payment.amount_cents,
+                                       source=Refund.Source.PROVIDER)
+        audit.record(actor=None, tenant=payment.tenant, action="payment.refund", target=payment,
+                     data={"refund": refund.pk, "provider_refund_id": rid,
+                           "amount_cents": cents, "partial": refund.partial,
+                           "source": "provider"})
+    if refunded != payment.refunded_cents:
+        Payment.objects.for_tenant(payment.tenant_id).filter(pk=payment.pk).update(
+            refunded_cents=refunded)
+        payment.refunded_cents = refunded
+
+
+def payment_resolve(data: dict) -> Payment | None:
+    """Our Payment for a provider payment: by its id, else by its external_reference.
+
+    A reference that names a row which cannot take this provider payment (a PIX row already
+    bound to another charge, or another tenant's row by the metadata) resolves to nothing:
+    audited and alerted, and that row is left alone.
+    """
+    pid, ref = str(data.get("id") or ""), str(data.get("external_reference") or "")
+    rows = Payment.objects.unscoped().select_related("tenant", "payable_type")
+    row = rows.filter(provider=Payment.Provider.MERCADOPAGO, provider_payment_id=pid).first()
+    if row is not None:
+        return row
+    row = rows.filter(pk=int(ref), provider=Payment.Provider.MERCADOPAGO).first() \
+        if ref.isdigit() and len(ref) < 18 else None
+    if row is None:
+        return None
+    tenant_id = (data.get("metadata") or {}).get("tenant_id")
+    foreign = tenant_id not in (None, "") and str(tenant_id) != str(row.tenant_id)
+    bound_elsewhere = row.method != Payment.Method.CARD and row.provider_payment_id not in ("",
+                                                                                         pid)
+    if foreign or bound_elsewhere:
+        reason = "reference of another tenant" if foreign else "reference bound to another charge"
+        log.error("payment.reference_mismatch", provider_payment_id=pid, payment_id=row.pk,
+                  reason=reason)
+        audit.record(actor=None, tenant=row.tenant, action="payment.reference_mismatch",
+                     target=row, data={"provider_payment_id": pid, "reason": reason,
+                                       "claimed_tenant": str(tenant_id or "")})
+        raise UnknownPayment(reason)
+    return row
+
+
+def payment_sync(*, provider_payment_id: str) -> Payment:
+    """Fetch one provider payment and apply it. Raises UnknownPayment or ProviderError."""
+    try:
+        data = mp.get_payment(provider_payment_id)
+    except mp.ProviderError as exc:
+        if exc.status == 404:
+            raise UnknownPayment(f"provider payment {provider_payment_id} not found") from exc
+        raise
+    payment = payment_resolve(data)
+    if payment is None:
+        audit.record(actor=None, tenant=None, action="payment.unknown", target=None,
+                     data={"provider_payment_id": str(provider_payment_id),
+                           "external_reference": str(data.get("external_reference") or "")})
+        raise UnknownPayment(f"no payment for provider payment {provider_payment_id}")
+    return payment_apply_provider_state(payment=payment, data=data)

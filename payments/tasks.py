@@ -1,0 +1,125 @@
+"""Thin Celery tasks: take ids, claim, call one service (DESIGN.md, Tasks are thin)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import structlog
+from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from payments import services
+from payments.models import WebhookEvent
+from payments.providers.mercadopago import ProviderError
+
+log = structlog.get_logger(__name__)
+E = WebhookEvent.State
+RETRY_DELAYS = (5, 30, 120, 600, 1800)
+# A worker that died mid-event leaves it "processing"; after this it may be claimed again.
+CLAIM_TIMEOUT = timedelta(minutes=5)
+
+
+def claim(event_id: int) -> bool:
+    """Conditional UPDATE: exactly one worker gets a given event at a time."""
+    now = timezone.now()
+    claimable = Q(state__in=[E.RECEIVED, E.QUEUED, E.FAILED]) | Q(state=E.PROCESSING,
+                                                       claimed_at__lt=now - CLAIM_TIMEOUT)
+    return WebhookEvent.objects.filter(claimable, pk=event_id).update(
+        state=E.PROCESSING, claimed_at=now, attempts=F("attempts") + 1) == 1
+
+
+def _finish(event_id: int, state: str, error: str = "", payment_id: int | None = None) -> None:
+    WebhookEvent.objects.filter(pk=event_id, state=E.PROCESSING).update(
+        state=state, error=error[:2000], processed_at=timezone.now(),
+        **({"payment_id": payment_id} if payment_id else {}))
+
+
+@shared_task(bind=True, max_retries=len(RETRY_DELAYS), soft_time_limit=60, time_limit=90)
+def apply_webhook_event(self, event_id: int) -> str:
+    if not claim(event_id):
+        return "not claimed"
+    event = WebhookEvent.objects.get(pk=event_id)
+    try:
+        payment = services.payment_sync(provider_payment_id=event.data_id)
+    except services.UnknownPayment as exc:
+        _finish(event_id, E.IGNORED, str(exc))
+        return "unknown payment"
+    except ProviderError as exc:
+        _finish(event_id, E.FAILED, str(exc))
+        if exc.permanent or self.request.retries >= len(RETRY_DELAYS):
+            return "failed"
+        raise self.retry(countdown=RETRY_DELAYS[self.request.retries]) from exc
+    except Exception as exc:
+        _finish(event_id, E.FAILED, f"{exc.__class__.__name__}: {exc}")
+        raise
+    _finish(event_id, E.PROCESSED, payment_id=payment.pk)
+    return payment.status
+
+
+DRAIN_KEY = "payments:webhook-drain"
+DRAIN_TTL = 30  # a drain that died lets the next notification start another after this
+
+
+def drain_kick() -> None:
+    """After an event is stored: make sure a drain runs, publishing at most one task while one
+    is pending. The acknowledgement then costs a Redis SET NX, not a Celery publish."""
+    if not _shared_cache():
+        drain_webhook_events.delay()
+        return
+    if cache.add(DRAIN_KEY, 1, timeout=DRAIN_TTL):
+        drain_webhook_events.delay()
+
+
+def _shared_cache() -> bool:
+    # Coalescing needs a cache every process sees (Redis); locmem (embedded) publishes each time.
+    return "redis" in settings.CACHES["default"]["BACKEND"].lower()
+
+
+def _queue_received(limit: int = 500) -> int:
+    with transaction.atomic():
+        ids = list(WebhookEvent.objects.select_for_update(skip_locked=True)
+                   .filter(state=E.RECEIVED).order_by("pk").values_list("pk", flat=True)[:limit])
+        WebhookEvent.objects.filter(pk__in=ids, state=E.RECEIVED).update(state=E.QUEUED)
+    for event_id in ids:
+        apply_webhook_event.delay(event_id)
+    return len(ids)
+
+
+@shared_task(soft_time_limit=120, time_limit=150)
+def drain_webhook_events() -> int:
+    """Fan stored events out to apply_webhook_event (one task each, so workers share them).
+
+    Order matters: a request stores its event, then tries SET NX. If the key was still there,
+    this drain has not yet deleted it, so the pass after the delete sees that event.
+    """
+    total = 0
+    while (queued := _queue_received()):
+        total += queued
+    if _shared_cache():
+        cache.delete(DRAIN_KEY)
+    return total + _queue_received()
+
+
+@shared_task(soft_time_limit=60, time_limit=90)
+def sync_provider_payment(provider_payment_id: str) -> str:
+    """The buyer came back from Checkout Pro: re-read that payment now (never trust the URL)."""
+    try:
+        return services.payment_sync(provider_payment_id=str(provider_payment_id)).status
+    except (services.UnknownPayment, ProviderError) as exc:
+        log.info("payment.sync_skipped", provider_payment_id=provider_payment_id, error=str(exc))
+        return "skipped"
+
+
+@shared_task(soft_time_limit=240, time_limit=300)
+def reconcile_payments() -> dict:
+    """Beat: open payments a webhook may have missed, expired PIX, and left-behind events."""
+    counts = services.payments_reconcile()
+    stuck = services.webhook_events_stuck()
+    for event_id in stuck:
+        apply_webhook_event.delay(event_id)
+    counts["events_requeued"] = len(stuck)
+    return counts

@@ -1,0 +1,98 @@
+"""Owner actions on a payment: confirm a manual PIX, refund (full or partial, with a reason).
+
+The order page (sales) links here or includes portal/payments/_actions.html; these views own
+access and call payments.services only.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from payments import services
+from payments.models import Payment
+from payments.providers.mercadopago import ProviderError
+from tenants.access import get_for_tenant_or_404, tenant_view
+from tenants.models import Role
+
+
+class RefundForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300)
+    amount = forms.CharField(label=gettext_lazy("Amount (empty for everything left)"),
+                             required=False, max_length=20)
+
+    def clean_amount(self) -> int | None:
+        raw = (self.cleaned_data.get("amount") or "").strip().replace("R$", "").strip()
+        if not raw:
+            return None
+        try:
+            value = Decimal(raw.replace(".", "").replace(",", ".") if "," in raw else raw)
+        except InvalidOperation:
+            raise forms.ValidationError(_("Write the amount like 12,50.")) from None
+        cents = int((value * 100).to_integral_value())
+        if cents <= 0:
+            raise forms.ValidationError(_("Write the amount like 12,50."))
+        return cents
+
+
+def _back(request: HttpRequest, payment: Payment) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("portal:payment_detail", slug=request.tenant.slug,
+                    public_id=payment.public_id)
+
+
+@tenant_view()
+@require_GET
+def payment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    payment = get_for_tenant_or_404(Payment, tenant=request.tenant, public_id=public_id)
+    refunds = payment.refunds.select_related("actor").all()
+    return render(request, "portal/payments/detail.html",
+                  {"payment": payment, "refunds": refunds, "refund_form": RefundForm(),
+                   "can_act": request.membership.allows(Role.OWNER),
+                   "left_cents": payment.amount_cents - payment.refunded_cents})
+
+
+@tenant_view(role=Role.OWNER)
+@require_POST
+def payment_confirm(request: HttpRequest, public_id: str) -> HttpResponse:
+    payment = get_for_tenant_or_404(Payment, tenant=request.tenant, public_id=public_id)
+    try:
+        services.payment_manual_confirm(payment=payment, actor=request.user)
+    except services.PaymentError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Payment confirmed. The order is being delivered."))
+    return _back(request, payment)
+
+
+@tenant_view(role=Role.OWNER)
+@require_POST
+def payment_refund(request: HttpRequest, public_id: str) -> HttpResponse:
+    payment = get_for_tenant_or_404(Payment, tenant=request.tenant, public_id=public_id)
+    form = RefundForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return _back(request, payment)
+    try:
+        refund = services.payment_refund(payment=payment, actor=request.user,
+                                         reason=form.cleaned_data["reason"],
+                                         amount_cents=form.cleaned_data["amount"])
+    except services.PaymentError as exc:
+        messages.error(request, str(exc))
+    except ProviderError:
+        messages.error(request, _("Mercado Pago did not accept the refund right now. "
+                                  "Try again in a few minutes."))
+    else:
+        messages.success(request, _("Refund of R$ %(amount)s done.")
+                         % {"amount": f"{refund.amount_cents / 100:.2f}".replace(".", ",")})
+    return _back(request, payment)

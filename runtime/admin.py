@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from runtime import selectors, services
+from runtime.models import BotRuntime
+from tenants.admin import TenantScopedAdmin
+
+
+@admin.register(BotRuntime)
+class BotRuntimeAdmin(TenantScopedAdmin):
+    list_display = ("tenant_link", "observed_state", "desired_state", "reason_short",
+                    "restart_count", "last_exit_code", "oom_killed", "last_heartbeat_at",
+                    "gateway_latency_ms", "container_short")
+    list_filter = ("observed_state", "desired_state", "oom_killed")
+    search_fields = ("tenant__name", "tenant__slug", "container_id")
+    actions = ["bulk_restart"]
+    exclude = ("discord_token", "instance_token")
+    readonly_fields = ("tenant", "observed_state", "observed_at", "reason", "container_id",
+                       "spec_hash", "started_at", "restart_count", "consecutive_failures",
+                       "starts_today", "starts_day", "next_start_at", "last_exit_code",
+                       "last_exit_at", "last_exit_ref", "oom_killed", "last_heartbeat_at",
+                       "gateway_latency_ms", "bot_version", "desired_by", "desired_at",
+                       "generation", "restart_requested", "restart_done",
+                       "instance_token_lookup", "desired_state", "desired_reason")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return selectors.runtimes_failing_first()
+
+    @admin.display(description=_("instance"), ordering="tenant__name")
+    def tenant_link(self, obj: BotRuntime) -> str:
+        url = reverse("admin:tenants_tenant_change", args=[obj.tenant_id])
+        return format_html('<a href="{}">{}</a>', url, obj.tenant.name)
+
+    @admin.display(description=_("reason"))
+    def reason_short(self, obj: BotRuntime) -> str:
+        return (obj.reason[:80] + "…") if len(obj.reason) > 80 else obj.reason
+
+    @admin.display(description=_("container"))
+    def container_short(self, obj: BotRuntime) -> str:
+        return obj.container_id[:12]
+
+    @admin.action(description=_("Restart the selected bots"))
+    def bulk_restart(self, request: HttpRequest, queryset: QuerySet) -> None:
+        done, refused = 0, 0
+        for runtime in queryset.select_related("tenant"):
+            try:
+                services.runtime_restart(tenant=runtime.tenant, reason="admin bulk restart",
+                                         actor=request.user)
+                done += 1
+            except services.RuntimeServiceError:
+                refused += 1
+        self.message_user(request, _("%(done)d restarted, %(refused)d refused (no token or "
+                                     "suspended).") % {"done": done, "refused": refused},
+                          messages.SUCCESS if not refused else messages.WARNING)

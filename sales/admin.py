@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from sales.models import Cart, Customer, Delivery, Order, OrderEvent, OrderLine
+from tenants.admin import TenantScopedAdmin
+
+
+class _UnscopedInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).unscoped()
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OrderLineInline(_UnscopedInline):
+    model = OrderLine
+    fields = ("product_name", "variant_label", "quantity", "unit_price_cents",
+              "discount_cents", "line_total_cents", "fulfillment")
+    readonly_fields = fields
+
+
+class OrderEventInline(_UnscopedInline):
+    model = OrderEvent
+    fields = ("at", "actor", "from_status", "to_status", "reason")
+    readonly_fields = fields
+
+
+class DeliveryInline(_UnscopedInline):
+    model = Delivery
+    fields = ("kind", "state", "role_id", "expires_at", "attempts", "last_error")
+    readonly_fields = fields
+
+
+@admin.register(Order)
+class OrderAdmin(TenantScopedAdmin):
+    """Read-only: order state changes only through services (payments, the portal)."""
+
+    list_display = ("code", "tenant", "customer", "status", "total_cents", "created_at")
+    list_filter = ("status", "payment_method")
+    list_select_related = ("tenant", "customer")
+    search_fields = ("code", "tenant__name", "customer__discord_user_id",
+                     "customer__display_name")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("tenant", "customer", "cart", "coupon")
+    readonly_fields = ("status", "subtotal_cents", "discount_cents", "total_cents", "paid_at")
+    inlines = [OrderLineInline, OrderEventInline, DeliveryInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Customer)
+class CustomerAdmin(TenantScopedAdmin):
+    list_display = ("__str__", "discord_user_id", "tenant", "is_blocked", "lifetime_spend_cents",
+                    "last_purchase_at")
+    list_filter = ("is_blocked",)
+    list_select_related = ("tenant",)
+    search_fields = ("discord_user_id", "display_name", "tenant__name")
+    raw_id_fields = ("tenant",)
+
+
+@admin.register(Cart)
+class CartAdmin(TenantScopedAdmin):
+    list_display = ("id", "tenant", "customer", "status", "expires_at", "updated_at")
+    list_filter = ("status",)
+    list_select_related = ("tenant", "customer")
+    search_fields = ("customer__discord_user_id", "tenant__name")
+    raw_id_fields = ("tenant", "customer", "coupon")
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(TenantScopedAdmin):
+    list_display = ("id", "order", "tenant", "kind", "state", "attempts", "created_at")
+    list_filter = ("kind", "state")
+    list_select_related = ("order", "tenant")
+    search_fields = ("order__code", "tenant__name", "role_id")
+    raw_id_fields = ("tenant", "order", "line")

@@ -1,0 +1,180 @@
+"""Bot API payloads: request validation and the documented response shapes."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from sales.services.carts import MAX_QUANTITY
+
+DISCORD_ID_RE = r"^\d{1,20}$"
+
+
+# -- requests ----------------------------------------------------------------------------------
+class CustomerUpsertIn(serializers.Serializer):
+    discord_user_id = serializers.RegexField(DISCORD_ID_RE)
+    display_name = serializers.CharField(max_length=100, required=False, allow_blank=True,
+                                         default="")
+
+
+class CartAddIn(serializers.Serializer):
+    variant_id = serializers.IntegerField(min_value=1, max_value=2**62)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
+
+
+class CartQuantityIn(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+class CouponIn(serializers.Serializer):
+    code = serializers.CharField(max_length=40)
+
+
+class CheckoutIn(serializers.Serializer):
+    method = serializers.ChoiceField(choices=["pix", "card"], default="pix")
+    expected_total_cents = serializers.IntegerField(required=False, min_value=0,
+                                                    max_value=2**62, help_text=(
+        "The total the buyer saw; a different server total refuses with price_changed."))
+
+
+class PostIn(serializers.Serializer):
+    channel_id = serializers.RegexField(DISCORD_ID_RE)
+    message_id = serializers.RegexField(DISCORD_ID_RE)
+
+
+class HeartbeatIn(serializers.Serializer):
+    version = serializers.CharField(max_length=40, required=False, default="")
+    guilds = serializers.IntegerField(min_value=0, required=False, default=0)
+    latency_ms = serializers.IntegerField(min_value=0, required=False, default=0)
+
+
+# -- responses ---------------------------------------------------------------------------------
+class ErrorDetailOut(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine code, e.g. out_of_stock.")
+    message = serializers.CharField(help_text="In the shop's language, ready to show.")
+    details = serializers.DictField(required=False)
+
+
+class ErrorOut(serializers.Serializer):
+    error = ErrorDetailOut()
+
+
+class StockOut(serializers.Serializer):
+    available = serializers.IntegerField()
+    reserved = serializers.IntegerField()
+    sold = serializers.IntegerField()
+
+
+class VariantOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    label = serializers.CharField()
+    emoji = serializers.CharField()
+    price_cents = serializers.IntegerField()
+    price_display = serializers.CharField()
+    duration_days = serializers.IntegerField(allow_null=True)
+    fulfillment = serializers.CharField()
+    grants_role = serializers.BooleanField()
+    in_stock = serializers.BooleanField()
+    stock = StockOut(allow_null=True)
+
+
+class PostOut(serializers.Serializer):
+    channel_id = serializers.CharField()
+    message_id = serializers.CharField()
+    needs_refresh = serializers.BooleanField()
+
+
+class ProductOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    image_url = serializers.CharField()
+    category = serializers.CharField()
+    sort_order = serializers.IntegerField()
+    channel_id = serializers.CharField()
+    variants = VariantOut(many=True)
+    posts = PostOut(many=True)
+
+
+class CatalogOut(serializers.Serializer):
+    currency = serializers.CharField()
+    locale = serializers.CharField()
+    products = ProductOut(many=True)
+
+
+class CustomerOut(serializers.Serializer):
+    discord_user_id = serializers.CharField()
+    display_name = serializers.CharField()
+    is_blocked = serializers.BooleanField()
+    lifetime_spend_cents = serializers.IntegerField()
+
+
+class CartLineOut(serializers.Serializer):
+    variant_id = serializers.IntegerField()
+    product_name = serializers.CharField()
+    variant_label = serializers.CharField()
+    emoji = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price_cents = serializers.IntegerField()
+    discount_cents = serializers.IntegerField()
+    total_cents = serializers.IntegerField()
+
+
+class CartOut(serializers.Serializer):
+    expires_at = serializers.DateTimeField(allow_null=True)
+    coupon = serializers.CharField(allow_null=True)
+    lines = CartLineOut(many=True)
+    subtotal_cents = serializers.IntegerField()
+    discount_cents = serializers.IntegerField()
+    total_cents = serializers.IntegerField()
+    total_display = serializers.CharField()
+
+
+class PaymentOut(serializers.Serializer):
+    payment_id = serializers.CharField()
+    method = serializers.CharField()
+    status = serializers.CharField()
+    amount_cents = serializers.IntegerField()
+    currency = serializers.CharField()
+    pix_code = serializers.CharField()
+    qr_image_url = serializers.CharField()
+    checkout_url = serializers.CharField()
+    page_url = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class OrderLineOut(serializers.Serializer):
+    product_name = serializers.CharField()
+    variant_label = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price_cents = serializers.IntegerField()
+    line_total_cents = serializers.IntegerField()
+
+
+class OrderOut(serializers.Serializer):
+    code = serializers.CharField()
+    status = serializers.CharField()
+    status_display = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    paid_at = serializers.DateTimeField(allow_null=True)
+    payment_expires_at = serializers.DateTimeField(allow_null=True)
+    coupon_code = serializers.CharField()
+    subtotal_cents = serializers.IntegerField()
+    discount_cents = serializers.IntegerField()
+    total_cents = serializers.IntegerField()
+    total_display = serializers.CharField()
+    lines = OrderLineOut(many=True)
+    payment = PaymentOut(allow_null=True)
+
+
+class OrderListOut(serializers.Serializer):
+    orders = OrderOut(many=True)
+
+
+class CheckoutOut(serializers.Serializer):
+    order = OrderOut()
+    payment = PaymentOut()
+
+
+class HeartbeatOut(serializers.Serializer):
+    ok = serializers.BooleanField()
+    server_time = serializers.DateTimeField()

@@ -1,0 +1,177 @@
+"""Bot API endpoints. Thin: validate, call a service or selector, shape the answer."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from catalog.models import Product
+from catalog.selectors import products_with_variants
+from catalog.services import post_record
+from sales import services
+from sales.api import payloads
+from sales.api import serializers as s
+from sales.api.base import BotAPIView
+from sales.errors import SalesError
+from sales.models import Order
+from sales.selectors import HEARTBEAT_TTL, heartbeat_key
+
+ERRORS = {code: s.ErrorOut for code in (400, 401, 403, 404, 409, 413)}
+ORDER_HISTORY = 25
+
+
+def _valid(serializer_class: type, request: Request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class CatalogView(BotAPIView):
+    @extend_schema(operation_id="catalog", responses={200: s.CatalogOut, **ERRORS},
+                   summary="Active products with variants, prices, stock counts and posts")
+    def get(self, request: Request) -> Response:
+        products = products_with_variants(tenant=self.tenant, active_only=True)
+        return Response({"currency": self.tenant.currency, "locale": self.tenant.locale,
+                         "products": [payloads.product(p) for p in products]})
+
+
+class CustomerUpsertView(BotAPIView):
+    @extend_schema(operation_id="customer_upsert", request=s.CustomerUpsertIn,
+                   responses={200: s.CustomerOut, **ERRORS})
+    def post(self, request: Request) -> Response:
+        data = _valid(s.CustomerUpsertIn, request)
+        customer = services.customer_upsert(tenant=self.tenant, **data)
+        return Response(payloads.customer(customer))
+
+
+class _CartMixin(BotAPIView):
+    def _cart(self, discord_user_id: str) -> Response:
+        view = services.cart_view(customer=self.customer(discord_user_id))
+        return Response(payloads.cart(view))
+
+
+class CartView(_CartMixin):
+    @extend_schema(operation_id="cart_get", responses={200: s.CartOut, **ERRORS})
+    def get(self, request: Request, discord_user_id: str) -> Response:
+        return self._cart(discord_user_id)
+
+    @extend_schema(operation_id="cart_clear", responses={200: s.CartOut, **ERRORS})
+    def delete(self, request: Request, discord_user_id: str) -> Response:
+        services.cart_clear(customer=self.customer(discord_user_id))
+        return self._cart(discord_user_id)
+
+
+class CartItemsView(_CartMixin):
+    @extend_schema(operation_id="cart_add", request=s.CartAddIn,
+                   responses={200: s.CartOut, **ERRORS})
+    def post(self, request: Request, discord_user_id: str) -> Response:
+        customer = self.customer(discord_user_id)
+        data = _valid(s.CartAddIn, request)
+        services.cart_add(customer=customer, **data)
+        return self._cart(discord_user_id)
+
+
+class CartItemView(_CartMixin):
+    @extend_schema(operation_id="cart_set_quantity", request=s.CartQuantityIn,
+                   responses={200: s.CartOut, **ERRORS})
+    def put(self, request: Request, discord_user_id: str, variant_id: int) -> Response:
+        customer = self.customer(discord_user_id)
+        data = _valid(s.CartQuantityIn, request)
+        services.cart_set_quantity(customer=customer, variant_id=variant_id, **data)
+        return self._cart(discord_user_id)
+
+    @extend_schema(operation_id="cart_remove", responses={200: s.CartOut, **ERRORS})
+    def delete(self, request: Request, discord_user_id: str, variant_id: int) -> Response:
+        services.cart_remove(customer=self.customer(discord_user_id), variant_id=variant_id)
+        return self._cart(discord_user_id)
+
+
+class CartCouponView(_CartMixin):
+    @extend_schema(operation_id="cart_apply_coupon", request=s.CouponIn,
+                   responses={200: s.CartOut, **ERRORS})
+    def put(self, request: Request, discord_user_id: str) -> Response:
+        customer = self.customer(discord_user_id)
+        services.cart_apply_coupon(customer=customer, **_valid(s.CouponIn, request))
+        return self._cart(discord_user_id)
+
+    @extend_schema(operation_id="cart_remove_coupon", responses={200: s.CartOut, **ERRORS})
+    def delete(self, request: Request, discord_user_id: str) -> Response:
+        services.cart_remove_coupon(customer=self.customer(discord_user_id))
+        return self._cart(discord_user_id)
+
+
+class CheckoutView(BotAPIView):
+    @extend_schema(operation_id="checkout", request=s.CheckoutIn,
+                   responses={201: s.CheckoutOut, 503: s.ErrorOut, **ERRORS},
+                   summary="Order the cart: prices on the server, stock reserved, payment "
+                           "requested (503 payment_unavailable keeps the order; retry with "
+                           "orders/{code}/payment/)")
+    def post(self, request: Request, discord_user_id: str) -> Response:
+        customer = self.customer(discord_user_id)
+        data = _valid(s.CheckoutIn, request)
+        result = services.checkout(customer=customer, **data)
+        body = {"order": payloads.order(result.order, result.payment),
+                "payment": result.payment.instructions().__dict__}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class CustomerOrdersView(BotAPIView):
+    @extend_schema(operation_id="customer_orders", responses={200: s.OrderListOut, **ERRORS})
+    def get(self, request: Request, discord_user_id: str) -> Response:
+        customer = self.customer(discord_user_id)
+        orders = (Order.objects.for_tenant(self.tenant).filter(customer=customer)
+                  .prefetch_related("lines")[:ORDER_HISTORY])
+        return Response({"orders": [payloads.order(o) for o in orders]})
+
+
+class _OrderMixin(BotAPIView):
+    def _order(self, code: str) -> Order:
+        order = (Order.objects.for_tenant(self.tenant).select_related("tenant", "customer")
+                 .filter(code=code.upper()).first())
+        if order is None:
+            raise SalesError("order_not_found")
+        return order
+
+
+class OrderView(_OrderMixin):
+    @extend_schema(operation_id="order_status", responses={200: s.OrderOut, **ERRORS})
+    def get(self, request: Request, code: str) -> Response:
+        order = self._order(code)
+        return Response(payloads.order(order, services.order_payment(order=order)))
+
+
+class OrderPaymentView(_OrderMixin):
+    @extend_schema(operation_id="order_pay", request=None,
+                   responses={201: s.PaymentOut, 503: s.ErrorOut, **ERRORS},
+                   summary="Request (or get back) the payment of a pending order")
+    def post(self, request: Request, code: str) -> Response:
+        payment = services.order_request_payment(order=self._order(code))
+        return Response(payment.instructions().__dict__, status=status.HTTP_201_CREATED)
+
+
+class ProductPostView(BotAPIView):
+    @extend_schema(operation_id="post_record", request=s.PostIn,
+                   responses={200: s.PostOut, **ERRORS},
+                   summary="Record where the bot posted a product (post, repost or refresh)")
+    def put(self, request: Request, product_id: int) -> Response:
+        product = Product.objects.for_tenant(self.tenant).filter(pk=product_id).first()
+        if product is None:
+            raise SalesError("not_found")
+        post = post_record(product=product, **_valid(s.PostIn, request))
+        return Response({"channel_id": post.channel_id, "message_id": post.message_id,
+                         "needs_refresh": post.needs_refresh})
+
+
+class HeartbeatView(BotAPIView):
+    @extend_schema(operation_id="heartbeat", request=s.HeartbeatIn,
+                   responses={200: s.HeartbeatOut, **ERRORS})
+    def post(self, request: Request) -> Response:
+        data = _valid(s.HeartbeatIn, request)
+        now = timezone.now()
+        cache.set(heartbeat_key(self.tenant.pk), {**data, "at": now.isoformat()},
+                  HEARTBEAT_TTL)
+        return Response({"ok": True, "server_time": now})

@@ -1,0 +1,51 @@
+"""Reads for sales: the portal's order and customer lists."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+
+from sales.models import Customer, Order
+from tenants.models import Tenant
+
+
+def orders(*, tenant: Tenant, status: str = "", date_from: date | None = None,
+           date_to: date | None = None, customer: str = "") -> QuerySet[Order]:
+    qs = Order.objects.for_tenant(tenant).select_related("customer")
+    if status:
+        qs = qs.filter(status=status)
+    if date_from:
+        qs = qs.filter(created_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(created_at__date__lte=date_to)
+    if customer:
+        qs = qs.filter(Q(customer__display_name__icontains=customer)
+                       | Q(customer__discord_user_id=customer) | Q(code__iexact=customer))
+    return qs
+
+
+def order_detail(*, tenant: Tenant, code: str) -> Order | None:
+    return (Order.objects.for_tenant(tenant).select_related("customer", "tenant")
+            .prefetch_related("lines", "events__actor_user", "deliveries")
+            .filter(code=code.upper()).first())
+
+
+def customers(*, tenant: Tenant, query: str = "") -> QuerySet[Customer]:
+    qs = Customer.objects.for_tenant(tenant).annotate(order_count=Count("orders"))
+    if query:
+        qs = qs.filter(Q(display_name__icontains=query) | Q(discord_user_id=query))
+    return qs.order_by("-last_purchase_at", "-id")
+
+
+HEARTBEAT_TTL = 3600  # seconds
+
+
+def heartbeat_key(tenant_id: int) -> str:
+    return f"bot:heartbeat:{tenant_id}"
+
+
+def bot_heartbeat(*, tenant: Tenant) -> dict | None:
+    """The bot's last heartbeat ({version, guilds, latency_ms, at}), if within the hour."""
+    return cache.get(heartbeat_key(tenant.pk))

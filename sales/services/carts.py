@@ -1,0 +1,187 @@
+"""Carts: one open cart per customer per shop, expiring after inactivity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from catalog import stock
+from catalog.models import Variant
+from catalog.selectors import coupon_by_code
+from sales import pricing
+from sales.errors import SalesError
+from sales.models import Cart, CartLine, Customer
+from tenants.models import Tenant
+
+MAX_QUANTITY = 100
+MAX_LINES = 25
+CART_TTL_DEFAULT = 10  # minutes; per tenant: tenant.settings["cart_ttl_minutes"]
+
+
+def cart_ttl(tenant: Tenant) -> timedelta:
+    return timedelta(minutes=int(tenant.settings.get("cart_ttl_minutes") or CART_TTL_DEFAULT))
+
+
+@dataclass
+class CartView:
+    cart: Cart | None
+    lines: list[CartLine]
+    pricing: pricing.Pricing
+
+
+def _check_buyer(customer: Customer) -> None:
+    if customer.is_blocked:
+        raise SalesError("customer_blocked")
+
+
+def _check_quantity(quantity: object) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) \
+            or not 1 <= quantity <= MAX_QUANTITY:
+        raise SalesError("quantity_invalid", max=MAX_QUANTITY)
+    return quantity
+
+
+def _open_cart(customer: Customer, *, create: bool) -> Cart | None:
+    """The customer's open, unexpired cart, locked; an expired one is closed on the way."""
+    tenant, now = customer.tenant, timezone.now()
+    qs = Cart.objects.for_tenant(tenant).select_for_update()
+    cart = qs.filter(customer=customer, status=Cart.Status.OPEN).first()
+    if cart is not None and cart.expires_at <= now:
+        cart.status = Cart.Status.EXPIRED
+        cart.save(update_fields=["status", "updated_at"])
+        cart = None
+    if cart is None and create:
+        try:
+            with transaction.atomic():
+                cart = Cart.objects.create(tenant=tenant, customer=customer,
+                                           expires_at=now + cart_ttl(tenant))
+        except IntegrityError:  # a concurrent request opened it first
+            cart = qs.get(customer=customer, status=Cart.Status.OPEN)
+    return cart
+
+
+def _touch(cart: Cart) -> None:
+    cart.expires_at = timezone.now() + cart_ttl(cart.tenant)
+    cart.save(update_fields=["expires_at", "coupon", "updated_at"])
+
+
+def _sellable_variant(tenant: Tenant, variant_id: object) -> Variant:
+    if isinstance(variant_id, bool) or not isinstance(variant_id, int):
+        raise SalesError("variant_not_found")
+    variant = (Variant.objects.for_tenant(tenant).select_related("product")
+               .filter(pk=variant_id).first())
+    if variant is None:
+        raise SalesError("variant_not_found")
+    if not (variant.is_active and variant.product.is_active):
+        raise SalesError("variant_unavailable", item=str(variant))
+    return variant
+
+
+def _check_stock(tenant: Tenant, variant: Variant, quantity: int) -> None:
+    if variant.uses_stock:
+        available = stock.available_counts(tenant=tenant, variant_ids=[variant.pk]).get(
+            variant.pk, 0)
+        if available < quantity:
+            raise SalesError("out_of_stock", item=str(variant), available=available)
+
+
+@transaction.atomic
+def cart_add(*, customer: Customer, variant_id: int, quantity: int = 1) -> Cart:
+    _check_buyer(customer)
+    quantity = _check_quantity(quantity)
+    variant = _sellable_variant(customer.tenant, variant_id)
+    cart = _open_cart(customer, create=True)
+    lines = list(cart.lines.all())  # at most MAX_LINES rows
+    line = next((ln for ln in lines if ln.variant_id == variant.pk), None)
+    wanted = quantity + (line.quantity if line else 0)
+    _check_quantity(wanted)
+    if line is None and len(lines) >= MAX_LINES:
+        raise SalesError("cart_too_large", max=MAX_LINES)
+    _check_stock(customer.tenant, variant, wanted)
+    if line is None:
+        CartLine.objects.create(tenant=customer.tenant, cart=cart, variant=variant,
+                                quantity=wanted)
+    else:
+        line.quantity = wanted
+        line.save(update_fields=["quantity"])
+    _touch(cart)
+    return cart
+
+
+@transaction.atomic
+def cart_set_quantity(*, customer: Customer, variant_id: int, quantity: int) -> Cart:
+    _check_buyer(customer)
+    quantity = _check_quantity(quantity)
+    cart = _open_cart(customer, create=False)
+    line = cart.lines.select_related("variant__product").filter(
+        variant_id=variant_id).first() if cart else None
+    if line is None:
+        raise SalesError("line_not_found")
+    _check_stock(customer.tenant, line.variant, quantity)
+    line.quantity = quantity
+    line.save(update_fields=["quantity"])
+    _touch(cart)
+    return cart
+
+
+@transaction.atomic
+def cart_remove(*, customer: Customer, variant_id: int) -> Cart:
+    _check_buyer(customer)
+    cart = _open_cart(customer, create=False)
+    if cart is None or not cart.lines.filter(variant_id=variant_id).delete()[0]:
+        raise SalesError("line_not_found")
+    _touch(cart)
+    return cart
+
+
+@transaction.atomic
+def cart_clear(*, customer: Customer) -> None:
+    cart = _open_cart(customer, create=False)
+    if cart is not None:
+        cart.lines.all().delete()
+        cart.coupon = None
+        _touch(cart)
+
+
+@transaction.atomic
+def cart_apply_coupon(*, customer: Customer, code: str) -> Cart:
+    _check_buyer(customer)
+    coupon = coupon_by_code(tenant=customer.tenant, code=code or "")
+    if coupon is None:
+        raise SalesError("coupon_not_found")
+    cart = _open_cart(customer, create=True)
+    items = [(ln.variant, ln.quantity) for ln in
+             cart.lines.select_related("variant__product")]
+    priced = pricing.price(items=items, coupon=coupon)
+    pricing.coupon_check(coupon=coupon, customer=customer, pricing=priced, now=timezone.now())
+    cart.coupon = coupon
+    _touch(cart)
+    return cart
+
+
+@transaction.atomic
+def cart_remove_coupon(*, customer: Customer) -> Cart | None:
+    cart = _open_cart(customer, create=False)
+    if cart is not None:
+        cart.coupon = None
+        _touch(cart)
+    return cart
+
+
+def cart_view(*, customer: Customer) -> CartView:
+    """The open cart with its prices; an expired cart reads as empty."""
+    cart = (Cart.objects.for_tenant(customer.tenant).select_related("coupon")
+            .filter(customer=customer, status=Cart.Status.OPEN,
+                    expires_at__gt=timezone.now()).first())
+    if cart is None:
+        return CartView(cart=None, lines=[], pricing=pricing.Pricing())
+    lines = list(cart.lines.select_related("variant__product"))
+    coupon = cart.coupon
+    if coupon is not None:
+        coupon = type(coupon).objects.for_tenant(customer.tenant).prefetch_related(
+            "products", "variants").get(pk=coupon.pk)
+    priced = pricing.price(items=[(ln.variant, ln.quantity) for ln in lines], coupon=coupon)
+    return CartView(cart=cart, lines=lines, pricing=priced)

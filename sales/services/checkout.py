@@ -1,0 +1,150 @@
+"""Checkout: cart -> order with its stock reserved (one transaction), then the payment.
+
+The payment is requested after the order commits, outside any transaction: Mercado Pago can be
+slow or down, and a failure leaves a pending order whose reservation the sweep releases when its
+payment window ends (or that the buyer pays with a retry).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from catalog import stock
+from catalog.models import Coupon
+from payments.models import Payment
+from payments.providers.mercadopago import ProviderError
+from payments.services import PaymentError, payment_create
+from sales import pricing
+from sales.errors import SalesError, brl
+from sales.models import Cart, Customer, Order, OrderEvent, OrderLine
+from sales.models import OrderStatus as S
+from sales.services.carts import MAX_QUANTITY, _check_buyer
+from tenants.billing.quotas import QuotaExceeded, features, quota_check, usage_record
+
+PAYMENT_WINDOW_DEFAULT = 30  # minutes, as payments' PIX expiry
+
+
+@dataclass
+class CheckoutResult:
+    order: Order
+    payment: Payment
+
+
+def payment_methods(tenant) -> list[str]:
+    methods = [Payment.Method.PIX]
+    # Card needs both the plan's feature and the shop's own choice to offer it.
+    if tenant.settings.get("card_enabled") and features(tenant).card_payments:
+        methods.append(Payment.Method.CARD)
+    return methods
+
+
+def _window(tenant) -> timedelta:
+    return timedelta(minutes=int(tenant.settings.get("pix_expiry_minutes")
+                                 or PAYMENT_WINDOW_DEFAULT))
+
+
+@transaction.atomic
+def order_create_from_cart(*, customer: Customer, method: str = Payment.Method.PIX,
+                           expected_total_cents: int | None = None) -> Order:
+    """Price the cart on the server, create the order and reserve its stock, all or nothing."""
+    tenant, now = customer.tenant, timezone.now()
+    _check_buyer(customer)
+    if method not in payment_methods(tenant):
+        raise SalesError("payment_method_unavailable")
+    cart = (Cart.objects.for_tenant(tenant).select_for_update(of=("self",))
+            .filter(customer=customer, status=Cart.Status.OPEN).first())
+    if cart is None:
+        raise SalesError("cart_empty")
+    if cart.expires_at <= now:
+        raise SalesError("cart_expired")
+    lines = list(cart.lines.select_related("variant__product"))
+    if not lines:
+        raise SalesError("cart_empty")
+    for line in lines:
+        if not (line.variant.is_active and line.variant.product.is_active):
+            raise SalesError("variant_unavailable", item=str(line.variant))
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            raise SalesError("quantity_invalid", max=MAX_QUANTITY)
+    coupon = None
+    if cart.coupon_id:
+        # Locked: concurrent checkouts with a limited coupon count its uses one at a time.
+        coupon = (Coupon.objects.for_tenant(tenant).select_for_update()
+                  .prefetch_related("products", "variants").get(pk=cart.coupon_id))
+    priced = pricing.price(items=[(ln.variant, ln.quantity) for ln in lines], coupon=coupon)
+    if coupon is not None:
+        pricing.coupon_check(coupon=coupon, customer=customer, pricing=priced, now=now)
+    if expected_total_cents is not None and expected_total_cents != priced.total_cents:
+        raise SalesError("price_changed", total=brl(priced.total_cents))
+
+    try:
+        quota_check(tenant=tenant, quota="orders_per_month")
+    except QuotaExceeded:
+        raise SalesError("plan_limit_reached") from None
+    order = Order.objects.create(
+        tenant=tenant, customer=customer, cart=cart, coupon=coupon,
+        coupon_code=coupon.code if coupon else "", subtotal_cents=priced.subtotal_cents,
+        discount_cents=priced.discount_cents, total_cents=priced.total_cents,
+        currency=tenant.currency, payment_method=method, payment_expires_at=now + _window(tenant))
+    OrderLine.objects.bulk_create([
+        OrderLine(tenant=tenant, order=order, variant=pl.variant,
+                  product_name=pl.variant.product.name, variant_label=pl.variant.label,
+                  unit_price_cents=pl.unit_price_cents, quantity=pl.quantity,
+                  discount_cents=pl.discount_cents, line_total_cents=pl.total_cents,
+                  fulfillment=pl.variant.fulfillment, role_id=pl.variant.role_id,
+                  duration_days=pl.variant.duration_days)
+        for pl in priced.lines
+    ])
+    wants = {ln.variant_id: ln.quantity for ln in lines if ln.variant.uses_stock}
+    got = stock.reserve(tenant=tenant, order_ref=order.pk, wants=wants)
+    for line in lines:
+        if line.variant_id in wants and got.get(line.variant_id, 0) < line.quantity:
+            # Raising rolls back the order and the partial reservation together.
+            raise SalesError("out_of_stock", item=str(line.variant),
+                             available=got.get(line.variant_id, 0))
+    OrderEvent.objects.create(tenant=tenant, order=order, actor="bot", to_status=S.PENDING_PAYMENT,
+                              reason="checkout")
+    cart.status = Cart.Status.CHECKED_OUT
+    cart.save(update_fields=["status", "updated_at"])
+    usage_record(tenant=tenant, metric="orders_per_month")
+    return order
+
+
+def order_payment(*, order: Order) -> Payment | None:
+    """The order's latest payment (payments link to their payable generically)."""
+    return Payment.objects.for_tenant(order.tenant_id).filter(
+        payable_type=ContentType.objects.get_for_model(Order), payable_id=order.pk
+    ).order_by("-created_at").first()
+
+
+def order_request_payment(*, order: Order) -> Payment:
+    """Ask payments for a charge; a pending one is reused. Raises payment_unavailable."""
+    if order.status != S.PENDING_PAYMENT or order.payment_expires_at <= timezone.now():
+        raise SalesError("order_not_payable")
+    existing = order_payment(order=order)
+    if existing is not None and existing.status == Payment.Status.PENDING:
+        return existing
+    try:
+        payment = payment_create(payable=order, method=order.payment_method)
+    except ProviderError as exc:
+        raise SalesError("payment_unavailable", extra={"order": order.code,
+                                                       "retryable": not exc.permanent}) from exc
+    except PaymentError as exc:  # the method was refused by payments
+        raise SalesError("payment_method_unavailable",
+                         extra={"order": order.code, "retryable": False}) from exc
+    if payment.expires_at:
+        Order.objects.for_tenant(order.tenant_id).filter(pk=order.pk).update(
+            payment_expires_at=payment.expires_at)
+        order.payment_expires_at = payment.expires_at
+    return payment
+
+
+def checkout(*, customer: Customer, method: str = Payment.Method.PIX,
+             expected_total_cents: int | None = None) -> CheckoutResult:
+    order = order_create_from_cart(customer=customer, method=method,
+                                   expected_total_cents=expected_total_cents)
+    return CheckoutResult(order=order, payment=order_request_payment(order=order))

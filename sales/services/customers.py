@@ -1,0 +1,39 @@
+"""Customers: Discord users of one shop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+import audit
+from sales.models import Customer
+from tenants.models import Tenant
+
+
+def customer_upsert(*, tenant: Tenant, discord_user_id: str, display_name: str = "") -> Customer:
+    """Create the customer on first sight; later calls refresh the display name."""
+    qs = Customer.objects.for_tenant(tenant)
+    customer = qs.filter(discord_user_id=discord_user_id).first()
+    if customer is None:
+        try:
+            with transaction.atomic():
+                return qs.create(tenant=tenant, discord_user_id=discord_user_id,
+                                 display_name=display_name[:100])
+        except IntegrityError:  # a concurrent first request won
+            customer = qs.get(discord_user_id=discord_user_id)
+    if display_name and customer.display_name != display_name[:100]:
+        customer.display_name = display_name[:100]
+        customer.save(update_fields=["display_name", "updated_at"])
+    return customer
+
+
+@transaction.atomic
+def customer_set_blocked(*, customer: Customer, actor: Any, blocked: bool) -> Customer:
+    if customer.is_blocked != blocked:
+        customer.is_blocked = blocked
+        customer.save(update_fields=["is_blocked", "updated_at"])
+        audit.record(actor=actor, tenant=customer.tenant,
+                     action="customer.block" if blocked else "customer.unblock",
+                     target=customer, data={"discord_user_id": customer.discord_user_id})
+    return customer

@@ -1,0 +1,197 @@
+"""The order state machine and what payments' outcomes do to an order.
+
+Every transition is a conditional UPDATE (`WHERE status = <from>`) with a row-count check and an
+OrderEvent, so replays and races end in one state with one set of side effects.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+import audit
+from catalog import stock
+from catalog.models import Fulfillment
+from catalog.selectors import low_stock_variants
+from sales.models import Customer, Delivery, Order, OrderEvent, OrderLine
+from sales.models import OrderStatus as S
+from wallet import services as wallet_services
+
+_AFTER_PAYMENT = {S.PAID, S.DELIVERING, S.DELIVERED, S.PARTIALLY_DELIVERED, S.DELIVERY_FAILED}
+_DELIVERY_OUTCOMES = {S.DELIVERING, S.DELIVERED, S.PARTIALLY_DELIVERED, S.DELIVERY_FAILED}
+
+TRANSITIONS: dict[str, set[str]] = {
+    S.PENDING_PAYMENT: {S.PAID, S.CANCELLED, S.EXPIRED},
+    S.PAID: _DELIVERY_OUTCOMES | {S.REFUNDED, S.CHARGED_BACK},
+    S.DELIVERING: _DELIVERY_OUTCOMES - {S.DELIVERING} | {S.REFUNDED, S.CHARGED_BACK},
+    S.DELIVERED: {S.REFUNDED, S.CHARGED_BACK},
+    S.PARTIALLY_DELIVERED: {S.DELIVERING, S.DELIVERED, S.REFUNDED, S.CHARGED_BACK},
+    S.DELIVERY_FAILED: {S.DELIVERING, S.REFUNDED, S.CHARGED_BACK},
+    # A payment approved after the order expired or was cancelled (late PIX).
+    S.CANCELLED: {S.PAID},
+    S.EXPIRED: {S.PAID},
+    S.REFUNDED: {S.CHARGED_BACK},
+    S.CHARGED_BACK: set(),
+}
+
+
+class TransitionError(ValueError):
+    pass
+
+
+@transaction.atomic
+def order_transition(*, order: Order, to: str, actor: str, reason: str = "",
+                     actor_user: Any = None, **fields: Any) -> bool:
+    """Move `order` from its loaded status to `to`; False if someone else moved it first."""
+    before = order.status
+    if to not in TRANSITIONS[before]:
+        raise TransitionError(f"order {order.code}: {before} -> {to} is not allowed")
+    moved = Order.objects.for_tenant(order.tenant_id).filter(pk=order.pk, status=before).update(
+        status=to, updated_at=timezone.now(), **fields)
+    if not moved:
+        return False
+    order.status = to
+    for name, value in fields.items():
+        setattr(order, name, value)
+    OrderEvent.objects.create(tenant_id=order.tenant_id, order=order, actor=actor,
+                              actor_user=actor_user, from_status=before, to_status=to,
+                              reason=reason[:200])
+    return True
+
+
+def _deliveries_for(order: Order, now) -> list[Delivery]:
+    rows = []
+    for line in OrderLine.objects.for_tenant(order.tenant_id).filter(order=order):
+        if line.fulfillment != Fulfillment.ROLE:
+            rows.append(Delivery(tenant_id=order.tenant_id, order=order, line=line,
+                                 kind=line.fulfillment))
+        if line.role_id:
+            expires = now + timedelta(days=line.duration_days) if line.duration_days else None
+            rows.append(Delivery(tenant_id=order.tenant_id, order=order, line=line,
+                                 kind=Delivery.Kind.ROLE, role_id=line.role_id,
+                                 expires_at=expires))
+    return rows
+
+
+def _mark_paid(order: Order, *, reason: str) -> bool:
+    now = timezone.now()
+    if not order_transition(order=order, to=S.PAID, actor="payment", reason=reason, paid_at=now):
+        return False
+    stock.mark_sold(tenant=order.tenant, order_ref=order.pk)
+    Delivery.objects.bulk_create(_deliveries_for(order, now))
+    Customer.objects.for_tenant(order.tenant_id).filter(pk=order.customer_id).update(
+        lifetime_spend_cents=F("lifetime_spend_cents") + order.total_cents,
+        first_purchase_at=Coalesce("first_purchase_at", now), last_purchase_at=now)
+    _alert_low_stock(order)
+    return True
+
+
+def _alert_low_stock(order: Order) -> None:
+    """Tell the staff (audit event, shown and notified later) when this sale crossed the line."""
+    sold = {line.variant_id: line.quantity for line in
+            OrderLine.objects.for_tenant(order.tenant_id).filter(order=order,
+                                                                 fulfillment="stock")}
+    if not sold:
+        return
+    for variant in low_stock_variants(tenant=order.tenant, variant_ids=list(sold)):
+        if variant.stock_available + sold[variant.pk] > variant.low_stock_threshold:
+            audit.record(actor=None, tenant=order.tenant, action="stock.low", target=variant,
+                         data={"available": variant.stock_available,
+                               "threshold": variant.low_stock_threshold,
+                               "order": order.code})
+
+
+def _paid_late(order: Order) -> None:
+    """Approved after the reservation was released: take the stock again if it is still there."""
+    wants = {line.variant_id: line.quantity for line in
+             OrderLine.objects.for_tenant(order.tenant_id).filter(order=order,
+                                                                  fulfillment="stock")}
+    got = stock.reserve(tenant=order.tenant, order_ref=order.pk, wants=wants)
+    if all(got.get(v, 0) == q for v, q in wants.items()):
+        _mark_paid(order, reason="payment approved after the order expired")
+        return
+    stock.release(tenant=order.tenant, order_ref=order.pk)
+    if order_transition(order=order, to=S.PAID, actor="payment", paid_at=timezone.now(),
+                        reason="payment approved after the order expired"):
+        order_transition(order=order, to=S.DELIVERY_FAILED, actor="system",
+                         reason="stock was sold while the payment was late; refund the buyer")
+
+
+def _release(order: Order, to: str, reason: str) -> None:
+    if order_transition(order=order, to=to, actor="payment", reason=reason):
+        stock.release(tenant=order.tenant, order_ref=order.pk)
+
+
+def _revoke(order: Order, to: str, reason: str) -> None:
+    before = order.status
+    if to not in TRANSITIONS[before] or before not in _AFTER_PAYMENT | {S.REFUNDED}:
+        return
+    if not order_transition(order=order, to=to, actor="payment", reason=reason):
+        return
+    deliveries = Delivery.objects.for_tenant(order.tenant_id).filter(order=order)
+    # Work not done yet is dropped; roles already granted go back to the worker to remove.
+    deliveries.filter(state=Delivery.State.PENDING).update(state=Delivery.State.REVOKED)
+    deliveries.filter(kind=Delivery.Kind.ROLE, state=Delivery.State.DONE).update(
+        state=Delivery.State.REVOKE)
+    if before != S.REFUNDED:
+        Customer.objects.for_tenant(order.tenant_id).filter(pk=order.customer_id).update(
+            lifetime_spend_cents=F("lifetime_spend_cents") - order.total_cents)
+
+
+def on_payment_outcome(payment: Any, outcome: str) -> None:
+    """payments.registry handler for sales.order; runs inside the payment's transaction."""
+    order = (Order.objects.for_tenant(payment.tenant_id).select_for_update()
+             .select_related("tenant").filter(pk=payment.payable_id).first())
+    if order is None:
+        return
+    reason = f"payment {payment.public_id} {outcome}"
+    if outcome == "approved":
+        if order.status == S.PENDING_PAYMENT:
+            _mark_paid(order, reason=reason)
+        elif order.status in (S.EXPIRED, S.CANCELLED):
+            _paid_late(order)
+        # The money arrived whatever the order's fate (a late payment may still need a refund);
+        # the posting key makes replays post nothing twice (DESIGN.md: one ledger posting).
+        wallet_services.sale_record(tenant=order.tenant, payment_id=payment.pk,
+                                    gross_cents=payment.amount_cents, method=payment.method)
+    elif outcome in ("expired", "cancelled"):
+        if order.status == S.PENDING_PAYMENT:
+            _release(order, S.EXPIRED if outcome == "expired" else S.CANCELLED, reason)
+    elif outcome in ("refunded", "charged_back"):
+        _revoke(order, S.REFUNDED if outcome == "refunded" else S.CHARGED_BACK, reason)
+        kind = "refund" if outcome == "refunded" else "chargeback"
+        wallet_services.sale_reverse(tenant=order.tenant, key=f"{kind}:payment:{payment.pk}",
+                                     amount_cents=payment.amount_cents, reason=reason,
+                                     payment_id=payment.pk)
+
+
+@transaction.atomic
+def order_expire(*, order: Order, reason: str = "payment window ended") -> bool:
+    """Sweep: a pending order past its payment expiry gives its stock back."""
+    locked = (Order.objects.for_tenant(order.tenant_id).select_for_update()
+              .select_related("tenant").filter(pk=order.pk).first())
+    if locked is None or locked.status != S.PENDING_PAYMENT:
+        return False
+    if not order_transition(order=locked, to=S.EXPIRED, actor="system", reason=reason):
+        return False
+    stock.release(tenant=locked.tenant, order_ref=locked.pk)
+    return True
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, actor_user: Any, reason: str = "") -> bool:
+    locked = Order.objects.for_tenant(order.tenant_id).select_for_update().select_related(
+        "tenant").filter(pk=order.pk).first()
+    if locked is None or locked.status != S.PENDING_PAYMENT:
+        return False
+    order_transition(order=locked, to=S.CANCELLED, actor=f"user:{actor_user.pk}",
+                     actor_user=actor_user, reason=reason or "cancelled in the portal")
+    stock.release(tenant=locked.tenant, order_ref=locked.pk)
+    audit.record(actor=actor_user, tenant=locked.tenant, action="order.cancel", target=locked,
+                 data={"code": locked.code})
+    return True
