@@ -46,6 +46,10 @@ class Tenant(models.Model):
     locale = models.CharField(_("bot language"), max_length=10, choices=settings.LANGUAGES,
                               default="pt-br")
     currency = models.CharField(_("currency"), max_length=3, default="BRL")
+    # The Discord server the shop sells in, set when staff run /vincular with the API key.
+    discord_guild_id = models.CharField(_("Discord server id"), max_length=20, blank=True,
+                                        default="", db_index=True)
+    staff_role_id = models.CharField(_("staff role id"), max_length=20, blank=True, default="")
     settings = models.JSONField(_("settings"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

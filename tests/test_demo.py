@@ -27,3 +27,14 @@ def test_demo_shop_is_comped_to_pro(db):
                     .select_related("plan_version__plan").get())
     assert subscription.plan_version.plan.slug == "pro"
     assert subscription.status == "active"
+
+
+def test_demo_has_a_small_catalog(db):
+    from catalog.models import Coupon, Product, StockItem
+
+    call_command("load_demo")
+    call_command("load_demo")
+    tenant = Tenant.objects.get(slug="loja-demo")
+    assert Product.objects.for_tenant(tenant).count() == 3
+    assert StockItem.objects.for_tenant(tenant).filter(status="available").count() == 18
+    assert Coupon.objects.for_tenant(tenant).filter(code="BEMVINDO10").exists()

@@ -37,3 +37,24 @@ def customer_set_blocked(*, customer: Customer, actor: Any, blocked: bool) -> Cu
                      action="customer.block" if blocked else "customer.unblock",
                      target=customer, data={"discord_user_id": customer.discord_user_id})
     return customer
+
+
+@transaction.atomic
+def customer_erase(*, customer: Customer, actor: Any) -> Customer:
+    """LGPD erasure: the buyer's identity goes, the shop's books stay.
+
+    Orders, payments and ledger entries keep their amounts (the law and the accounts need
+    them) but no longer point at a person: the Discord id and name are replaced, and audit
+    lines that named the buyer are scrubbed. A later purchase by the same person starts a new,
+    unrelated customer.
+    """
+    from audit.models import AuditEvent
+
+    erased_id = f"erased-{customer.pk}"
+    AuditEvent.objects.filter(target_type="sales.customer", target_id=str(customer.pk)).update(
+        target_repr=erased_id, data={})
+    customer.discord_user_id, customer.display_name = erased_id, ""
+    customer.save(update_fields=["discord_user_id", "display_name", "updated_at"])
+    audit.record(actor=actor, tenant=customer.tenant, action="customer.erase", target=customer,
+                 data={})
+    return customer

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import translation
@@ -78,9 +76,12 @@ def test_tenant_without_subscription_gets_the_trial_limits(shop):
     assert FALLBACK.fee_percent == Decimal("5.00")
 
 
-def test_pt_br_translations_are_pending_for_every_quota_message():
-    pending = json.loads((Path(__file__).resolve().parents[2] / "locale" / "pending"
-                          / "billing.json").read_text(encoding="utf-8"))
-    plural = pending["Your plan allows %(limit)d active product.|"
-                     "Your plan allows %(limit)d active products."]
-    assert plural[1] == "Seu plano permite %(limit)d produtos ativos."
+def test_quota_message_in_portuguese():
+    from django.utils import translation
+
+    from tenants.billing.quotas import quota_message
+
+    with translation.override("pt-br"):
+        assert quota_message("active_products", 20).startswith(
+            "Seu plano permite 20 produtos ativos.")
+

@@ -27,6 +27,7 @@ class Command(BaseCommand):
             tenant.slug = DEMO_TENANT_SLUG
             tenant.save(update_fields=["slug"])
         _comp_pro(tenant, operator)
+        _catalog(tenant, owner)
         if not InstanceToken.objects.for_tenant(tenant).filter(revoked_at__isnull=True).exists():
             _, plaintext = instance_token_create(tenant=tenant, actor=owner, name="demo bot")
             self.stdout.write(f"demo instance token (shown once): {plaintext}")
@@ -34,6 +35,33 @@ class Command(BaseCommand):
             f"demo ready: operator {operator.email}, owner {owner.email}, "
             f"instance {tenant.slug}"
         ))
+
+
+def _catalog(tenant: Tenant, owner: User) -> None:
+    """A small catalog: keys from stock, a timed VIP role, a guide, and a coupon."""
+    from catalog import services
+    from catalog.models import Fulfillment, Product
+
+    if Product.objects.for_tenant(tenant).exists():
+        return
+    game = services.product_save(
+        tenant=tenant, actor=owner, name="Chave Steam Aleatória", category="Jogos",
+        description="Uma chave de jogo **Steam** entregue na hora por DM.")
+    for label, price, count in (("Bronze", 990, 12), ("Ouro", 2990, 6)):
+        variant = services.variant_save(product=game, actor=owner, label=label,
+                                        price_cents=price, fulfillment=Fulfillment.STOCK)
+        services.stock_add(variant=variant, actor=owner,
+                           lines=[f"DEMO-{label.upper()}-{i:04d}-XKCD" for i in range(count)])
+    vip = services.product_save(tenant=tenant, actor=owner, name="Cargo VIP", category="Cargos",
+                                description="Acesso aos canais VIP do servidor.")
+    services.variant_save(product=vip, actor=owner, label="30 dias", price_cents=1500,
+                          duration_days=30, fulfillment=Fulfillment.ROLE, role_id="1")
+    guide = services.product_save(tenant=tenant, actor=owner, name="Guia de Farm", category="Guias",
+                                  description="PDF com as melhores rotas.")
+    services.variant_save(product=guide, actor=owner, label="PDF", price_cents=500,
+                          fulfillment=Fulfillment.CONTENT,
+                          content="https://example.com/guia-de-farm.pdf")
+    services.coupon_save(tenant=tenant, actor=owner, code="BEMVINDO10", kind="percent", value=10)
 
 
 def _comp_pro(tenant: Tenant, operator: User) -> None:
