@@ -24,6 +24,8 @@ class VitrineAdminSite(admin.AdminSite):
             path("ops/audit/", self.admin_view(partial(views.audit, self)), name="ops_audit"),
             path("ops/diagnostics/", self.admin_view(partial(views.diagnostics, self)),
                  name="ops_diagnostics"),
+            path("ops/business/", self.admin_view(partial(views.business, self)),
+                 name="ops_business"),
         ]
         return urls + super().get_urls()
 

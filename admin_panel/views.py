@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from admin_panel.audit_log import AuditFilterForm, audit_csv_rows, audit_events
+from admin_panel.business import business_summary
 from admin_panel.diagnostics import run_checks
 from admin_panel.selectors import ops_summary
 
@@ -39,3 +40,10 @@ def audit(site: AdminSite, request: HttpRequest) -> HttpResponse:
 def diagnostics(site: AdminSite, request: HttpRequest) -> HttpResponse:
     context = {**site.each_context(request), "title": _("Diagnostics"), "checks": run_checks()}
     return TemplateResponse(request, "admin_panel/diagnostics.html", context)
+
+
+def business(site: AdminSite, request: HttpRequest) -> HttpResponse:
+    days = 90 if request.GET.get("days") == "90" else 30
+    context = {**site.each_context(request), "title": _("Business"),
+               "biz": business_summary(days)}
+    return TemplateResponse(request, "admin_panel/business.html", context)

@@ -3,10 +3,16 @@ through services, never through a form)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
+import audit
 from audit.admin import ReadOnlyAdmin
 from payments.models import Payment, Refund, WebhookEvent
+from payments.services import payment_reconcile_one
 from tenants.admin import TenantScopedAdmin
 
 
@@ -38,6 +44,18 @@ class PaymentAdmin(_ReadOnlyScoped):
     search_fields = ("public_id", "provider_payment_id", "preference_id", "review_reason")
     date_hierarchy = "created_at"
     inlines = [RefundInline]
+    actions = ["resync"]
+
+    @admin.action(description=_("Re-sync from Mercado Pago"), permissions=["view"])
+    def resync(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """Re-read each payment from the provider and apply its truth (idempotent)."""
+        if not request.user.has_perm("payments.change_payment"):
+            raise PermissionDenied
+        for payment in queryset.select_related("tenant"):
+            audit.record(actor=request.user, tenant=payment.tenant, action="payment.resync",
+                         target=payment, data={"status_before": payment.status})
+            payment_reconcile_one(payment=payment)
+        self.message_user(request, _("Payments re-read from Mercado Pago."), messages.SUCCESS)
 
 
 @admin.register(Refund)

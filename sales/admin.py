@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
+from audit.admin import action_with_reason
 from sales.models import Cart, Customer, Delivery, Order, OrderEvent, OrderLine
+from sales.services.customers import customer_set_blocked
 from tenants.admin import TenantScopedAdmin
 
 
@@ -62,6 +67,23 @@ class CustomerAdmin(TenantScopedAdmin):
     list_select_related = ("tenant",)
     search_fields = ("discord_user_id", "display_name", "tenant__name")
     raw_id_fields = ("tenant",)
+    actions = ["block", "unblock"]
+
+    @action_with_reason(_("Block the selected buyers"))
+    def block(self, request: HttpRequest, queryset: QuerySet, reason: str) -> str:
+        return _set_blocked(request, queryset, reason, blocked=True)
+
+    @action_with_reason(_("Unblock the selected buyers"))
+    def unblock(self, request: HttpRequest, queryset: QuerySet, reason: str) -> str:
+        return _set_blocked(request, queryset, reason, blocked=False)
+
+
+def _set_blocked(request: HttpRequest, queryset: QuerySet, reason: str, *, blocked: bool) -> str:
+    customers = list(queryset.select_related("tenant"))
+    for customer in customers:
+        customer_set_blocked(customer=customer, actor=request.user, blocked=blocked,
+                             reason=reason)
+    return _("%(count)d buyer(s) updated.") % {"count": len(customers)}
 
 
 @admin.register(Cart)

@@ -29,13 +29,15 @@ def customer_upsert(*, tenant: Tenant, discord_user_id: str, display_name: str =
 
 
 @transaction.atomic
-def customer_set_blocked(*, customer: Customer, actor: Any, blocked: bool) -> Customer:
+def customer_set_blocked(*, customer: Customer, actor: Any, blocked: bool,
+                         reason: str = "") -> Customer:
     if customer.is_blocked != blocked:
         customer.is_blocked = blocked
         customer.save(update_fields=["is_blocked", "updated_at"])
         audit.record(actor=actor, tenant=customer.tenant,
                      action="customer.block" if blocked else "customer.unblock",
-                     target=customer, data={"discord_user_id": customer.discord_user_id})
+                     target=customer, data={"discord_user_id": customer.discord_user_id,
+                                            "reason": reason})
     return customer
 
 

@@ -12,8 +12,9 @@ from django.urls import reverse
 import audit
 from sandbox.discord.testing import DiscordSandbox
 from sandbox.mercadopago.testing import MercadoPagoSandbox
+from tests.sales.factories import mp  # noqa: F401
 
-OPS_PAGES = ["admin:ops", "admin:ops_audit", "admin:ops_diagnostics"]
+OPS_PAGES = ["admin:ops", "admin:ops_audit", "admin:ops_diagnostics", "admin:ops_business"]
 
 
 @pytest.mark.parametrize("name", OPS_PAGES)
@@ -94,7 +95,33 @@ def test_ops_pages_render_in_a_browser(page, live_server, screenshot, settings):
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/")
     for name, path in (("ops-overview", "ops/"), ("ops-audit", "ops/audit/"),
-                       ("ops-diagnostics", "ops/diagnostics/")):
+                       ("ops-diagnostics", "ops/diagnostics/"), ("ops-business", "ops/business/")):
         page.goto(f"{live_server.url}/admin/{path}")
         assert page.locator("#content-main").is_visible()
         screenshot(page, name)
+    page.goto(f"{live_server.url}/admin/ops/business/?days=90")
+    page.wait_for_selector("[data-charts=drawn]")  # Chart.js (served locally) drew them
+
+
+def test_business_figures(shop, operator, client_for, mp):  # noqa: F811
+    from payments.registry import Outcome, dispatch
+    from sales import services
+    from tenants.billing.services import subscription_extend_manual
+    from tenants.models import PlanVersion, Subscription
+    from tests.sales import factories as f
+
+    variant = f.variant(f.product(shop.tenant), price_cents=5000, keys=1)
+    buyer = f.customer(shop.tenant)
+    services.cart_add(customer=buyer, variant_id=variant.pk, quantity=1)
+    dispatch(services.checkout(customer=buyer).payment, Outcome.APPROVED)
+    pro = PlanVersion.objects.get(plan__slug="pro", active=True)
+    subscription_extend_manual(subscription=Subscription.objects.for_tenant(shop.tenant).get(),
+                               actor=operator, days=30, reason="test", version=pro)
+
+    biz = client_for(operator).get(reverse("admin:ops_business")).context["biz"]
+    assert biz["gmv_cents"] == 5000
+    assert biz["fees_cents"] == 250  # the trial's 5%, when the sale happened
+    assert biz["mrr_cents"] == pro.price_cents
+    assert biz["cart_conversion"] == 100.0
+    assert biz["series"]["gmv"][-1] == 50.0 and biz["series"]["orders"][-1] == 1
+    assert len(biz["series"]["labels"]) == 30

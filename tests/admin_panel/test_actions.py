@@ -1,0 +1,55 @@
+"""Operator actions: they ask for a reason where access changes, audit, and refuse monitors."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from payments.models import Payment
+from sales.models import Customer
+from tests.sales import factories as f
+from tests.sales.factories import mp  # noqa: F401
+
+
+def _post_action(client, url, action, ids, **extra):
+    return client.post(url, {"action": action, "_selected_action": [str(i) for i in ids],
+                             **extra})
+
+
+def test_block_buyer_asks_for_a_reason_then_blocks(shop, operator, client_for):
+    buyer = f.customer(shop.tenant, discord_user_id="555")
+    client = client_for(operator)
+    url = reverse("admin:sales_customer_changelist")
+    page = _post_action(client, url, "block", [buyer.pk])
+    assert page.status_code == 200 and b'data-testid="action-reason"' in page.content
+    missing = _post_action(client, url, "block", [buyer.pk], confirmed="1", reason="  ")
+    assert b"errornote" in missing.content
+    assert not Customer.objects.for_tenant(shop.tenant).get(pk=buyer.pk).is_blocked
+    done = _post_action(client, url, "block", [buyer.pk], confirmed="1", reason="fraude no PIX")
+    assert done.status_code == 302
+    assert Customer.objects.for_tenant(shop.tenant).get(pk=buyer.pk).is_blocked
+    event = AuditEvent.objects.get(action="customer.block")
+    assert event.data["reason"] == "fraude no PIX" and event.actor == operator
+
+
+def test_monitor_cannot_run_actions(shop, monitor, client_for):
+    buyer = f.customer(shop.tenant, discord_user_id="556")
+    url = reverse("admin:sales_customer_changelist")
+    _post_action(client_for(monitor), url, "block", [buyer.pk], confirmed="1",
+                 reason="x")
+    assert not Customer.objects.for_tenant(shop.tenant).get(pk=buyer.pk).is_blocked
+
+
+def test_resync_payment_applies_the_providers_truth(shop, operator, client_for, mp):  # noqa: F811
+    from sales import services
+
+    variant = f.variant(f.product(shop.tenant), price_cents=1000, keys=1)
+    buyer = f.customer(shop.tenant)
+    services.cart_add(customer=buyer, variant_id=variant.pk, quantity=1)
+    payment = services.checkout(customer=buyer).payment
+    mp.approve(payment.provider_payment_id)
+    response = _post_action(client_for(operator), reverse("admin:payments_payment_changelist"),
+                            "resync", [payment.pk])
+    assert response.status_code == 302
+    assert Payment.objects.for_tenant(shop.tenant).get(pk=payment.pk).status == "approved"
+    assert AuditEvent.objects.filter(action="payment.resync").exists()
