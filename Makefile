@@ -71,7 +71,7 @@ messages: install
 vendor:
 	npm install --no-audit --no-fund
 	cp node_modules/htmx.org/dist/htmx.min.js portal/static/vendor/htmx/
-	cp node_modules/chart.js/dist/chart.umd.min.js portal/static/vendor/chartjs/
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map portal/static/vendor/chartjs/
 	cp node_modules/@fontsource-variable/inter/files/inter-latin-wght-normal.woff2 \
 	   node_modules/@fontsource-variable/inter/files/inter-latin-ext-wght-normal.woff2 portal/static/vendor/inter/
 	for icon in portal/icons/*.svg; do cp node_modules/lucide-static/icons/$$(basename $$icon) $$icon; done
