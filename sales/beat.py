@@ -10,4 +10,7 @@ from celery.schedules import crontab
 SCHEDULE: dict[str, dict] = {
     "sales-sweep-carts": {"task": "sales.tasks.sweep_carts", "schedule": crontab(minute="*")},
     "sales-sweep-orders": {"task": "sales.tasks.sweep_orders", "schedule": crontab(minute="*")},
+    "sales-deliver-sweep": {"task": "sales.tasks.deliver_sweep", "schedule": crontab(minute="*")},
+    "sales-role-expiry": {"task": "sales.tasks.role_expiry_sweep",
+                          "schedule": crontab(minute="*")},
 }

@@ -1,9 +1,14 @@
-"""Thin Celery tasks: call one service each (routes: settings.CELERY_TASK_ROUTES)."""
+"""Thin Celery tasks: call one service each (routes: settings.CELERY_TASK_ROUTES).
+
+`deliver*` and `role_*` run on the "fulfillment" queue. Retries are explicit: a service returns
+an Outcome with a countdown and the task re-schedules itself; claims make re-runs harmless.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
 
+from sales.fulfillment import services as fulfillment
 from sales.services import sweeps
 
 
@@ -15,3 +20,64 @@ def sweep_carts() -> int:
 @shared_task(time_limit=110, soft_time_limit=100)
 def sweep_orders() -> int:
     return sweeps.orders_expire()
+
+
+@shared_task(time_limit=600, soft_time_limit=570)
+def deliver_order(tenant_id: int, order_id: int) -> list[str]:
+    """Perform each pending delivery of a paid order; failures retry one by one."""
+    results = []
+    for delivery_id in fulfillment.order_deliveries_pending(tenant_id=tenant_id,
+                                                            order_id=order_id):
+        outcome = fulfillment.delivery_run(tenant_id=tenant_id, delivery_id=delivery_id)
+        if outcome.result == "retry":
+            deliver_delivery.apply_async((tenant_id, delivery_id), countdown=outcome.countdown)
+        results.append(outcome.result)
+    return results
+
+
+@shared_task(bind=True, max_retries=len(fulfillment.BACKOFF), time_limit=180,
+             soft_time_limit=170)
+def deliver_delivery(self, tenant_id: int, delivery_id: int) -> str:
+    outcome = fulfillment.delivery_run(tenant_id=tenant_id, delivery_id=delivery_id)
+    if outcome.result == "retry":
+        raise self.retry(countdown=outcome.countdown, max_retries=None)
+    return outcome.result
+
+
+@shared_task(bind=True, max_retries=3, time_limit=180, soft_time_limit=170)
+def deliver_again(self, tenant_id: int, delivery_id: int) -> str:
+    outcome = fulfillment.delivery_send_again(tenant_id=tenant_id, delivery_id=delivery_id)
+    if outcome.result == "retry":
+        raise self.retry(countdown=outcome.countdown)
+    return outcome.result
+
+
+@shared_task(time_limit=110, soft_time_limit=100)
+def deliver_sweep() -> int:
+    """Beat: re-enqueue deliveries whose after-commit enqueue was lost."""
+    left = fulfillment.deliveries_left_behind()
+    for tenant_id, delivery_id in left:
+        deliver_delivery.delay(tenant_id, delivery_id)
+    return len(left)
+
+
+@shared_task(time_limit=110, soft_time_limit=100)
+def role_expiry_sweep() -> int:
+    """Beat: timed roles that ended, and refunded ones not removed yet, are removed."""
+    due = fulfillment.roles_expire()
+    for tenant_id, delivery_id in due:
+        role_revoke.delay(tenant_id, delivery_id)
+    return len(due)
+
+
+@shared_task(time_limit=120, soft_time_limit=110)
+def role_revoke(tenant_id: int, delivery_id: int) -> str:
+    # A retryable failure puts the row back in "revoke"; the next sweep tries again.
+    return fulfillment.role_revoke_run(tenant_id=tenant_id, delivery_id=delivery_id).result
+
+
+@shared_task(time_limit=300, soft_time_limit=280)
+def role_revoke_order(tenant_id: int, order_id: int) -> list[str]:
+    """A refund or chargeback: remove the order's roles at once."""
+    return [fulfillment.role_revoke_run(tenant_id=tenant_id, delivery_id=pk).result
+            for pk in fulfillment.order_revokes_pending(tenant_id=tenant_id, order_id=order_id)]

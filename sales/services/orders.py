@@ -18,6 +18,7 @@ import audit
 from catalog import stock
 from catalog.models import Fulfillment
 from catalog.selectors import low_stock_variants
+from sales.fulfillment.enqueue import enqueue_order, enqueue_revoke
 from sales.models import Customer, Delivery, Order, OrderEvent, OrderLine
 from sales.models import OrderStatus as S
 from wallet import services as wallet_services
@@ -84,6 +85,7 @@ def _mark_paid(order: Order, *, reason: str) -> bool:
         return False
     stock.mark_sold(tenant=order.tenant, order_ref=order.pk)
     Delivery.objects.bulk_create(_deliveries_for(order, now))
+    enqueue_order(order.tenant_id, order.pk)  # after commit; the beat sweeper is the backstop
     Customer.objects.for_tenant(order.tenant_id).filter(pk=order.customer_id).update(
         lifetime_spend_cents=F("lifetime_spend_cents") + order.total_cents,
         first_purchase_at=Coalesce("first_purchase_at", now), last_purchase_at=now)
@@ -136,8 +138,9 @@ def _revoke(order: Order, to: str, reason: str) -> None:
     deliveries = Delivery.objects.for_tenant(order.tenant_id).filter(order=order)
     # Work not done yet is dropped; roles already granted go back to the worker to remove.
     deliveries.filter(state=Delivery.State.PENDING).update(state=Delivery.State.REVOKED)
-    deliveries.filter(kind=Delivery.Kind.ROLE, state=Delivery.State.DONE).update(
-        state=Delivery.State.REVOKE)
+    if deliveries.filter(kind=Delivery.Kind.ROLE, state=Delivery.State.DONE).update(
+            state=Delivery.State.REVOKE):
+        enqueue_revoke(order.tenant_id, order.pk)
     if before != S.REFUNDED:
         Customer.objects.for_tenant(order.tenant_id).filter(pk=order.customer_id).update(
             lifetime_spend_cents=F("lifetime_spend_cents") - order.total_cents)

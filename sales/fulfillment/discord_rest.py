@@ -1,0 +1,189 @@
+"""The one module that talks to Discord's REST API for fulfillment (DESIGN.md: wrap each SDK).
+
+discord.py's `HTTPClient` does the HTTP and the rate limits (buckets, 429 `retry_after`, the
+global limit); we add a small sync surface for Celery tasks and one typed error that says
+whether retrying can help. Each call opens a short-lived client with the tenant's token, so no
+state is shared between tenants or event loops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import aiohttp
+import discord
+from discord.http import HTTPClient, Route
+from django.conf import settings
+
+T = TypeVar("T")
+
+# discord.py logs request bodies at DEBUG; our bodies carry delivered keys, which are never logged.
+logging.getLogger("discord.http").setLevel(logging.INFO)
+
+DMS_CLOSED = 50007
+MISSING_PERMISSIONS = 50013
+UNKNOWN_MEMBER = 10007
+UNKNOWN_ROLE = 10011
+UNKNOWN_CHANNEL = 10003
+UNAUTHORIZED = 401
+CALL_TIMEOUT = 60.0  # seconds for a whole call, rate-limit waits included
+PRIVATE_THREAD = 12
+MESSAGE_LIMIT = 2000
+
+
+class DiscordError(Exception):
+    """A Discord call failed; `permanent` says retrying the same call cannot help."""
+
+    def __init__(self, *, permanent: bool, code: int | None, message: str) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.code = code
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"Discord {self.code}: {self.message}" if self.code else self.message
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    name: str
+
+
+def _point_at_settings() -> None:
+    base = settings.DISCORD_API_BASE_URL.rstrip("/")
+    Route.BASE = f"{base}/v10"
+
+
+def _scrub(text: str, token: str) -> str:
+    return text.replace(token, "***") if token else text
+
+
+def _translate(exc: BaseException, token: str) -> DiscordError:
+    if isinstance(exc, discord.LoginFailure):
+        return DiscordError(permanent=True, code=UNAUTHORIZED,
+                            message="the bot token was refused (401)")
+    if isinstance(exc, discord.HTTPException):
+        code = exc.code or None
+        text = _scrub(exc.text or exc.response.reason or "", token)[:200]
+        if exc.status == UNAUTHORIZED:
+            return DiscordError(permanent=True, code=UNAUTHORIZED,
+                                message="the bot token was refused (401)")
+        # 4xx (50007, 50013, 10007, ...) will fail again the same way; 5xx may pass later.
+        retryable = exc.status >= 500 or exc.status == 429
+        return DiscordError(permanent=not retryable, code=code or exc.status, message=text)
+    if isinstance(exc, discord.RateLimited):
+        return DiscordError(permanent=False, code=429, message="rate limited for too long")
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError, aiohttp.ClientError, OSError)):
+        return DiscordError(permanent=False, code=None,
+                            message=f"Discord unreachable: {type(exc).__name__}")
+    raise exc
+
+
+async def _session(token: str, work: Callable[[HTTPClient], Awaitable[T]]) -> T:
+    http = HTTPClient(asyncio.get_running_loop(), max_ratelimit_timeout=CALL_TIMEOUT)
+    try:
+        await http.static_login(token)
+        return await work(http)
+    finally:
+        await http.close()
+
+
+def _run(token: str, work: Callable[[HTTPClient], Awaitable[T]]) -> T:
+    """Run `work` with a logged-in client; every failure becomes a DiscordError."""
+    if not token:
+        raise DiscordError(permanent=True, code=UNAUTHORIZED, message="the shop has no bot token")
+    _point_at_settings()
+    try:
+        return asyncio.run(asyncio.wait_for(_session(token, work), CALL_TIMEOUT))
+    except DiscordError:
+        raise
+    except Exception as exc:
+        raise _translate(exc, token) from None
+
+
+def chunks(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split on line breaks into messages Discord accepts (2,000 characters each)."""
+    parts: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        if len(current) + len(line) > limit and current:
+            parts.append(current)
+            current = ""
+        current += line
+    parts.append(current)
+    # A single line longer than the limit is cut; keys and links are far shorter.
+    return [p.rstrip("\n")[:limit] for p in parts if p.strip()] or [text[:limit]]
+
+
+async def _send(http: HTTPClient, channel_id: str, content: str,
+                mention: str | None = None) -> str:
+    last = ""
+    allowed = {"users": [mention] if mention else []}
+    for part in chunks(content):
+        message = await http.request(
+            Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id),
+            json={"content": part, "allowed_mentions": allowed})
+        last = str(message["id"])
+    return last
+
+
+def send_dm(*, token: str, user_id: str, content: str) -> str:
+    """DM `content` to the user; returns the last message id. 50007 when DMs are closed."""
+
+    async def work(http: HTTPClient) -> str:
+        channel = await http.start_private_message(user_id)
+        return await _send(http, str(channel["id"]), content)
+
+    return _run(token, work)
+
+
+def send_in_private_thread(*, token: str, channel_id: str, user_id: str, name: str,
+                           content: str) -> str:
+    """Open a private thread in `channel_id`, add the user, post `content`; returns thread id."""
+
+    async def work(http: HTTPClient) -> str:
+        thread = await http.start_thread_without_message(
+            channel_id, name=name[:100], auto_archive_duration=10080, type=PRIVATE_THREAD,
+            invitable=False)
+        thread_id = str(thread["id"])
+        await http.add_user_to_thread(thread_id, user_id)
+        await _send(http, thread_id, f"<@{user_id}>\n{content}", mention=user_id)
+        return thread_id
+
+    return _run(token, work)
+
+
+def send_message(*, token: str, channel_id: str, content: str) -> str:
+    return _run(token, lambda http: _send(http, channel_id, content))
+
+
+def add_role(*, token: str, guild_id: str, user_id: str, role_id: str, reason: str = "") -> None:
+    _run(token, lambda http: http.add_role(guild_id, user_id, role_id, reason=reason or None))
+
+
+def remove_role(*, token: str, guild_id: str, user_id: str, role_id: str,
+                reason: str = "") -> None:
+    _run(token, lambda http: http.remove_role(guild_id, user_id, role_id,
+                                              reason=reason or None))
+
+
+def guild_roles(*, token: str, guild_id: str) -> list[Role]:
+    async def work(http: HTTPClient) -> list[Role]:
+        return [Role(id=str(r["id"]), name=str(r["name"])) for r in await http.get_roles(guild_id)]
+
+    return _run(token, work)
+
+
+def role_name(*, token: str, guild_id: str, role_id: str) -> str | None:
+    """The role's name for an owner-facing message, or None when it cannot be read."""
+    try:
+        roles = guild_roles(token=token, guild_id=guild_id)
+    except DiscordError:
+        return None
+    return next((r.name for r in roles if r.id == str(role_id)), None)
+

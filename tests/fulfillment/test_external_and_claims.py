@@ -1,0 +1,118 @@
+"""External fulfillment against a local HTTP server, and claims under real concurrency."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.db import connection
+
+from sales import tasks
+from sales.external import verify
+from sales.fulfillment import services as fulfillment
+from sales.models import Delivery
+from tests.fulfillment.conftest import buy
+from tests.sales import factories as f
+
+SECRET = "segredo-da-loja"
+
+
+class ShopEndpoint(BaseHTTPRequestHandler):
+    answers: list[int] = []
+    received: list[tuple[bool, bytes]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        headers = {k: v for k, v in self.headers.items()}
+        self.received.append((verify(secret=SECRET, body=body, headers=headers), body))
+        self.send_response(self.answers.pop(0) if self.answers else 200)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def endpoint() -> Iterator[str]:
+    ShopEndpoint.answers, ShopEndpoint.received = [], []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ShopEndpoint)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+    server.server_close()
+
+
+def _external(world, url: str):
+    return f.variant(f.product(world.tenant, "Licença"), "Anual", fulfillment="external",
+                     external_url=url, external_secret=SECRET)
+
+
+def test_external_post_is_signed_and_retried_after_a_500(world, endpoint):
+    ShopEndpoint.answers = [500]
+    order = buy(world, _external(world, endpoint))
+    tasks.deliver_order(world.tenant.pk, order.pk)  # 500, then the retry (eager) gets 200
+    assert [ok for ok, _body in ShopEndpoint.received] == [True, True]
+    assert f'"order":"{order.code}"'.encode() in ShopEndpoint.received[0][1]
+    delivery = Delivery.objects.for_tenant(world.tenant).get(order=order)
+    assert (delivery.state, delivery.attempts) == ("done", 2)
+    order.refresh_from_db()
+    assert order.status == "delivered"
+
+
+def test_external_4xx_is_permanent(world, endpoint, settings):
+    settings.LANGUAGE_CODE = "en"
+    ShopEndpoint.answers = [404]
+    order = buy(world, _external(world, endpoint))
+    tasks.deliver_order(world.tenant.pk, order.pk)
+    delivery = Delivery.objects.for_tenant(world.tenant).get(order=order)
+    assert (delivery.state, delivery.attempts) == ("failed", 1)
+    assert delivery.last_error == "The fulfillment URL answered HTTP 404."
+    assert len(ShopEndpoint.received) == 1
+
+
+def test_left_behind_deliveries_are_swept(world):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    order = buy(world, f.variant(f.product(world.tenant), keys=1))  # no after-commit enqueue
+    assert tasks.deliver_sweep() == 0  # too young: its enqueue may still be on its way
+    with time_machine.travel(timezone.now() + timedelta(minutes=3), tick=False):
+        assert tasks.deliver_sweep() == 1
+    order.refresh_from_db()
+    assert order.status == "delivered" and len(world.sb.dms(world.buyer_id)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_claiming_one_delivery_deliver_once(world):
+    # Committed for real here, so the after-commit task already delivered once (eagerly);
+    # a duplicated task message then reaches two workers at the same moment.
+    order = buy(world, f.variant(f.product(world.tenant), keys=1))
+    assert len(world.sb.dms(world.buyer_id)) == 1
+    delivery = Delivery.objects.for_tenant(world.tenant).get(order=order)
+    Delivery.objects.for_tenant(world.tenant).filter(pk=delivery.pk).update(state="pending",
+                                                                           attempts=0)
+    start = threading.Barrier(2)
+    results: list[str] = []
+
+    def worker() -> None:
+        try:
+            start.wait(timeout=10)
+            results.append(fulfillment.delivery_run(tenant_id=world.tenant.pk,
+                                                     delivery_id=delivery.pk).result)
+        finally:
+            connection.close()  # each thread had its own connection
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(results) == ["done", "skipped"]
+    assert len(world.sb.dms(world.buyer_id)) == 2  # one more, not two
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == ("done", 1)
