@@ -1,10 +1,12 @@
-"""`python -m bot`: log in to Discord, stay connected, report health to the platform.
+"""`python -m bot`: the tenant sales bot. Log in to Discord, sell through the Bot API, report
+health to the platform.
 
-A stand-in for the full sales bot (issue 6): it logs in with discord.py, keeps its gateway
-connection, and POSTs a heartbeat (gateway latency, version) to the platform's runtime API every
-HEARTBEAT_SECONDS, the first one right after READY. Exit codes: 0 after SIGTERM, 78 when the
-token is refused or a privileged intent is not enabled (the runtime marks the bot misconfigured
-and does not restart it), 1 for anything else (the runtime restarts it with backoff).
+Slash commands and buttons live in bot/commands.py and bot/views.py; every decision is the
+platform's (bot/api.py). The bot POSTs a heartbeat (gateway latency, version) to the platform's
+runtime API every HEARTBEAT_SECONDS, the first one right after READY.
+Exit codes: 0 after SIGTERM, 78 when the token is refused or a privileged intent is not
+enabled (the runtime marks the bot misconfigured and does not restart it),
+1 for anything else (the runtime restarts it with backoff).
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ import discord.http
 import yarl
 
 from bot import __version__
+from bot.api import BotAPI
+from bot.commands import Storefront, build_tree
 from bot.config import EXIT_MISCONFIGURED, Config, ConfigError
+from bot.views import DYNAMIC_ITEMS
 
 log = logging.getLogger("bot")
 
@@ -33,13 +38,26 @@ def point_at(config: Config) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.discord_gateway_url)
 
 
-class StandInBot(discord.Client):
-    def __init__(self, config: Config) -> None:
+class ShopBot(discord.Client):
+    def __init__(self, config: Config, **options: object) -> None:
         intents = discord.Intents.default()
         intents.members = True  # role grants need GUILD_MEMBERS, a privileged intent
-        super().__init__(intents=intents)
+        super().__init__(intents=intents, **options)
         self.config = config
         self._beat: asyncio.Task | None = None
+        self.store = Storefront(BotAPI(config.platform_url, config.instance_token),
+                                locale=config.locale, poll_seconds=config.order_poll_seconds)
+        self.tree = build_tree(self, self.store)
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(*DYNAMIC_ITEMS)  # buttons of old messages keep working
+        await self.tree.sync()
+
+    async def close(self) -> None:
+        await self.store.close()
+        if self._beat is not None:
+            self._beat.cancel()
+        await super().close()
 
     async def on_ready(self) -> None:
         log.info("READY as %s (%s guilds)", self.user, len(self.guilds))
@@ -66,7 +84,7 @@ class StandInBot(discord.Client):
 
 async def run(config: Config) -> int:
     point_at(config)
-    client = StandInBot(config)
+    client = ShopBot(config)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: asyncio.ensure_future(client.close()))

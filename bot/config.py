@@ -6,6 +6,9 @@ INSTANCE_TOKEN     the tenant's instance API key (Bearer) for the platform
 DISCORD_API_URL    optional REST base, e.g. http://127.0.0.1:8600/api/v10 (the sandbox)
 DISCORD_GATEWAY_URL optional gateway, e.g. ws://127.0.0.1:8600/gateway
 HEARTBEAT_SECONDS  how often to report to the platform (default 30)
+BOT_LOCALE         optional "pt-br" or "en" for the bot's own texts (else the shop's, from the
+                   catalog; else pt-BR)
+ORDER_POLL_SECONDS how often a checkout message asks the platform for its order (default 3)
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ class Config:
     discord_api_url: str
     discord_gateway_url: str
     heartbeat_seconds: float
+    locale: str = ""
+    order_poll_seconds: float = 3.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -39,6 +44,10 @@ class Config:
             heartbeat = float(env.get("HEARTBEAT_SECONDS", "30"))
         except ValueError:
             raise ConfigError("HEARTBEAT_SECONDS must be a number") from None
+        try:
+            poll = float(env.get("ORDER_POLL_SECONDS", "3"))
+        except ValueError:
+            raise ConfigError("ORDER_POLL_SECONDS must be a number") from None
         return cls(
             discord_token=token,
             platform_url=env.get("PLATFORM_URL", "").rstrip("/"),
@@ -46,4 +55,6 @@ class Config:
             discord_api_url=env.get("DISCORD_API_URL", "").rstrip("/"),
             discord_gateway_url=env.get("DISCORD_GATEWAY_URL", ""),
             heartbeat_seconds=max(heartbeat, 1.0),
+            locale=env.get("BOT_LOCALE", "").strip().lower(),
+            order_poll_seconds=min(max(poll, 0.05), 60.0),
         )

@@ -22,5 +22,6 @@ urlpatterns: list = [
     path("orders/<str:code>/", views.OrderView.as_view(), name="order"),
     path("orders/<str:code>/payment/", views.OrderPaymentView.as_view(), name="order_payment"),
     path("products/<int:product_id>/posts/", views.ProductPostView.as_view(), name="post"),
+    path("link/", views.LinkView.as_view(), name="link"),
     path("heartbeat/", views.HeartbeatView.as_view(), name="heartbeat"),
 ]

@@ -217,6 +217,7 @@ class Delivery(TenantOwnedModel):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # a worker took it (running)
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

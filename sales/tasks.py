@@ -54,8 +54,8 @@ def deliver_again(self, tenant_id: int, delivery_id: int) -> str:
 
 @shared_task(time_limit=110, soft_time_limit=100)
 def deliver_sweep() -> int:
-    """Beat: re-enqueue deliveries whose after-commit enqueue was lost."""
-    left = fulfillment.deliveries_left_behind()
+    """Beat: re-enqueue deliveries whose after-commit enqueue was lost or whose worker died."""
+    left = fulfillment.deliveries_left_behind() + fulfillment.deliveries_stale()
     for tenant_id, delivery_id in left:
         deliver_delivery.delay(tenant_id, delivery_id)
     return len(left)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -127,6 +128,33 @@ def instance_token_rotate(*, tenant: Tenant, actor: User | None) -> tuple[Instan
     for token in InstanceToken.objects.for_tenant(tenant).filter(revoked_at__isnull=True):
         instance_token_revoke(token=token, actor=actor)
     return instance_token_create(tenant=tenant, actor=actor)
+
+
+GUILD_ID_RE = re.compile(r"^[1-9]\d{0,19}$")
+
+
+@transaction.atomic
+def tenant_link_guild(*, tenant: Tenant, guild_id: str, staff_role_id: str | None = None,
+                      actor: User | None = None) -> Tenant:
+    """Link the shop to its Discord server (staff ran /vincular); optionally its staff role."""
+    guild_id = str(guild_id).strip()
+    if not GUILD_ID_RE.match(guild_id):
+        raise ValueError("guild_id must be a Discord snowflake")
+    role = None if staff_role_id is None else str(staff_role_id).strip()
+    if role and not GUILD_ID_RE.match(role):
+        raise ValueError("staff_role_id must be a Discord snowflake")
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    previous = tenant.discord_guild_id
+    tenant.discord_guild_id = guild_id
+    fields = ["discord_guild_id", "updated_at"]
+    if role is not None:
+        tenant.staff_role_id = role
+        fields.append("staff_role_id")
+    tenant.save(update_fields=fields)
+    audit.record(actor=actor, tenant=tenant, action="tenant.link_guild", target=tenant,
+                 data={"guild_id": guild_id, "previous": previous,
+                       "staff_role_id": tenant.staff_role_id})
+    return tenant
 
 
 def instance_token_authenticate(*, raw: str) -> InstanceToken | None:

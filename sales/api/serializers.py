@@ -41,6 +41,13 @@ class PostIn(serializers.Serializer):
     message_id = serializers.RegexField(DISCORD_ID_RE)
 
 
+class LinkIn(serializers.Serializer):
+    guild_id = serializers.RegexField(r"^[1-9]\d{0,19}$")
+    staff_role_id = serializers.RegexField(r"^[1-9]\d{0,19}$", required=False)
+    key = serializers.CharField(max_length=200, help_text=(
+        "An active instance key of the same shop, typed by staff in /vincular."))
+
+
 class HeartbeatIn(serializers.Serializer):
     version = serializers.CharField(max_length=40, required=False, default="")
     guilds = serializers.IntegerField(min_value=0, required=False, default=0)
@@ -173,6 +180,12 @@ class OrderListOut(serializers.Serializer):
 class CheckoutOut(serializers.Serializer):
     order = OrderOut()
     payment = PaymentOut()
+
+
+class LinkOut(serializers.Serializer):
+    guild_id = serializers.CharField()
+    staff_role_id = serializers.CharField()
+    shop = serializers.CharField()
 
 
 class HeartbeatOut(serializers.Serializer):

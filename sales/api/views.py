@@ -19,6 +19,7 @@ from sales.api.base import BotAPIView
 from sales.errors import SalesError
 from sales.models import Order
 from sales.selectors import HEARTBEAT_TTL, heartbeat_key
+from tenants.services import instance_token_authenticate, tenant_link_guild
 
 ERRORS = {code: s.ErrorOut for code in (400, 401, 403, 404, 409, 413)}
 ORDER_HISTORY = 25
@@ -164,6 +165,22 @@ class ProductPostView(BotAPIView):
         post = post_record(product=product, **_valid(s.PostIn, request))
         return Response({"channel_id": post.channel_id, "message_id": post.message_id,
                          "needs_refresh": post.needs_refresh})
+
+
+class LinkView(BotAPIView):
+    @extend_schema(operation_id="link_guild", request=s.LinkIn,
+                   responses={200: s.LinkOut, **ERRORS},
+                   summary="Link the shop to a Discord server (/vincular); the key typed by "
+                           "staff must be an active instance key of this same shop")
+    def post(self, request: Request) -> Response:
+        data = _valid(s.LinkIn, request)
+        typed = instance_token_authenticate(raw=data["key"])
+        if typed is None or typed.tenant_id != self.tenant.pk:
+            raise SalesError("unauthorized")
+        tenant = tenant_link_guild(tenant=self.tenant, guild_id=data["guild_id"],
+                                   staff_role_id=data.get("staff_role_id"))
+        return Response({"guild_id": tenant.discord_guild_id,
+                         "staff_role_id": tenant.staff_role_id, "shop": tenant.name})
 
 
 class HeartbeatView(BotAPIView):

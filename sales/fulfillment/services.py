@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 BACKOFF = (60, 300, 1800, 7200, 43200)
 MAX_ATTEMPTS = len(BACKOFF) + 1
 LEFT_BEHIND_AFTER = timedelta(minutes=2)
+STALE_AFTER = timedelta(minutes=15)
 _ITEM_KINDS = (Delivery.Kind.STOCK, Delivery.Kind.CONTENT)
 _SETTLEABLE = (S.PAID, S.DELIVERING)
 _RESTARTABLE = (S.PAID, S.PARTIALLY_DELIVERED, S.DELIVERY_FAILED)
@@ -62,7 +63,7 @@ def bot_token(tenant: Any) -> str:
 
 def delivery_claim(*, tenant_id: int, delivery_id: int) -> Delivery | None:
     claimed = _scope(tenant_id).filter(pk=delivery_id, state=Delivery.State.PENDING).update(
-        state=Delivery.State.RUNNING, attempts=F("attempts") + 1)
+        state=Delivery.State.RUNNING, attempts=F("attempts") + 1, claimed_at=timezone.now())
     if not claimed:
         return None
     delivery = _load(tenant_id, delivery_id)
@@ -279,6 +280,21 @@ def deliveries_left_behind(*, now: Any = None) -> list[tuple[int, int]]:
     return list(Delivery.objects.unscoped().filter(
         state=Delivery.State.PENDING, attempts=0, created_at__lte=cutoff)
         .order_by("id").values_list("tenant_id", "pk")[:1000])
+
+
+def deliveries_stale(*, now: Any = None) -> list[tuple[int, int]]:
+    """Running work whose worker died: back to pending, to be claimed again.
+
+    STALE_AFTER is far above the task's hard time limit, so a live worker never loses its claim.
+    """
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    stale = list(Delivery.objects.unscoped().filter(
+        state=Delivery.State.RUNNING, claimed_at__lte=cutoff)
+        .order_by("id").values_list("tenant_id", "pk")[:1000])
+    for tenant_id, delivery_id in stale:
+        _scope(tenant_id).filter(pk=delivery_id, state=Delivery.State.RUNNING,
+                                 claimed_at__lte=cutoff).update(state=Delivery.State.PENDING)
+    return stale
 
 
 def _actor_name(actor: Any) -> str:

@@ -116,3 +116,21 @@ def test_two_workers_claiming_one_delivery_deliver_once(world):
     assert len(world.sb.dms(world.buyer_id)) == 2  # one more, not two
     delivery.refresh_from_db()
     assert (delivery.state, delivery.attempts) == ("done", 1)
+
+
+def test_a_claim_whose_worker_died_is_taken_back_and_delivered(world):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    order = buy(world, f.variant(f.product(world.tenant), keys=1))  # no after-commit enqueue
+    delivery = Delivery.objects.for_tenant(world.tenant).get(order=order)
+    # A worker claims it, then dies before finishing: the row stays "running".
+    assert fulfillment.delivery_claim(tenant_id=world.tenant.pk, delivery_id=delivery.pk)
+    with time_machine.travel(timezone.now() + timedelta(minutes=5), tick=False):
+        assert fulfillment.deliveries_stale() == []  # a live worker keeps its claim
+    with time_machine.travel(timezone.now() + timedelta(minutes=20), tick=False):
+        assert tasks.deliver_sweep() == 1
+    order.refresh_from_db()
+    assert order.status == "delivered" and len(world.sb.dms(world.buyer_id)) == 1

@@ -1,0 +1,377 @@
+"""Slash commands and what buttons do: show, collect, ask the platform (DESIGN.md rule 1).
+
+`Storefront` holds no business state: prices, stock, carts, coupons and orders live behind the
+Bot API. It keeps only UI state (which variant a buyer picked in a select, the checkout
+messages it is watching) and a lock per buyer so double clicks run one after the other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot import views
+from bot.api import ApiError, BotAPI, PlatformUnavailable
+from bot.i18n import normalize, t
+
+log = logging.getLogger("bot.store")
+
+MAX_LISTED = 10
+WATCH_LIMIT_SECONDS = 14 * 60  # interaction tokens (editing an ephemeral message) last 15 min
+PENDING = "pending_payment"
+
+
+class Storefront:
+    def __init__(self, api: BotAPI, *, locale: str = "", poll_seconds: float = 3.0) -> None:
+        self.api = api
+        self.forced_locale = normalize(locale) if locale else ""
+        self.shop_locale = ""
+        self.poll_seconds = poll_seconds
+        self.choices: dict[tuple[int, int], int] = {}
+        self.known: set[int] = set()
+        self.locks: dict[int, asyncio.Lock] = {}
+        self.watchers: set[asyncio.Task] = set()
+
+    @property
+    def locale(self) -> str:
+        return self.forced_locale or self.shop_locale or "pt-br"
+
+    def t(self, key: str, **kwargs: object) -> str:
+        return t(self.locale, key, **kwargs)
+
+    async def close(self) -> None:
+        for task in list(self.watchers):
+            task.cancel()
+        for task in list(self.watchers):
+            with contextlib.suppress(BaseException):
+                await task
+        await self.api.close()
+
+    # -- plumbing ------------------------------------------------------------------------------
+    def _lock(self, user_id: int) -> asyncio.Lock:
+        if len(self.locks) > 10_000:  # forget idle buyers
+            self.locks = {k: v for k, v in self.locks.items() if v.locked()}
+        return self.locks.setdefault(user_id, asyncio.Lock())
+
+    async def _reply(self, interaction: discord.Interaction, text: str) -> None:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+
+    async def _guarded(self, interaction: discord.Interaction,
+                       work: Callable[[], Awaitable[None]]) -> None:
+        """Run `work`; API errors are shown to the buyer as they come, ephemeral."""
+        try:
+            await work()
+        except PlatformUnavailable as exc:
+            log.warning("platform unavailable: %s", exc.message)
+            await self._reply(interaction, self.t("unavailable"))
+        except ApiError as exc:
+            await self._reply(interaction, exc.message)
+        except discord.HTTPException as exc:
+            log.warning("Discord refused an answer: %s", exc)
+
+    async def _as_customer(self, interaction: discord.Interaction,
+                           call: Callable[[int], Awaitable[dict]]) -> dict[str, Any]:
+        user = interaction.user
+        if user.id not in self.known:
+            await self.api.customer_upsert(user.id, user.display_name)
+            self.known.add(user.id)
+        try:
+            return await call(user.id)
+        except ApiError as exc:
+            if exc.code != "customer_not_found":
+                raise
+            await self.api.customer_upsert(user.id, user.display_name)
+            return await call(user.id)
+
+    async def catalog(self) -> dict[str, Any]:
+        catalog = await self.api.catalog()
+        self.shop_locale = normalize(catalog.get("locale"))
+        return catalog
+
+    async def _product(self, pid: int) -> dict[str, Any] | None:
+        catalog = await self.catalog()
+        return next((p for p in catalog["products"] if int(p["id"]) == pid), None)
+
+    # -- storefront ----------------------------------------------------------------------------
+    async def show_shop(self, interaction: discord.Interaction) -> None:
+        async def work() -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            products = (await self.catalog())["products"]
+            if not products:
+                await interaction.followup.send(self.t("no_products"), ephemeral=True)
+                return
+            for product in products[:MAX_LISTED]:
+                await interaction.followup.send(
+                    embed=views.product_embed(product, self.locale, self.api.platform_url),
+                    view=views.product_view(product, self.locale), ephemeral=True)
+        await self._guarded(interaction, work)
+
+    async def choose_variant(self, interaction: discord.Interaction, pid: int,
+                             values: list[str]) -> None:
+        if values and values[0].isdigit():
+            self.choices[(interaction.user.id, pid)] = int(values[0])
+            if len(self.choices) > 50_000:
+                self.choices.clear()
+        await interaction.response.defer()
+
+    async def _variant(self, interaction: discord.Interaction, pid: int) -> int | None:
+        chosen = self.choices.get((interaction.user.id, pid))
+        if chosen is not None:
+            return chosen
+        product = await self._product(pid)
+        if product is None or not product["variants"]:
+            await self._reply(interaction, self.t("product_gone"))
+            return None
+        if len(product["variants"]) > 1:
+            await self._reply(interaction, self.t("pick_variant_first"))
+            return None
+        return int(product["variants"][0]["id"])
+
+    async def add_to_cart(self, interaction: discord.Interaction, pid: int) -> None:
+        async def work() -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            vid = await self._variant(interaction, pid)
+            if vid is None:
+                return
+            async with self._lock(interaction.user.id):
+                cart = await self._as_customer(
+                    interaction, lambda uid: self.api.cart_add(uid, vid, 1))
+            line = next((ln for ln in cart["lines"] if int(ln["variant_id"]) == vid), None)
+            item = f"{line['product_name']} · {line['variant_label']}" if line else f"#{vid}"
+            await interaction.followup.send(self.t("added", item=item),
+                                            embed=views.cart_embed(cart, self.locale),
+                                            view=views.cart_view(cart, self.locale) or
+                                            discord.utils.MISSING, ephemeral=True)
+        await self._guarded(interaction, work)
+
+    async def buy(self, interaction: discord.Interaction, pid: int) -> None:
+        """Comprar: put the chosen variant in the cart and check the cart out at once."""
+        async def work() -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            vid = await self._variant(interaction, pid)
+            if vid is None:
+                return
+            async with self._lock(interaction.user.id):
+                cart = await self._as_customer(
+                    interaction, lambda uid: self.api.cart_add(uid, vid, 1))
+                await self._checkout(interaction, int(cart["total_cents"]))
+        await self._guarded(interaction, work)
+
+    # -- cart ----------------------------------------------------------------------------------
+    async def show_cart(self, interaction: discord.Interaction) -> None:
+        async def work() -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            cart = await self._as_customer(interaction, self.api.cart)
+            await interaction.followup.send(embed=views.cart_embed(cart, self.locale),
+                                            view=views.cart_view(cart, self.locale) or
+                                            discord.utils.MISSING, ephemeral=True)
+        await self._guarded(interaction, work)
+
+    async def _update_cart_message(self, interaction: discord.Interaction,
+                                   cart: dict[str, Any]) -> None:
+        await interaction.edit_original_response(embed=views.cart_embed(cart, self.locale),
+                                                 view=views.cart_view(cart, self.locale))
+
+    async def set_quantity(self, interaction: discord.Interaction, vid: int, qty: int) -> None:
+        async def work() -> None:
+            await interaction.response.defer()
+            async with self._lock(interaction.user.id):
+                if qty <= 0:
+                    cart = await self._as_customer(
+                        interaction, lambda uid: self.api.cart_remove(uid, vid))
+                else:
+                    cart = await self._as_customer(
+                        interaction, lambda uid: self.api.cart_set(uid, vid, qty))
+            await self._update_cart_message(interaction, cart)
+        await self._guarded(interaction, work)
+
+    async def open_coupon(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(views.CouponModal(self.locale))
+
+    async def apply_coupon(self, interaction: discord.Interaction, code: str) -> None:
+        async def work() -> None:
+            await interaction.response.defer()
+            async with self._lock(interaction.user.id):
+                cart = await self._as_customer(
+                    interaction, lambda uid: self.api.coupon_apply(uid, code))
+            if interaction.message is not None:
+                await self._update_cart_message(interaction, cart)
+            else:
+                await interaction.followup.send(embed=views.cart_embed(cart, self.locale),
+                                                ephemeral=True)
+        await self._guarded(interaction, work)
+
+    # -- checkout ------------------------------------------------------------------------------
+    async def checkout(self, interaction: discord.Interaction, expected_total: int) -> None:
+        async def work() -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            async with self._lock(interaction.user.id):
+                await self._checkout(interaction, expected_total)
+        await self._guarded(interaction, work)
+
+    async def _checkout(self, interaction: discord.Interaction, expected_total: int) -> None:
+        try:
+            result = await self._as_customer(interaction, lambda uid: self.api.checkout(
+                uid, expected_total_cents=expected_total))
+        except ApiError as exc:
+            code = (exc.details or {}).get("order")
+            if exc.code != "payment_unavailable" or not code:
+                raise
+            # The order was kept; ask for its payment once more before giving up.
+            payment = await self.api.order_pay(str(code))
+            result = {"order": await self.api.order(str(code)), "payment": payment}
+        await self._send_checkout(interaction, result["order"], result.get("payment"))
+
+    async def _send_checkout(self, interaction: discord.Interaction, order: dict[str, Any],
+                             payment: dict[str, Any] | None) -> None:
+        qr = None
+        if payment and payment.get("qr_image_url"):
+            try:
+                qr = await self.api.fetch_bytes(payment["qr_image_url"])
+            except PlatformUnavailable as exc:  # the copy-paste code still works
+                log.warning("PIX QR image unavailable: %s", exc.message)
+        pix = (payment or {}).get("pix_code") or ""
+        kwargs: dict[str, Any] = {
+            "content": f"```\n{pix}\n```" if pix else None,
+            "embed": views.checkout_embed(order, payment, self.locale, has_qr=qr is not None),
+            "ephemeral": True, "wait": True,
+        }
+        view = views.checkout_view(payment, self.locale)
+        if view is not None:
+            kwargs["view"] = view
+        if qr is not None:
+            kwargs["file"] = discord.File(io.BytesIO(qr), filename="pix.png")
+        message = await interaction.followup.send(**kwargs)
+        self._watch(message, order, payment)
+
+    def _watch(self, message: discord.WebhookMessage, order: dict[str, Any],
+               payment: dict[str, Any] | None) -> None:
+        deadline = time.monotonic() + WATCH_LIMIT_SECONDS
+        expires = (payment or {}).get("expires_at") or order.get("payment_expires_at")
+        if expires:
+            with contextlib.suppress(ValueError):
+                left = datetime.fromisoformat(expires.replace("Z", "+00:00")).timestamp() \
+                    - time.time()
+                deadline = min(deadline, time.monotonic() + max(left, 0) + 30)
+        task = asyncio.create_task(self._watch_order(message, order["code"], deadline),
+                                   name=f"watch-{order['code']}")
+        self.watchers.add(task)
+        task.add_done_callback(self.watchers.discard)
+
+    async def _watch_order(self, message: discord.WebhookMessage, code: str,
+                           deadline: float) -> None:
+        """Poll the order until it leaves pending_payment (or the deadline), then edit."""
+        while time.monotonic() < deadline:
+            await asyncio.sleep(self.poll_seconds)
+            try:
+                order = await self.api.order(code)
+            except ApiError as exc:
+                log.info("order %s poll failed: %s", code, exc.code)
+                continue
+            if order["status"] == PENDING:
+                continue
+            try:
+                await message.edit(content="", embed=views.outcome_embed(order, self.locale),
+                                   attachments=[], view=None)
+            except discord.HTTPException as exc:
+                log.warning("could not update the checkout message of %s: %s", code, exc)
+            return
+
+    # -- orders --------------------------------------------------------------------------------
+    async def show_orders(self, interaction: discord.Interaction) -> None:
+        async def work() -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            body = await self._as_customer(interaction, self.api.orders)
+            await interaction.followup.send(embed=views.orders_embed(body["orders"], self.locale),
+                                            ephemeral=True)
+        await self._guarded(interaction, work)
+
+    # -- staff ---------------------------------------------------------------------------------
+    def _is_staff(self, interaction: discord.Interaction) -> bool:
+        perms = interaction.permissions
+        return interaction.guild_id is not None and (perms.manage_guild or perms.administrator)
+
+    async def link(self, interaction: discord.Interaction, key: str) -> None:
+        if interaction.guild_id is None:
+            await self._reply(interaction, self.t("guild_only"))
+            return
+        if not self._is_staff(interaction):
+            await self._reply(interaction, self.t("staff_only"))
+            return
+
+        async def work() -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            body = await self.api.link(guild_id=interaction.guild_id, key=key.strip())
+            await interaction.followup.send(self.t("linked", shop=body.get("shop", "")),
+                                            ephemeral=True)
+        await self._guarded(interaction, work)
+
+    async def post(self, interaction: discord.Interaction, product: str,
+                   channel: discord.abc.GuildChannel) -> None:
+        if not self._is_staff(interaction):
+            await self._reply(interaction, self.t("staff_only"))
+            return
+
+        async def work() -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            products = (await self.catalog())["products"]
+            wanted = product.strip().lstrip("#").casefold()
+            found = next((p for p in products if str(p["id"]) == wanted
+                          or p["name"].casefold() == wanted), None)
+            if found is None:
+                await interaction.followup.send(self.t("product_not_found"), ephemeral=True)
+                return
+            target = interaction.client.get_channel(channel.id) or \
+                await interaction.client.fetch_channel(channel.id)
+            message = await target.send(
+                embed=views.product_embed(found, self.locale, self.api.platform_url),
+                view=views.product_view(found, self.locale))
+            await self.api.post_record(int(found["id"]), target.id, message.id)
+            await interaction.followup.send(self.t("posted", channel=target.mention),
+                                            ephemeral=True)
+        await self._guarded(interaction, work)
+
+
+def build_tree(client: discord.Client, store: Storefront) -> app_commands.CommandTree:
+    tree = app_commands.CommandTree(client)
+    loc = store.locale
+
+    @tree.command(name="loja", description=t(loc, "cmd_loja"))
+    async def loja(interaction: discord.Interaction) -> None:
+        await store.show_shop(interaction)
+
+    @tree.command(name="carrinho", description=t(loc, "cmd_carrinho"))
+    async def carrinho(interaction: discord.Interaction) -> None:
+        await store.show_cart(interaction)
+
+    @tree.command(name="meuspedidos", description=t(loc, "cmd_meuspedidos"))
+    async def meuspedidos(interaction: discord.Interaction) -> None:
+        await store.show_orders(interaction)
+
+    @tree.command(name="vincular", description=t(loc, "cmd_vincular"))
+    @app_commands.describe(chave="vtr_...")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def vincular(interaction: discord.Interaction, chave: str) -> None:
+        await store.link(interaction, chave)
+
+    @tree.command(name="postar", description=t(loc, "cmd_postar"))
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def postar(interaction: discord.Interaction, produto: str,
+                     canal: discord.TextChannel) -> None:
+        await store.post(interaction, produto, canal)
+
+    return tree

@@ -1,0 +1,122 @@
+"""The bot's own texts (buttons, titles, hints) in pt-BR (default) and English.
+
+Messages from the Bot API arrive already in the shop's language and are shown as they come;
+these are only the words the bot itself puts around them.
+"""
+
+from __future__ import annotations
+
+DEFAULT = "pt-br"
+
+STRINGS: dict[str, dict[str, str]] = {
+    "pt-br": {
+        "buy": "Comprar",
+        "add_to_cart": "Adicionar ao carrinho",
+        "choose_variant": "Escolha uma opção",
+        "pick_variant_first": "Escolha uma opção no menu antes.",
+        "variant_chosen": "Opção escolhida: {label}.",
+        "sold_out": "esgotado",
+        "in_stock": "{n} em estoque",
+        "price": "Preço",
+        "stock": "Estoque",
+        "no_products": "Nenhum produto à venda no momento.",
+        "product_gone": "Este produto não está mais à venda.",
+        "cart": "Seu carrinho",
+        "cart_empty": "Seu carrinho está vazio.",
+        "added": "Adicionado ao carrinho: {item}. Use /carrinho para finalizar.",
+        "subtotal": "Subtotal",
+        "discount": "Desconto",
+        "total": "Total",
+        "coupon": "Cupom",
+        "apply_coupon": "Aplicar cupom",
+        "coupon_code": "Código do cupom",
+        "remove": "Remover",
+        "checkout": "Finalizar compra",
+        "more_lines": "…e mais {n} itens (ajuste pelo carrinho).",
+        "order": "Pedido {code}",
+        "pay_pix": "Pague com PIX",
+        "pix_help": "Escaneie o QR code ou use o PIX copia e cola:",
+        "expires": "Expira",
+        "pay_card": "Pagar com cartão",
+        "paid": "Pagamento confirmado! Sua entrega está a caminho.",
+        "expired": "O prazo de pagamento terminou. Faça um novo pedido quando quiser.",
+        "failed": "O pagamento não foi concluído.",
+        "status": "Situação",
+        "my_orders": "Seus pedidos",
+        "no_orders": "Você ainda não tem pedidos.",
+        "unavailable": "A loja está indisponível agora. Tente de novo em instantes.",
+        "busy": "Calma! Aguarde a ação anterior terminar.",
+        "staff_only": "Só a equipe da loja (Gerenciar Servidor) pode usar este comando.",
+        "guild_only": "Use este comando dentro do servidor.",
+        "linked": "Servidor vinculado à loja **{shop}**.",
+        "posted": "Produto publicado em {channel}.",
+        "product_not_found": "Produto não encontrado.",
+        "cmd_loja": "Mostra os produtos à venda",
+        "cmd_carrinho": "Mostra seu carrinho",
+        "cmd_meuspedidos": "Mostra seus pedidos",
+        "cmd_vincular": "Vincula este servidor à loja (equipe)",
+        "cmd_postar": "Publica um produto em um canal (equipe)",
+    },
+    "en": {
+        "buy": "Buy",
+        "add_to_cart": "Add to cart",
+        "choose_variant": "Choose an option",
+        "pick_variant_first": "Choose an option in the menu first.",
+        "variant_chosen": "Option chosen: {label}.",
+        "sold_out": "sold out",
+        "in_stock": "{n} in stock",
+        "price": "Price",
+        "stock": "Stock",
+        "no_products": "Nothing for sale right now.",
+        "product_gone": "This product is no longer for sale.",
+        "cart": "Your cart",
+        "cart_empty": "Your cart is empty.",
+        "added": "Added to your cart: {item}. Use /carrinho to check out.",
+        "subtotal": "Subtotal",
+        "discount": "Discount",
+        "total": "Total",
+        "coupon": "Coupon",
+        "apply_coupon": "Apply coupon",
+        "coupon_code": "Coupon code",
+        "remove": "Remove",
+        "checkout": "Check out",
+        "more_lines": "…and {n} more items (adjust them in the cart).",
+        "order": "Order {code}",
+        "pay_pix": "Pay with PIX",
+        "pix_help": "Scan the QR code or use the PIX copy-and-paste code:",
+        "expires": "Expires",
+        "pay_card": "Pay by card",
+        "paid": "Payment confirmed! Your delivery is on its way.",
+        "expired": "The payment window ended. Place a new order whenever you like.",
+        "failed": "The payment did not go through.",
+        "status": "Status",
+        "my_orders": "Your orders",
+        "no_orders": "You have no orders yet.",
+        "unavailable": "The shop is unavailable right now. Try again in a moment.",
+        "busy": "Hold on! Wait for the previous action to finish.",
+        "staff_only": "Only the shop's staff (Manage Server) can use this command.",
+        "guild_only": "Use this command inside the server.",
+        "linked": "Server linked to the shop **{shop}**.",
+        "posted": "Product posted in {channel}.",
+        "product_not_found": "Product not found.",
+        "cmd_loja": "Shows the products for sale",
+        "cmd_carrinho": "Shows your cart",
+        "cmd_meuspedidos": "Shows your orders",
+        "cmd_vincular": "Links this server to the shop (staff)",
+        "cmd_postar": "Posts a product in a channel (staff)",
+    },
+}
+
+
+def normalize(locale: str | None) -> str:
+    """"pt-BR", "pt_br", "pt" → "pt-br"; "en-US" → "en"; anything else → the default."""
+    value = (locale or "").strip().lower().replace("_", "-")
+    if value.startswith("en"):
+        return "en"
+    return DEFAULT
+
+
+def t(locale: str | None, key: str, **kwargs: object) -> str:
+    table = STRINGS[normalize(locale)]
+    text = table.get(key) or STRINGS[DEFAULT].get(key) or key
+    return text.format(**kwargs) if kwargs else text
