@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.admin import action_with_reason
 from sales.models import Cart, Customer, Delivery, Order, OrderEvent, OrderLine
@@ -102,3 +103,13 @@ class DeliveryAdmin(TenantScopedAdmin):
     list_select_related = ("order", "tenant")
     search_fields = ("order__code", "tenant__name", "role_id")
     raw_id_fields = ("tenant", "order", "line")
+    actions = ["rerun"]
+
+    @admin.action(description=gettext_lazy("Re-run the selected failed deliveries"),
+                  permissions=["change"])
+    def rerun(self, request: HttpRequest, queryset: QuerySet) -> None:
+        from sales.fulfillment.services import delivery_retry
+
+        done = sum(bool(delivery_retry(delivery=d, actor=request.user))
+                   for d in queryset.select_related("order", "tenant"))
+        self.message_user(request, _("%(count)d delivery(ies) queued again.") % {"count": done})

@@ -177,3 +177,20 @@ def _touch(token: InstanceToken) -> None:
     if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
         InstanceToken.objects.unscoped().filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+@transaction.atomic
+def tenant_set_status(*, tenant: Tenant, status: str, actor: User | None, reason: str) -> bool:
+    """Operators suspend or reactivate a shop. The runtime stops a suspended shop's bot on its
+    next pass (and brings it back on reactivation); the shop's data is kept either way."""
+    if status not in Tenant.Status.values:
+        raise TenantError(_("Unknown status."))
+    if not reason.strip():
+        raise TenantError(_("Say why the status changes."))
+    before = tenant.status
+    if Tenant.objects.filter(pk=tenant.pk).exclude(status=status).update(status=status) == 0:
+        return False
+    tenant.status = status
+    audit.record(actor=actor, tenant=tenant, action="tenant.status", target=tenant,
+                 data={"before": before, "after": status, "reason": reason.strip()})
+    return True

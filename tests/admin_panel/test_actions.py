@@ -53,3 +53,48 @@ def test_resync_payment_applies_the_providers_truth(shop, operator, client_for, 
     assert response.status_code == 302
     assert Payment.objects.for_tenant(shop.tenant).get(pk=payment.pk).status == "approved"
     assert AuditEvent.objects.filter(action="payment.resync").exists()
+
+
+def test_suspend_and_reactivate_a_shop_with_a_reason(shop, operator, client_for):
+    from tenants.models import Tenant
+
+    client = client_for(operator)
+    url = reverse("admin:tenants_tenant_changelist")
+    assert _post_action(client, url, "suspend", [shop.tenant.pk], confirmed="1",
+                        reason="").status_code == 200  # asked again, nothing changed
+    assert Tenant.objects.get(pk=shop.tenant.pk).status == "active"
+    _post_action(client, url, "suspend", [shop.tenant.pk], confirmed="1", reason="chargebacks")
+    assert Tenant.objects.get(pk=shop.tenant.pk).status == "suspended"
+    _post_action(client, url, "unsuspend", [shop.tenant.pk], confirmed="1", reason="resolved")
+    assert Tenant.objects.get(pk=shop.tenant.pk).status == "active"
+    reasons = list(AuditEvent.objects.filter(action="tenant.status")
+                   .order_by("created_at").values_list("data__reason", flat=True))
+    assert reasons == ["chargebacks", "resolved"]
+
+
+def test_rotate_keys_revokes_the_old_key(shop, operator, client_for):
+    from tenants.services import instance_token_authenticate, instance_token_create
+
+    _, old = instance_token_create(tenant=shop.tenant, actor=shop.owner)
+    _post_action(client_for(operator), reverse("admin:tenants_tenant_changelist"),
+                 "rotate_tokens", [shop.tenant.pk], confirmed="1", reason="leaked")
+    assert instance_token_authenticate(raw=old) is None
+    assert AuditEvent.objects.filter(action="instance_token.rotate",
+                                     data__reason="leaked").exists()
+
+
+def test_rerun_failed_delivery(shop, operator, client_for, mp):  # noqa: F811
+    from payments.registry import Outcome, dispatch
+    from sales import services
+    from sales.models import Delivery
+
+    variant = f.variant(f.product(shop.tenant), price_cents=1000, keys=1)
+    buyer = f.customer(shop.tenant)
+    services.cart_add(customer=buyer, variant_id=variant.pk, quantity=1)
+    dispatch(services.checkout(customer=buyer).payment, Outcome.APPROVED)
+    delivery = Delivery.objects.for_tenant(shop.tenant).get()
+    Delivery.objects.for_tenant(shop.tenant).filter(pk=delivery.pk).update(
+        state="failed", last_error="DMs closed")
+    _post_action(client_for(operator), reverse("admin:sales_delivery_changelist"), "rerun",
+                 [delivery.pk])
+    assert Delivery.objects.for_tenant(shop.tenant).get(pk=delivery.pk).state == "pending"

@@ -125,3 +125,17 @@ def test_business_figures(shop, operator, client_for, mp):  # noqa: F811
     assert biz["cart_conversion"] == 100.0
     assert biz["series"]["gmv"][-1] == 50.0 and biz["series"]["orders"][-1] == 1
     assert len(biz["series"]["labels"]) == 30
+
+
+def test_overview_counts_what_needs_attention(shop, operator, client_for):
+    from runtime.models import BotRuntime
+    from wallet.models import Withdrawal
+
+    BotRuntime.objects.create(tenant=shop.tenant, observed_state="crashlooping",
+                              reason="exits at once")
+    ops = client_for(operator).get(reverse("admin:ops")).context["ops"]
+    assert [bot.tenant for bot in ops["bots_failing"]] == [shop.tenant]
+    assert dict(ops["bots_by_state"]) == {"crashlooping": 1}
+    assert ops["withdrawals_waiting"] == Withdrawal.objects.unscoped().filter(
+        status="pending").count() == 0
+    assert set(ops["queues"]) == {"default", "fulfillment", "runtime"}
