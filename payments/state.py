@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 import audit
+from config.metrics import PAYMENT_TRANSITIONS
 from payments import registry
 from payments.models import Payment, Refund
 from payments.providers import mercadopago as mp
@@ -70,6 +71,7 @@ def payment_transition(*, payment: Payment, to: str, detail: str = "", actor=Non
                        "reason": reason[:300]})
     if to in OUTCOMES:
         registry.dispatch(payment, OUTCOMES[to])
+    PAYMENT_TRANSITIONS.labels(status=to).inc()
     return True
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import segno
 import structlog
 from django.db import transaction
@@ -12,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 import audit
+from config.metrics import WEBHOOKS_RECEIVED
 from payments import webhooks
 from payments.models import Payment, WebhookEvent
 
@@ -121,7 +124,10 @@ def webhook_mercadopago(request: HttpRequest) -> HttpResponse:
     except webhooks.Rejected as exc:
         webhooks.reject_audit(reason=exc.reason, status=exc.status, request_id=request_id,
                               remote=_remote(request))
+        WEBHOOKS_RECEIVED.labels(provider="mercadopago", result=f"rejected_{exc.status}").inc()
         return JsonResponse({"error": exc.reason}, status=exc.status)
+    result = json.loads(response.content).get("status", "accepted")
+    WEBHOOKS_RECEIVED.labels(provider="mercadopago", result=result).inc()
     return response
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 
-from runtime.models import SEVERITY, BotRuntime
+from runtime.models import SEVERITY, BotRuntime, Observed
 from tenants.models import Tenant
 
 
@@ -18,3 +18,13 @@ def runtimes_failing_first() -> QuerySet[BotRuntime]:
                       for state, rank in SEVERITY.items()], output_field=IntegerField())
     return (BotRuntime.objects.unscoped().select_related("tenant")
             .annotate(severity=severity).order_by("severity", "tenant__name"))
+
+
+def record_bot_states() -> None:
+    """Publish how many bots are in each observed state (Prometheus gauge)."""
+    from config.metrics import BOTS_BY_STATE
+
+    counts = dict(BotRuntime.objects.unscoped().values_list("observed_state")
+                  .annotate(n=Count("id")).order_by())
+    for state in Observed.values:
+        BOTS_BY_STATE.labels(state=state).set(counts.get(state, 0))

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from catalog import stock
 from catalog.models import Coupon
+from config.metrics import CHECKOUT_SECONDS
 from payments.models import Payment
 from payments.providers.mercadopago import ProviderError
 from payments.services import PaymentError, payment_create
@@ -145,6 +146,7 @@ def order_request_payment(*, order: Order) -> Payment:
 
 def checkout(*, customer: Customer, method: str = Payment.Method.PIX,
              expected_total_cents: int | None = None) -> CheckoutResult:
-    order = order_create_from_cart(customer=customer, method=method,
-                                   expected_total_cents=expected_total_cents)
+    with CHECKOUT_SECONDS.time():  # reserve + order; the provider call is timed apart
+        order = order_create_from_cart(customer=customer, method=method,
+                                       expected_total_cents=expected_total_cents)
     return CheckoutResult(order=order, payment=order_request_payment(order=order))

@@ -82,3 +82,17 @@ def test_task_context_is_bound_for_celery_tasks():
 
     task_prerun.send(sender=None, task_id="t-123", task=None)
     assert structlog.contextvars.get_contextvars()["task_id"] == "t-123"
+
+
+def test_business_metrics_move(shop, settings):
+    """A rejected webhook and a reconcile pass show up in /metrics."""
+    from runtime.tasks import runtime_reconcile
+
+    settings.METRICS_TOKEN = "t" * 24
+    Client().post("/webhooks/mercadopago?data.id=1&type=payment", data=b"{}",
+                  content_type="application/json")  # unsigned: rejected with 401
+    runtime_reconcile()
+    body = Client().get("/metrics", HTTP_AUTHORIZATION="Bearer " + "t" * 24).content.decode()
+    assert 'vitrine_webhooks_received_total{provider="mercadopago",result="rejected_401"}' in body
+    assert "vitrine_runtime_reconcile_seconds_count" in body
+    assert 'vitrine_bots{state="running"} 0.0' in body
