@@ -9,11 +9,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from sales.models import Cart, Order
-from tenants.models import PlanVersion, Subscription, Tenant
+from tenants.models import PlanVersion, Subscription, SubscriptionEvent, Tenant
 from wallet.selectors import platform_totals
 
 LIVE = [Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE]
@@ -66,6 +66,26 @@ def daily_series(days: int) -> dict[str, list]:
     }
 
 
+def churn_by_month(months: int = 6) -> list[tuple[str, int]]:
+    """Shops lost per month: subscriptions that became suspended or canceled (first time)."""
+    start = timezone.localdate().replace(day=1)
+    for _ in range(months - 1):
+        start = (start - timedelta(days=1)).replace(day=1)
+    lost = dict(SubscriptionEvent.objects.unscoped()
+                .filter(to_status__in=[Subscription.Status.SUSPENDED,
+                                       Subscription.Status.CANCELED],
+                        created_at__date__gte=start)
+                .annotate(month=TruncMonth("created_at")).values("month")
+                .annotate(n=Count("subscription", distinct=True)).values_list("month", "n"))
+    by_month = {month.date() if hasattr(month, "date") else month: n
+                for month, n in lost.items()}
+    rows, month = [], start
+    for _ in range(months):
+        rows.append((month.strftime("%m/%Y"), by_month.get(month, 0)))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return rows
+
+
 def business_summary(days: int) -> dict:
     money = platform_totals()
     converted, trials = trial_conversion()
@@ -80,6 +100,7 @@ def business_summary(days: int) -> dict:
         "trial_conversion": _percent(converted, trials),
         "cart_conversion": _percent(orders, carts),
         "series": daily_series(days),
+        "churn": churn_by_month(),
         "days": days,
     }
 

@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import action_with_reason
 from runtime import selectors, services
-from runtime.models import BotRuntime
+from runtime.models import BotRuntime, Desired
 from tenants.admin import TenantScopedAdmin
 
 
@@ -19,7 +20,7 @@ class BotRuntimeAdmin(TenantScopedAdmin):
                     "gateway_latency_ms", "container_short")
     list_filter = ("observed_state", "desired_state", "oom_killed")
     search_fields = ("tenant__name", "tenant__slug", "container_id")
-    actions = ["bulk_restart"]
+    actions = ["bulk_start", "bulk_stop", "bulk_restart"]
     exclude = ("discord_token", "instance_token")
     readonly_fields = ("tenant", "observed_state", "observed_at", "reason", "container_id",
                        "spec_hash", "started_at", "restart_count", "consecutive_failures",
@@ -58,3 +59,24 @@ class BotRuntimeAdmin(TenantScopedAdmin):
         self.message_user(request, _("%(done)d restarted, %(refused)d refused (no token or "
                                      "suspended).") % {"done": done, "refused": refused},
                           messages.SUCCESS if not refused else messages.WARNING)
+
+    @action_with_reason(_("Start the selected bots"))
+    def bulk_start(self, request: HttpRequest, queryset: QuerySet, reason: str) -> str:
+        return _set_desired(request, queryset, Desired.RUNNING, reason)
+
+    @action_with_reason(_("Stop the selected bots"))
+    def bulk_stop(self, request: HttpRequest, queryset: QuerySet, reason: str) -> str:
+        return _set_desired(request, queryset, Desired.STOPPED, reason)
+
+
+def _set_desired(request: HttpRequest, queryset: QuerySet, state: str, reason: str) -> str:
+    done, refused = 0, []
+    for runtime in queryset.select_related("tenant"):
+        try:
+            services.runtime_set_desired(tenant=runtime.tenant, state=state, actor=request.user,
+                                         reason=f"operator: {reason}")
+            done += 1
+        except services.RuntimeServiceError as exc:
+            refused.append(f"{runtime.tenant.name}: {exc}")
+    message = _("%(done)d bot(s) updated.") % {"done": done}
+    return message + (" " + "; ".join(refused) if refused else "")

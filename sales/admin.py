@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -46,7 +48,8 @@ class DeliveryInline(_UnscopedInline):
 class OrderAdmin(TenantScopedAdmin):
     """Read-only: order state changes only through services (payments, the portal)."""
 
-    list_display = ("code", "tenant", "customer", "status", "total_cents", "created_at")
+    list_display = ("code", "tenant_link", "customer", "status", "total_cents", "created_at",
+                    "payments_link")
     list_filter = ("status", "payment_method")
     list_select_related = ("tenant", "customer")
     search_fields = ("code", "tenant__name", "customer__discord_user_id",
@@ -58,6 +61,17 @@ class OrderAdmin(TenantScopedAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    @admin.display(description=gettext_lazy("instance"), ordering="tenant__name")
+    def tenant_link(self, order: Order) -> str:
+        url = reverse("admin:tenants_tenant_change", args=[order.tenant_id])
+        return format_html('<a href="{}">{}</a>', url, order.tenant.name)
+
+    @admin.display(description=gettext_lazy("payments"))
+    def payments_link(self, order: Order) -> str:
+        # Payments point at their payable generically; the list filters on that pointer.
+        url = reverse("admin:payments_payment_changelist")
+        return format_html('<a href="{}?payable_id={}">{}</a>', url, order.pk, _("payments"))
 
 
 @admin.register(Customer)
@@ -98,12 +112,18 @@ class CartAdmin(TenantScopedAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(TenantScopedAdmin):
-    list_display = ("id", "order", "tenant", "kind", "state", "attempts", "created_at")
+    list_display = ("id", "order_link", "tenant", "kind", "state", "attempts", "last_error",
+                    "created_at")
     list_filter = ("kind", "state")
     list_select_related = ("order", "tenant")
     search_fields = ("order__code", "tenant__name", "role_id")
     raw_id_fields = ("tenant", "order", "line")
     actions = ["rerun"]
+
+    @admin.display(description=gettext_lazy("order"), ordering="order__code")
+    def order_link(self, delivery: Delivery) -> str:
+        url = reverse("admin:sales_order_change", args=[delivery.order_id])
+        return format_html('<a href="{}">{}</a>', url, delivery.order.code)
 
     @admin.action(description=gettext_lazy("Re-run the selected failed deliveries"),
                   permissions=["change"])

@@ -98,3 +98,19 @@ def test_rerun_failed_delivery(shop, operator, client_for, mp):  # noqa: F811
     _post_action(client_for(operator), reverse("admin:sales_delivery_changelist"), "rerun",
                  [delivery.pk])
     assert Delivery.objects.for_tenant(shop.tenant).get(pk=delivery.pk).state == "pending"
+
+
+def test_operator_starts_and_stops_bots_with_a_reason(shop, operator, client_for):
+    from runtime.models import BotRuntime
+    from runtime.services import runtime_set_discord_token
+
+    runtime_set_discord_token(tenant=shop.tenant, token="x" * 59, actor=shop.owner)
+    runtime = BotRuntime.objects.for_tenant(shop.tenant).get()
+    url = reverse("admin:runtime_botruntime_changelist")
+    client = client_for(operator)
+    _post_action(client, url, "bulk_start", [runtime.pk], confirmed="1", reason="ticket 42")
+    runtime.refresh_from_db()
+    assert runtime.desired_state == "running" and "ticket 42" in runtime.desired_reason
+    _post_action(client, url, "bulk_stop", [runtime.pk], confirmed="1", reason="abuse")
+    runtime.refresh_from_db()
+    assert runtime.desired_state == "stopped" and runtime.desired_by == operator

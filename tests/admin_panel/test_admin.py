@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tenants.services import instance_token_create
+from tests.sales.factories import mp  # noqa: F401
 
 
 def test_admin_is_staff_only(shop, client_for):
@@ -65,3 +66,22 @@ def test_roles_follow_new_permissions(monitor):
     assert monitor_perms and all(code.startswith("view_") for code in monitor_perms)
     assert Group.objects.get(name=FULL).permissions.count() == Permission.objects.count()
     assert operator_role(monitor) == "monitor"
+
+
+def test_order_list_links_to_its_tenant_and_payments(shop, operator, client_for, mp):  # noqa: F811
+    from payments.models import Payment
+    from sales import services
+    from tests.sales import factories as f
+
+    variant = f.variant(f.product(shop.tenant), price_cents=1000, keys=1)
+    buyer = f.customer(shop.tenant)
+    services.cart_add(customer=buyer, variant_id=variant.pk, quantity=1)
+    order = services.checkout(customer=buyer).order
+    client = client_for(operator)
+    page = client.get(reverse("admin:sales_order_changelist")).content.decode()
+    assert reverse("admin:tenants_tenant_change", args=[shop.tenant.pk]) in page
+    payments = client.get(reverse("admin:payments_payment_changelist"),
+                          {"payable_id": order.pk})
+    assert payments.status_code == 200
+    assert list(payments.context["cl"].queryset) == list(
+        Payment.objects.for_tenant(shop.tenant).filter(payable_id=order.pk))

@@ -125,6 +125,7 @@ def test_business_figures(shop, operator, client_for, mp):  # noqa: F811
     assert biz["cart_conversion"] == 100.0
     assert biz["series"]["gmv"][-1] == 50.0 and biz["series"]["orders"][-1] == 1
     assert len(biz["series"]["labels"]) == 30
+    assert len(biz["churn"]) == 6 and biz["churn"][-1][1] == 0
 
 
 def test_overview_counts_what_needs_attention(shop, operator, client_for):
@@ -139,3 +140,14 @@ def test_overview_counts_what_needs_attention(shop, operator, client_for):
     assert ops["withdrawals_waiting"] == Withdrawal.objects.unscoped().filter(
         status="pending").count() == 0
     assert set(ops["queues"]) == {"default", "fulfillment", "runtime"}
+
+
+def test_churn_counts_suspended_shops_once(shop, operator, client_for):
+    from tenants.models import Subscription, SubscriptionEvent
+
+    subscription = Subscription.objects.for_tenant(shop.tenant).get()
+    for status in ("past_due", "suspended", "suspended"):
+        SubscriptionEvent.objects.create(tenant=shop.tenant, subscription=subscription,
+                                         kind="suspended", to_status=status)
+    biz = client_for(operator).get(reverse("admin:ops_business")).context["biz"]
+    assert biz["churn"][-1][1] == 1
