@@ -22,6 +22,10 @@ class Outcome(StrEnum):
     CHARGED_BACK = "charged_back"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    # A Refund row (partial or full) was recorded; the handler reads the payment's refunds.
+    # Dispatched once per new Refund; handlers must be idempotent (replays re-dispatch nothing,
+    # but a refund seen first by the webhook and then by the portal call may be re-announced).
+    REFUND = "refund"
 
 
 Handler = Callable[["Payment", Outcome], None]

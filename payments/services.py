@@ -27,6 +27,7 @@ from payments.state import (  # noqa: F401  (re-exported)
     payment_resolve,
     payment_sync,
     payment_transition,
+    refund_dispatch,
 )
 from tenants.models import Tenant
 
@@ -242,6 +243,8 @@ def _record_refund(*, payment: Payment, actor, reason: str, provider_refund_id: 
                  data={"refund": refund.pk, "provider_refund_id": provider_refund_id,
                        "amount_cents": amount, "partial": refund.partial, "reason": reason,
                        "source": "portal", "seen_first_by_webhook": not created})
+    if created:
+        refund_dispatch(payment=payment)
     return refund
 
 
@@ -260,6 +263,7 @@ def _manual_refund(*, payment: Payment, actor, reason: str, amount: int) -> Refu
     audit.record(actor=actor, tenant=payment.tenant, action="payment.refund", target=payment,
                  data={"refund": refund.pk, "amount_cents": amount, "partial": refund.partial,
                        "reason": reason, "source": "portal"})
+    refund_dispatch(payment=payment)
     if locked.refunded_cents >= locked.amount_cents:
         payment_transition(payment=payment, to=S.REFUNDED, detail="refunded", actor=actor,
                            reason=reason)

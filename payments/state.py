@@ -10,6 +10,7 @@ side effects (DESIGN.md rules 3 and 4).
 from __future__ import annotations
 
 import structlog
+from django.core.mail import mail_admins
 from django.db import transaction
 from django.utils import timezone
 
@@ -112,11 +113,24 @@ def flag_review(*, payment: Payment, reason: str, data: dict | None = None) -> b
               reason=reason)
     moved = payment_transition(payment=payment, to=S.REVIEW, reason=reason,
                                review_reason=reason[:200])
+    if moved:
+        pk, tenant_id = payment.pk, payment.tenant_id
+        transaction.on_commit(lambda: _alert_operators(pk, tenant_id, reason))
     if not moved:
         audit.record(actor=None, tenant=payment.tenant, action="payment.mismatch",
                      target=payment, data={"reason": reason, "status": payment.status,
                                            "provider_id": str((data or {}).get("id", ""))})
     return moved
+
+
+def _alert_operators(payment_id: int, tenant_id: int, reason: str) -> None:
+    """Email settings.ADMINS (operators); a mail failure must not undo or retry the review."""
+    try:
+        mail_admins(f"Payment {payment_id} needs review",
+                    f"Payment {payment_id} (tenant {tenant_id}) was flagged for review: "
+                    f"{reason}\nNo fulfillment happens until an operator looks at it.")
+    except Exception:  # alerting is best effort; the audit line stays
+        log.exception("payment.review_alert_failed", payment_id=payment_id)
 
 
 @transaction.atomic
@@ -152,6 +166,7 @@ def _sync_refunds(*, payment: Payment, data: dict) -> None:
     Payment.objects.for_tenant(payment.tenant_id).select_for_update().get(pk=payment.pk)
     known = set(Refund.objects.for_tenant(payment.tenant_id).filter(payment=payment)
                 .values_list("provider_refund_id", flat=True))
+    added = False
     for item in refunds:
         rid = str(item.get("id") or "")
         if not rid or rid in known:
@@ -167,10 +182,21 @@ def _sync_refunds(*, payment: Payment, data: dict) -> None:
                      data={"refund": refund.pk, "provider_refund_id": rid,
                            "amount_cents": cents, "partial": refund.partial,
                            "source": "provider"})
+        added = True
     if refunded != payment.refunded_cents:
         Payment.objects.for_tenant(payment.tenant_id).filter(pk=payment.pk).update(
             refunded_cents=refunded)
         payment.refunded_cents = refunded
+    if added:
+        refund_dispatch(payment=payment)
+
+
+def refund_dispatch(*, payment: Payment) -> None:
+    """Tell the payable a refund was recorded (inside the caller's transaction). Only once the
+    sale exists: refunds seen before the approval are picked up by the `approved` handler."""
+    payment.refresh_from_db()
+    if payment.status in (S.APPROVED, S.REFUNDED, S.CHARGED_BACK):
+        registry.dispatch(payment, Outcome.REFUND)
 
 
 def payment_resolve(data: dict) -> Payment | None:

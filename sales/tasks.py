@@ -81,3 +81,13 @@ def role_revoke_order(tenant_id: int, order_id: int) -> list[str]:
     """A refund or chargeback: remove the order's roles at once."""
     return [fulfillment.role_revoke_run(tenant_id=tenant_id, delivery_id=pk).result
             for pk in fulfillment.order_revokes_pending(tenant_id=tenant_id, order_id=order_id)]
+
+
+@shared_task(bind=True, max_retries=3, time_limit=60, soft_time_limit=50)
+def deliver_payment_notice(self, tenant_id: int, order_id: int, outcome: str) -> str:
+    """Tell the buyer their PIX expired or was cancelled (best effort, a few retries)."""
+    try:
+        return fulfillment.payment_notice_send(tenant_id=tenant_id, order_id=order_id,
+                                               outcome=outcome)
+    except fulfillment.discord_rest.DiscordError as exc:
+        raise self.retry(countdown=60, exc=exc) from None

@@ -207,6 +207,14 @@ def sale_reverse(*, tenant: Any, key: str, amount_cents: int, reason: str,
     return txn
 
 
+def reversed_cents(*, keys: list[str]) -> dict[str, int]:
+    """How much each of these reversal postings took (keys never posted are absent)."""
+    rows = (Entry.objects.unscoped()  # platform account rows; keys name one payment
+            .filter(transaction__key__in=keys, account=platform_account(K.REFUNDS))
+            .values_list("transaction__key", "amount_cents"))
+    return dict(rows)
+
+
 def _shrink_holds(*, tenant: Any, amount: int, payment_id: int | None) -> None:
     """Take a reversal's pending part out of the holds: its own sale's first, then the ones
     released last, so the unreleased holds keep adding up to the pending balance."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 import audit
@@ -357,3 +357,39 @@ def delivery_send_again(*, tenant_id: int, delivery_id: int) -> Outcome:
 def order_revokes_pending(*, tenant_id: int, order_id: int) -> list[int]:
     return list(_scope(tenant_id).filter(order_id=order_id, state=Delivery.State.REVOKE)
                 .values_list("pk", flat=True))
+
+
+# -- payment notices (PIX expired or cancelled) ----------------------------------------------
+
+def _notice_text(order: Order, outcome: str) -> str:
+    if outcome == "expired":
+        return _("Your payment for order #%(code)s expired; use /loja to buy again.") % {
+            "code": order.code}
+    return _("Your payment for order #%(code)s was cancelled; use /loja to buy again.") % {
+        "code": order.code}
+
+
+def payment_notice_send(*, tenant_id: int, order_id: int, outcome: str) -> str:
+    """DM the buyer that their payment expired or was cancelled, in the shop's language.
+
+    Best effort: closed DMs or a missing bot are logged and dropped (no retries, no fallback
+    thread for a notice); only errors Discord says may pass are retried by the task.
+    """
+    order = (Order.objects.for_tenant(tenant_id).select_related("tenant", "customer")
+             .filter(pk=order_id).first())
+    if order is None or order.status not in (S.EXPIRED, S.CANCELLED):
+        return "skipped"  # paid late meanwhile, or gone
+    token = bot_token(order.tenant)
+    if not token or not order.customer.discord_user_id:
+        log.info("payment_notice.skipped order=%s reason=no_bot_or_user", order.code)
+        return "skipped"
+    with translation.override(order.tenant.locale or None):
+        text = _notice_text(order, outcome)
+    try:
+        discord_rest.send_dm(token=token, user_id=order.customer.discord_user_id, content=text)
+    except discord_rest.DiscordError as exc:
+        if exc.permanent:
+            log.info("payment_notice.undeliverable order=%s code=%s", order.code, exc.code)
+            return "failed"
+        raise
+    return "done"

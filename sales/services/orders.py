@@ -162,15 +162,80 @@ def on_payment_outcome(payment: Any, outcome: str) -> None:
         # the posting key makes replays post nothing twice (DESIGN.md: one ledger posting).
         wallet_services.sale_record(tenant=order.tenant, payment_id=payment.pk,
                                     gross_cents=payment.amount_cents, method=payment.method)
+        _reverse_refunds(order, payment)  # refunds the provider showed before the approval
+    elif outcome == "refund":
+        _reverse_refunds(order, payment)
     elif outcome in ("expired", "cancelled"):
         if order.status == S.PENDING_PAYMENT:
             _release(order, S.EXPIRED if outcome == "expired" else S.CANCELLED, reason)
+            _notify_buyer(order, outcome)
     elif outcome in ("refunded", "charged_back"):
+        _reverse_refunds(order, payment)
         _revoke(order, S.REFUNDED if outcome == "refunded" else S.CHARGED_BACK, reason)
         kind = "refund" if outcome == "refunded" else "chargeback"
-        wallet_services.sale_reverse(tenant=order.tenant, key=f"{kind}:payment:{payment.pk}",
-                                     amount_cents=payment.amount_cents, reason=reason,
+        key = f"{kind}:payment:{payment.pk}"
+        # Whatever the Refund rows did not reverse yet: the total reversed is the total
+        # refunded (the whole payment), in any order of events.
+        left = payment.amount_cents - _reversed_total(payment, exclude=key)
+        if left > 0:
+            wallet_services.sale_reverse(tenant=order.tenant, key=key, amount_cents=left,
+                                         reason=reason, payment_id=payment.pk)
+
+
+def _reversal_keys(payment: Any) -> list[str]:
+    from payments.models import Refund  # payments sits below sales; imported where used
+
+    ids = Refund.objects.for_tenant(payment.tenant_id).filter(payment_id=payment.pk) \
+        .values_list("pk", flat=True)
+    return [f"refund:{pk}" for pk in ids] + [f"refund:payment:{payment.pk}",
+                                              f"chargeback:payment:{payment.pk}"]
+
+
+def _reversed_total(payment: Any, exclude: str = "") -> int:
+    done = wallet_services.reversed_cents(keys=_reversal_keys(payment))
+    return sum(amount for key, amount in done.items() if key != exclude)
+
+
+def _reverse_refunds(order: Order, payment: Any) -> None:
+    """Each Refund reverses its own amount once (key `refund:<refund id>`), capped by what the
+    payment-level reversal already took, so a full reversal seen first is never doubled.
+    Serialized by the order row lock the handler holds."""
+    from payments.models import Payment, Refund
+
+    if not _sale_posted(payment):
+        return  # no sale to reverse yet; the approval handler comes back here
+    refunds = Refund.objects.for_tenant(payment.tenant_id).filter(payment_id=payment.pk) \
+        .order_by("created_at", "pk")
+    for refund in refunds:
+        key = f"refund:{refund.pk}"
+        done = wallet_services.reversed_cents(keys=_reversal_keys(payment))
+        if key in done:
+            continue
+        amount = min(refund.amount_cents, payment.amount_cents - sum(done.values()))
+        if amount <= 0:
+            continue
+        wallet_services.sale_reverse(tenant=order.tenant, key=key, amount_cents=amount,
+                                     reason=f"refund {refund.pk}: {refund.reason}"[:200],
                                      payment_id=payment.pk)
+        left = payment.amount_cents - sum(done.values()) - amount
+        if left > 0 and payment.status == Payment.Status.APPROVED:
+            OrderEvent.objects.create(
+                tenant_id=order.tenant_id, order=order, actor="payment", from_status=order.status,
+                to_status=order.status,
+                reason=f"partially refunded R$ {amount / 100:.2f} ({refund.reason})"[:200])
+
+
+def _sale_posted(payment: Any) -> bool:
+    from wallet.models import LedgerTransaction
+
+    return LedgerTransaction.objects.unscoped().filter(key=f"sale:{payment.pk}").exists()
+
+
+def _notify_buyer(order: Order, outcome: str) -> None:
+    from sales.tasks import deliver_payment_notice  # tasks import services: import late
+
+    tenant_id, order_id = order.tenant_id, order.pk
+    transaction.on_commit(lambda: deliver_payment_notice.delay(tenant_id, order_id, outcome))
 
 
 @transaction.atomic

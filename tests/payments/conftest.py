@@ -40,7 +40,11 @@ class Recorder:
             self.changed.notify_all()
 
     def outcomes(self, payment) -> list[str]:
-        return [outcome for pk, outcome in self.calls if pk == payment.pk]
+        """Status outcomes; `refund` notices (one per new Refund row) are in `refunds()`."""
+        return [outcome for pk, outcome in self.calls if pk == payment.pk and outcome != "refund"]
+
+    def refunds(self, payment) -> int:
+        return sum(1 for pk, outcome in self.calls if pk == payment.pk and outcome == "refund")
 
     def wait_for(self, predicate, timeout: float = 10.0) -> bool:
         with self.changed:
