@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.forms_sales import CustomerSearchForm, OrderFilterForm
+from portal.views_payments import RefundForm
 from sales import selectors, services
 from sales.models import Customer
 from tenants.access import get_for_tenant_or_404, tenant_view
@@ -35,8 +36,11 @@ def order_detail(request: HttpRequest, code: str) -> HttpResponse:
     if order is None:
         raise Http404(_("Not found."))
     payment = services.order_payment(order=order)
-    return render(request, "portal/sales/order_detail.html",
-                  {"order": order, "payment": payment, "tab": "orders"})
+    return render(request, "portal/sales/order_detail.html", {
+        "order": order, "payment": payment, "tab": "orders",
+        # Refund and manual-PIX confirmation: the owner only (money leaves the wallet).
+        "can_act": request.membership.allows(Role.OWNER), "refund_form": RefundForm(),
+    })
 
 
 @tenant_view(role=Role.MANAGER)
