@@ -45,6 +45,7 @@ class ShopBot(discord.Client):
         super().__init__(intents=intents, **options)
         self.config = config
         self._beat: asyncio.Task | None = None
+        self._posts: asyncio.Task | None = None
         self.store = Storefront(BotAPI(config.platform_url, config.instance_token),
                                 locale=config.locale, poll_seconds=config.order_poll_seconds)
         self.tree = build_tree(self, self.store)
@@ -57,12 +58,25 @@ class ShopBot(discord.Client):
         await self.store.close()
         if self._beat is not None:
             self._beat.cancel()
+        if self._posts is not None:
+            self._posts.cancel()
         await super().close()
 
     async def on_ready(self) -> None:
         log.info("READY as %s (%s guilds)", self.user, len(self.guilds))
         if self._beat is None and self.config.platform_url:
             self._beat = asyncio.create_task(self._heartbeat_loop())
+        if self._posts is None and self.config.platform_url:
+            self._posts = asyncio.create_task(self._posts_loop())
+
+    async def _posts_loop(self) -> None:
+        """Keep product posts current: edit those whose product changed, every minute."""
+        while not self.is_closed():
+            try:
+                await self.store.refresh_posts(self)
+            except Exception:  # never let one bad pass stop the loop
+                log.exception("refreshing product posts failed")
+            await asyncio.sleep(self.config.posts_refresh_seconds)
 
     async def _heartbeat_loop(self) -> None:
         url = f"{self.config.platform_url}/api/runtime/v1/heartbeat"

@@ -145,3 +145,20 @@ class BotAPI:
         if staff_role_id is not None:
             body["staff_role_id"] = str(staff_role_id)
         return await self.request("POST", "link/", body)
+
+    async def order_resend(self, code: str, user_id: int | str) -> dict[str, Any]:
+        return await self.request("POST", f"orders/{_seg(code)}/resend/",
+                                  {"discord_user_id": str(user_id)})
+
+    async def settings(self) -> dict[str, Any]:
+        return await self.request("GET", "settings/")
+
+    async def order_deliver(self, code: str, staff: dict[str, Any]) -> dict[str, Any]:
+        return await self.request("POST", f"orders/{_seg(code)}/deliver/", staff)
+
+    async def order_refund(self, code: str, staff: dict[str, Any], reason: str) -> dict:
+        return await self.request("POST", f"orders/{_seg(code)}/refund/",
+                                  {**staff, "reason": reason[:300]})
+
+    async def posts(self, *, needs_refresh: bool = True) -> dict[str, Any]:
+        return await self.request("GET", "posts/?needs_refresh=1" if needs_refresh else "posts/")

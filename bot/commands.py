@@ -295,13 +295,75 @@ class Storefront:
             await interaction.response.defer(ephemeral=True, thinking=True)
             body = await self._as_customer(interaction, self.api.orders)
             await interaction.followup.send(embed=views.orders_embed(body["orders"], self.locale),
-                                            ephemeral=True)
+                                            view=views.orders_view(body["orders"], self.locale)
+                                            or discord.utils.MISSING, ephemeral=True)
+        await self._guarded(interaction, work)
+
+    async def resend(self, interaction: discord.Interaction, code: str) -> None:
+        """"Reenviar para DM": the platform checks the order is this buyer's."""
+        async def work() -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            async with self._lock(interaction.user.id):
+                body = await self.api.order_resend(code, interaction.user.id)
+            await interaction.followup.send(body["message"], ephemeral=True)
         await self._guarded(interaction, work)
 
     # -- staff ---------------------------------------------------------------------------------
     def _is_staff(self, interaction: discord.Interaction) -> bool:
         perms = interaction.permissions
         return interaction.guild_id is not None and (perms.manage_guild or perms.administrator)
+
+    def _staff_claim(self, interaction: discord.Interaction) -> dict[str, Any]:
+        """Who is asking, for the platform's staff check (sales/api/README.md, trust model)."""
+        roles = getattr(interaction.user, "roles", None) or []
+        return {"user_id": str(interaction.user.id), "guild_id": str(interaction.guild_id or ""),
+                "role_ids": [str(r.id) for r in roles][:250],
+                "manage_guild": self._is_staff(interaction)}
+
+    async def _staff_or_refuse(self, interaction: discord.Interaction) -> dict[str, Any] | None:
+        """Manage Server, or the shop's staff role (from settings/); else answer and None.
+        Called after defer: the settings call may be slower than Discord's 3 seconds."""
+        claim = self._staff_claim(interaction)
+        if interaction.guild_id is None:
+            await self._reply(interaction, self.t("guild_only"))
+            return None
+        if claim["manage_guild"]:
+            return claim
+        role = str((await self.api.settings()).get("staff_role_id") or "")
+        if role and role in claim["role_ids"]:
+            return claim
+        await self._reply(interaction, self.t("staff_only_role"))
+        return None
+
+    async def stock(self, interaction: discord.Interaction) -> None:
+        async def work() -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            if await self._staff_or_refuse(interaction) is None:
+                return
+            products = (await self.catalog())["products"]
+            await interaction.followup.send(embed=views.stock_embed(products, self.locale),
+                                            ephemeral=True)
+        await self._guarded(interaction, work)
+
+    async def deliver(self, interaction: discord.Interaction, code: str) -> None:
+        async def work() -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            claim = await self._staff_or_refuse(interaction)
+            if claim is None:
+                return
+            body = await self.api.order_deliver(code.strip().lstrip("#"), claim)
+            await interaction.followup.send(body["message"], ephemeral=True)
+        await self._guarded(interaction, work)
+
+    async def refund(self, interaction: discord.Interaction, code: str, reason: str) -> None:
+        async def work() -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            claim = await self._staff_or_refuse(interaction)
+            if claim is None:
+                return
+            body = await self.api.order_refund(code.strip().lstrip("#"), claim, reason)
+            await interaction.followup.send(body["message"], ephemeral=True)
+        await self._guarded(interaction, work)
 
     async def link(self, interaction: discord.Interaction, key: str) -> None:
         if interaction.guild_id is None:
@@ -344,6 +406,70 @@ class Storefront:
         await self._guarded(interaction, work)
 
 
+    # -- product posts -------------------------------------------------------------------------
+    async def _channel(self, client: discord.Client, channel_id: int | str) -> Any:
+        return client.get_channel(int(channel_id)) or await client.fetch_channel(int(channel_id))
+
+    async def refresh_posts(self, client: discord.Client) -> int:
+        """Edit each post whose product changed with the fresh embed; record it (clears the
+        platform's needs_refresh). Products no longer for sale lose their buttons."""
+        try:
+            posts = (await self.api.posts(needs_refresh=True))["posts"]
+        except ApiError as exc:
+            log.warning("could not list the posts to refresh: %s", exc.code)
+            return 0
+        done = 0
+        for post in posts:
+            product = post.get("product")
+            try:
+                channel = await self._channel(client, post["channel_id"])
+                message = channel.get_partial_message(int(post["message_id"]))
+                if product is None:
+                    await message.edit(view=None)
+                else:
+                    await message.edit(
+                        embed=views.product_embed(product, self.locale, self.api.platform_url),
+                        view=views.product_view(product, self.locale))
+                await self.api.post_record(int(post["product_id"]), post["channel_id"],
+                                           post["message_id"])
+                done += 1
+            except (discord.HTTPException, ApiError) as exc:
+                log.warning("post %s not refreshed: %s", post.get("id"), exc)
+        return done
+
+    async def repost(self, interaction: discord.Interaction, product: str) -> None:
+        async def work() -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            if await self._staff_or_refuse(interaction) is None:
+                return
+            found = self._find((await self.catalog())["products"], product)
+            if found is None:
+                await interaction.followup.send(self.t("product_not_found"), ephemeral=True)
+                return
+            old = (found.get("posts") or [None])[0]
+            channel_id = (old or {}).get("channel_id") or found.get("channel_id")
+            if not channel_id:
+                await interaction.followup.send(self.t("not_posted"), ephemeral=True)
+                return
+            target = await self._channel(interaction.client, channel_id)
+            message = await target.send(
+                embed=views.product_embed(found, self.locale, self.api.platform_url),
+                view=views.product_view(found, self.locale))
+            await self.api.post_record(int(found["id"]), target.id, message.id)
+            if old and old.get("message_id") and str(old["channel_id"]) == str(target.id):
+                with contextlib.suppress(discord.HTTPException):  # the old one may be gone
+                    await target.get_partial_message(int(old["message_id"])).delete()
+            await interaction.followup.send(self.t("reposted", channel=target.mention),
+                                            ephemeral=True)
+        await self._guarded(interaction, work)
+
+    @staticmethod
+    def _find(products: list[dict[str, Any]], wanted: str) -> dict[str, Any] | None:
+        key = wanted.strip().lstrip("#").casefold()
+        return next((p for p in products if str(p["id"]) == key
+                     or p["name"].casefold() == key), None)
+
+
 def build_tree(client: discord.Client, store: Storefront) -> app_commands.CommandTree:
     tree = app_commands.CommandTree(client)
     loc = store.locale
@@ -373,5 +499,26 @@ def build_tree(client: discord.Client, store: Storefront) -> app_commands.Comman
     async def postar(interaction: discord.Interaction, produto: str,
                      canal: discord.TextChannel) -> None:
         await store.post(interaction, produto, canal)
+
+    @tree.command(name="repostar", description=t(loc, "cmd_repostar"))
+    @app_commands.guild_only()
+    async def repostar(interaction: discord.Interaction, produto: str) -> None:
+        await store.repost(interaction, produto)
+
+    @tree.command(name="estoque", description=t(loc, "cmd_estoque"))
+    @app_commands.guild_only()
+    async def estoque(interaction: discord.Interaction) -> None:
+        await store.stock(interaction)
+
+    @tree.command(name="entregar", description=t(loc, "cmd_entregar"))
+    @app_commands.guild_only()
+    async def entregar(interaction: discord.Interaction, pedido: str) -> None:
+        await store.deliver(interaction, pedido)
+
+    @tree.command(name="reembolsar", description=t(loc, "cmd_reembolsar"))
+    @app_commands.guild_only()
+    async def reembolsar(interaction: discord.Interaction, pedido: str,
+                         motivo: app_commands.Range[str, 1, 250]) -> None:
+        await store.refund(interaction, pedido, motivo)
 
     return tree

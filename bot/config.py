@@ -9,6 +9,7 @@ HEARTBEAT_SECONDS  how often to report to the platform (default 30)
 BOT_LOCALE         optional "pt-br" or "en" for the bot's own texts (else the shop's, from the
                    catalog; else pt-BR)
 ORDER_POLL_SECONDS how often a checkout message asks the platform for its order (default 3)
+POSTS_REFRESH_SECONDS how often product posts whose product changed are edited (default 60)
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Config:
     heartbeat_seconds: float
     locale: str = ""
     order_poll_seconds: float = 3.0
+    posts_refresh_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -48,6 +50,10 @@ class Config:
             poll = float(env.get("ORDER_POLL_SECONDS", "3"))
         except ValueError:
             raise ConfigError("ORDER_POLL_SECONDS must be a number") from None
+        try:
+            refresh = float(env.get("POSTS_REFRESH_SECONDS", "60"))
+        except ValueError:
+            raise ConfigError("POSTS_REFRESH_SECONDS must be a number") from None
         return cls(
             discord_token=token,
             platform_url=env.get("PLATFORM_URL", "").rstrip("/"),
@@ -57,4 +63,5 @@ class Config:
             heartbeat_seconds=max(heartbeat, 1.0),
             locale=env.get("BOT_LOCALE", "").strip().lower(),
             order_poll_seconds=min(max(poll, 0.05), 60.0),
+            posts_refresh_seconds=min(max(refresh, 5.0), 3600.0),
         )

@@ -56,6 +56,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "cmd_meuspedidos": "Mostra seus pedidos",
         "cmd_vincular": "Vincula este servidor à loja (equipe)",
         "cmd_postar": "Publica um produto em um canal (equipe)",
+        "resend": "Reenviar para DM",
+        "stock_row": "{available} disponíveis · {reserved} reservados · {sold} vendidos",
+        "staff_only_role": "Só a equipe da loja (Gerenciar Servidor ou cargo da equipe) pode "
+                           "usar este comando.",
+        "cmd_repostar": "Publica de novo um produto no canal dele (equipe)",
+        "reposted": "Produto publicado de novo em {channel}.",
+        "not_posted": "Este produto ainda não foi publicado; use /postar.",
+        "cmd_estoque": "Mostra o estoque de cada opção (equipe)",
+        "cmd_entregar": "Entrega de novo os itens de um pedido (equipe)",
+        "cmd_reembolsar": "Reembolsa um pedido (equipe)",
     },
     "en": {
         "buy": "Buy",
@@ -104,6 +114,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "cmd_meuspedidos": "Shows your orders",
         "cmd_vincular": "Links this server to the shop (staff)",
         "cmd_postar": "Posts a product in a channel (staff)",
+        "resend": "Resend to DM",
+        "stock_row": "{available} available · {reserved} reserved · {sold} sold",
+        "staff_only_role": "Only the shop's staff (Manage Server or the staff role) can use "
+                           "this command.",
+        "cmd_repostar": "Posts a product again in its channel (staff)",
+        "reposted": "Product posted again in {channel}.",
+        "not_posted": "This product was not posted yet; use /postar.",
+        "cmd_estoque": "Shows the stock of each option (staff)",
+        "cmd_entregar": "Delivers an order's items again (staff)",
+        "cmd_reembolsar": "Refunds an order (staff)",
     },
 }
 

@@ -209,6 +209,35 @@ def orders_embed(orders: list[dict[str, Any]], locale: str) -> discord.Embed:
     return embed
 
 
+RESENDABLE = {"delivered", "partially_delivered", "delivery_failed"}
+MAX_RESEND_BUTTONS = 25
+
+
+def orders_view(orders: list[dict[str, Any]], locale: str) -> discord.ui.View | None:
+    """A "Reenviar para DM" button per delivered order listed in the embed."""
+    codes = [o["code"] for o in orders[:15] if o.get("status") in RESENDABLE]
+    if not codes:
+        return None
+    view = discord.ui.View(timeout=None)
+    for code in codes[:MAX_RESEND_BUTTONS]:
+        view.add_item(ResendButton(code, label=f"{t(locale, 'resend')} · {code}"))
+    return view
+
+
+def stock_embed(products: list[dict[str, Any]], locale: str) -> discord.Embed:
+    embed = discord.Embed(title=t(locale, "stock"), colour=BRAND)
+    rows = []
+    for product in products:
+        rows.append(f"**{product['name']}**")
+        for v in product["variants"]:
+            stock = v.get("stock")
+            count = t(locale, "stock_row", available=stock["available"],
+                      reserved=stock["reserved"], sold=stock["sold"]) if stock else "∞"
+            rows.append(f"• {v['label']}: {count}")
+    embed.description = _trim("\n".join(rows), 4000) if rows else t(locale, "no_products")
+    return embed
+
+
 # -- persistent components ---------------------------------------------------------------------
 class VariantSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"vt:var:(?P<pid>\d+)"):
     def __init__(self, pid: int, *, options: list[discord.SelectOption] | None = None,
@@ -310,8 +339,26 @@ class CheckoutButton(discord.ui.DynamicItem[discord.ui.Button],
         await interaction.client.store.checkout(interaction, self.total_cents)
 
 
+class ResendButton(discord.ui.DynamicItem[discord.ui.Button],
+                   template=r"vt:resend:(?P<code>[A-Za-z0-9]{1,20})"):
+    """/meuspedidos: send a delivered order's items to the buyer's DM again."""
+
+    def __init__(self, code: str, *, label: str = "Reenviar para DM") -> None:
+        super().__init__(discord.ui.Button(label=label[:80], style=discord.ButtonStyle.secondary,
+                                           custom_id=f"vt:resend:{code}"))
+        self.code = code
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item,
+                             match: Any) -> ResendButton:
+        return cls(match["code"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.client.store.resend(interaction, self.code)
+
+
 DYNAMIC_ITEMS = (VariantSelect, BuyButton, AddButton, QuantityButton, CouponButton,
-                 CheckoutButton)
+                 CheckoutButton, ResendButton)
 
 
 class CouponModal(discord.ui.Modal):

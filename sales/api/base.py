@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404
 from django.utils import translation
+from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication
@@ -29,6 +30,16 @@ MAX_BODY_BYTES = 64 * 1024
 DISCORD_ID = re.compile(r"^\d{1,20}$")
 # Serializer fields whose refusal has its own machine code.
 FIELD_CODES = {"quantity": "quantity_invalid"}
+
+
+class BotAPIError(Exception):
+    """A refusal of the Bot API itself (not a sales rule): its own code, status and message."""
+
+    def __init__(self, code: str, status_code: int, message: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.status = status_code
+        self.text = message
 
 
 class BotPrincipal:
@@ -116,7 +127,22 @@ class BotAPIView(APIView):
             raise SalesError("customer_not_found")
         return customer
 
+    def require_staff(self, data: dict) -> None:
+        """Staff-only endpoints: the bot says who clicked (Discord user id, role ids, whether
+        Discord gave them Manage Server); the platform checks it against this shop only."""
+        guild_id = data.get("guild_id") or ""
+        if self.tenant.discord_guild_id and guild_id != self.tenant.discord_guild_id:
+            raise BotAPIError("forbidden", status.HTTP_403_FORBIDDEN,
+                              gettext("This Discord server is not linked to this shop."))
+        role = self.tenant.staff_role_id
+        if data.get("manage_guild") or (role and role in data.get("role_ids", [])):
+            return
+        raise BotAPIError("forbidden", status.HTTP_403_FORBIDDEN,
+                          gettext("Only the shop's staff can do this."))
+
     def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, BotAPIError):
+            return Response(error_body(exc.code, exc.text), status=exc.status)
         error = _as_sales_error(exc)
         if error is None:
             return super().handle_exception(exc)

@@ -48,6 +48,24 @@ class LinkIn(serializers.Serializer):
         "An active instance key of the same shop, typed by staff in /vincular."))
 
 
+class ResendIn(serializers.Serializer):
+    discord_user_id = serializers.RegexField(DISCORD_ID_RE, help_text=(
+        "The buyer who clicked; the order must be theirs, else order_not_found."))
+
+
+class StaffIn(serializers.Serializer):
+    user_id = serializers.RegexField(DISCORD_ID_RE, help_text="The staff member who ran it.")
+    guild_id = serializers.RegexField(DISCORD_ID_RE, required=False, default="")
+    role_ids = serializers.ListField(child=serializers.RegexField(DISCORD_ID_RE),
+                                     max_length=250, required=False, default=list)
+    manage_guild = serializers.BooleanField(required=False, default=False, help_text=(
+        "Discord's Manage Server permission, as the bot computed it."))
+
+
+class RefundIn(StaffIn):
+    reason = serializers.CharField(max_length=300)
+
+
 class HeartbeatIn(serializers.Serializer):
     version = serializers.CharField(max_length=40, required=False, default="")
     guilds = serializers.IntegerField(min_value=0, required=False, default=0)
@@ -191,3 +209,36 @@ class LinkOut(serializers.Serializer):
 class HeartbeatOut(serializers.Serializer):
     ok = serializers.BooleanField()
     server_time = serializers.DateTimeField()
+
+
+class DeliveryActionOut(serializers.Serializer):
+    order = serializers.CharField()
+    count = serializers.IntegerField(help_text="Deliveries sent again or put back in the queue.")
+    message = serializers.CharField(help_text="In the shop's language, ready to show.")
+
+
+class RefundOut(serializers.Serializer):
+    order = serializers.CharField()
+    refunded_cents = serializers.IntegerField()
+    message = serializers.CharField()
+
+
+class SettingsOut(serializers.Serializer):
+    guild_id = serializers.CharField()
+    staff_role_id = serializers.CharField()
+    card_enabled = serializers.BooleanField()
+    locale = serializers.CharField()
+
+
+class PostWithProductOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    product_id = serializers.IntegerField()
+    channel_id = serializers.CharField()
+    message_id = serializers.CharField()
+    needs_refresh = serializers.BooleanField()
+    product = serializers.DictField(allow_null=True, help_text=(
+        "The product as in catalog/; null when it is no longer for sale."))
+
+
+class PostListOut(serializers.Serializer):
+    posts = PostWithProductOut(many=True)

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog.models import Product
+from catalog.models import Product, ProductPost
 from catalog.selectors import products_with_variants
 from catalog.services import post_record
+from payments.models import Payment
+from payments.services import PaymentError, payment_refund
 from sales import services
 from sales.api import payloads
 from sales.api import serializers as s
-from sales.api.base import BotAPIView
+from sales.api.base import BotAPIError, BotAPIView
 from sales.errors import SalesError
+from sales.fulfillment.services import delivery_resend
 from sales.models import Order
 from sales.selectors import HEARTBEAT_TTL, heartbeat_key
+from tenants.billing.quotas import features
 from tenants.services import instance_token_authenticate, tenant_link_guild
 
 ERRORS = {code: s.ErrorOut for code in (400, 401, 403, 404, 409, 413)}
@@ -152,6 +157,101 @@ class OrderPaymentView(_OrderMixin):
     def post(self, request: Request, code: str) -> Response:
         payment = services.order_request_payment(order=self._order(code))
         return Response(payment.instructions().__dict__, status=status.HTTP_201_CREATED)
+
+
+def _delivery_answer(order: Order, count: int) -> Response:
+    if count:
+        message = ngettext("%(n)s delivery of order %(code)s is on its way again.",
+                           "%(n)s deliveries of order %(code)s are on their way again.",
+                           count) % {"n": count, "code": order.code}
+    else:
+        message = gettext("Order %(code)s has nothing to deliver again right now.") % {
+            "code": order.code}
+    return Response({"order": order.code, "count": count, "message": message})
+
+
+class OrderResendView(_OrderMixin):
+    @extend_schema(operation_id="order_resend", request=s.ResendIn,
+                   responses={200: s.DeliveryActionOut, **ERRORS},
+                   summary="The buyer asks for their delivered items again, by DM (no new keys "
+                           "are sold); another buyer's order answers order_not_found")
+    def post(self, request: Request, code: str) -> Response:
+        data = _valid(s.ResendIn, request)
+        order = self._order(code)
+        if order.customer.discord_user_id != data["discord_user_id"]:
+            raise SalesError("order_not_found")
+        return _delivery_answer(order, delivery_resend(order=order, actor="bot buyer"))
+
+
+class OrderDeliverView(_OrderMixin):
+    @extend_schema(operation_id="order_deliver", request=s.StaffIn,
+                   responses={200: s.DeliveryActionOut, **ERRORS},
+                   summary="Staff (/entregar): send an order's deliveries again and retry the "
+                           "failed ones")
+    def post(self, request: Request, code: str) -> Response:
+        data = _valid(s.StaffIn, request)
+        self.require_staff(data)
+        order = self._order(code)
+        actor = f"bot staff:{data['user_id']}"
+        return _delivery_answer(order, delivery_resend(order=order, actor=actor))
+
+
+class OrderRefundView(_OrderMixin):
+    @extend_schema(operation_id="order_refund", request=s.RefundIn,
+                   responses={200: s.RefundOut, **ERRORS},
+                   summary="Staff (/reembolsar): refund the order's approved payment in full")
+    def post(self, request: Request, code: str) -> Response:
+        data = _valid(s.RefundIn, request)
+        self.require_staff(data)
+        order = self._order(code)
+        payment = services.order_payment(order=order)
+        if payment is None or payment.status != Payment.Status.APPROVED:
+            raise BotAPIError("not_refundable", status.HTTP_409_CONFLICT, gettext(
+                "Order %(code)s has no approved payment to refund.") % {"code": order.code})
+        reason = data["reason"].strip()
+        reason = f"{reason} (bot staff {data['user_id']})" if reason else ""
+        try:
+            refund = payment_refund(payment=payment, actor=None, reason=reason)
+        except PaymentError as exc:
+            raise BotAPIError("not_refundable", status.HTTP_409_CONFLICT, str(exc)) from exc
+        return Response({"order": order.code, "refunded_cents": refund.amount_cents,
+                         "message": gettext("Order %(code)s was refunded.") % {
+                             "code": order.code}})
+
+
+class SettingsView(BotAPIView):
+    @extend_schema(operation_id="settings", responses={200: s.SettingsOut, **ERRORS},
+                   summary="What the bot needs to know about its shop (staff role, card, locale)")
+    def get(self, request: Request) -> Response:
+        tenant = self.tenant
+        card = bool(tenant.settings.get("card_enabled") and features(tenant).card_payments)
+        return Response({"guild_id": tenant.discord_guild_id,
+                         "staff_role_id": tenant.staff_role_id,
+                         "card_enabled": card, "locale": tenant.locale})
+
+
+POSTS_PAGE = 50
+
+
+class PostsView(BotAPIView):
+    @extend_schema(operation_id="posts", responses={200: s.PostListOut, **ERRORS},
+                   summary="The shop's product posts (`?needs_refresh=1`: only those whose "
+                           "product changed), each with the product's fresh payload (null when "
+                           "the product is no longer for sale); record the edit with "
+                           "PUT products/{id}/posts/")
+    def get(self, request: Request) -> Response:
+        posts = ProductPost.objects.for_tenant(self.tenant).exclude(message_id="")
+        if request.query_params.get("needs_refresh") in ("1", "true"):
+            posts = posts.filter(needs_refresh=True)
+        posts = list(posts.order_by("pk")[:POSTS_PAGE])
+        products = {p.pk: p for p in products_with_variants(tenant=self.tenant, active_only=True)
+                    .filter(pk__in={post.product_id for post in posts})}
+        return Response({"posts": [{
+            "id": post.pk, "product_id": post.product_id, "channel_id": post.channel_id,
+            "message_id": post.message_id, "needs_refresh": post.needs_refresh,
+            "product": payloads.product(products[post.product_id])
+            if post.product_id in products else None,
+        } for post in posts]})
 
 
 class ProductPostView(BotAPIView):
