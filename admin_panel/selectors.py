@@ -9,7 +9,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from config.metrics import _queue_depths
+from config.metrics import queue_depths
 from payments.models import Payment, WebhookEvent
 from runtime.selectors import runtimes_failing_first
 from sales.models import Delivery
@@ -50,7 +50,7 @@ def ops_summary() -> dict:
             status=Payment.Status.REVIEW).count(),
         "withdrawals_waiting": waiting["count"],
         "withdrawals_waiting_cents": waiting["total"],
-        "queues": _queue_depths(),
+        "queues": queue_depths(),
         "recent_audit": list(AuditEvent.objects.select_related("actor", "tenant")[:10]),
     }
 

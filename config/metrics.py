@@ -32,12 +32,12 @@ class QueueDepthCollector(Collector):
     def collect(self):  # type: ignore[override]
         family = GaugeMetricFamily("vitrine_queue_depth", "Messages waiting per Celery queue",
                                    labels=["queue"])
-        for queue, depth in _queue_depths().items():
+        for queue, depth in queue_depths().items():
             family.add_metric([queue], depth)
         yield family
 
 
-def _queue_depths() -> dict[str, float]:
+def queue_depths() -> dict[str, float]:
     url = settings.CELERY_BROKER_URL
     if not url.startswith(("redis://", "rediss://")):
         return {}

@@ -6,41 +6,19 @@ access and call payments.services only.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from payments import services
 from payments.models import Payment
 from payments.providers.mercadopago import ProviderError
+from portal.forms_payments import RefundForm
 from tenants.access import get_for_tenant_or_404, tenant_view
 from tenants.models import Role
-
-
-class RefundForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300)
-    amount = forms.CharField(label=gettext_lazy("Amount (empty for everything left)"),
-                             required=False, max_length=20)
-
-    def clean_amount(self) -> int | None:
-        raw = (self.cleaned_data.get("amount") or "").strip().replace("R$", "").strip()
-        if not raw:
-            return None
-        try:
-            value = Decimal(raw.replace(".", "").replace(",", ".") if "," in raw else raw)
-        except InvalidOperation:
-            raise forms.ValidationError(_("Write the amount like 12,50.")) from None
-        cents = int((value * 100).to_integral_value())
-        if cents <= 0:
-            raise forms.ValidationError(_("Write the amount like 12,50."))
-        return cents
 
 
 def _back(request: HttpRequest, payment: Payment) -> HttpResponse:

@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.forms_payments import RefundForm
 from portal.forms_sales import CustomerSearchForm, OrderFilterForm
-from portal.views_payments import RefundForm
 from sales import selectors, services
 from sales.models import Customer
 from tenants.access import get_for_tenant_or_404, tenant_view

@@ -418,8 +418,8 @@ def subscription_suspend(*, subscription: Subscription, now: datetime | None = N
         return False
     sub.status = S.SUSPENDED
     sub.save(update_fields=["status", "updated_at"])
-    # Resume restarts the bot only if it was meant to run (None: no runtime app to ask).
-    was_running = hooks.bot_desired_state(tenant=sub.tenant) in ("running", None)
+    # Resume restarts the bot only if it was meant to run.
+    was_running = hooks.bot_desired_state(tenant=sub.tenant) == "running"
     _event(sub, "suspended", from_status=S.PAST_DUE, data={"bot_was_running": was_running})
     _suspend_tenant(sub, reason="plan expired")
     return True

@@ -4,8 +4,6 @@ Mercado Pago sandbox, and a recorder standing in for runtime.services when it do
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from collections.abc import Iterator
 
 import pytest
@@ -42,33 +40,17 @@ def mp(settings) -> Iterator[MercadoPagoSandbox]:
         yield sandbox
 
 
-def real_runtime() -> bool:
-    try:
-        module = importlib.import_module("runtime.services")
-    except ImportError:
-        return False
-    return hasattr(module, "runtime_set_desired")
-
-
 @pytest.fixture
 def runtime_calls(monkeypatch) -> list[dict]:
-    """Calls that reached runtime.services.runtime_set_desired through tenants.billing.hooks.
-
-    Without a real runtime.services, a stand-in module is installed in sys.modules so the hook's
-    real lazy-import path is exercised; with the real one, calls are recorded and passed on.
-    """
+    """Calls that reached runtime.services.runtime_set_desired through tenants.billing.hooks,
+    recorded and passed on to the real service."""
     calls: list[dict] = []
-    if real_runtime():
-        module = importlib.import_module("runtime.services")
-        original = module.runtime_set_desired
+    module = importlib.import_module("runtime.services")
+    original = module.runtime_set_desired
 
-        def recording(**kwargs):
-            calls.append(kwargs)
-            return original(**kwargs)
+    def recording(**kwargs):
+        calls.append(kwargs)
+        return original(**kwargs)
 
-        monkeypatch.setattr(module, "runtime_set_desired", recording)
-    else:
-        module = types.ModuleType("runtime.services")
-        module.runtime_set_desired = lambda **kwargs: calls.append(kwargs)
-        monkeypatch.setitem(sys.modules, "runtime.services", module)
+    monkeypatch.setattr(module, "runtime_set_desired", recording)
     return calls

@@ -17,7 +17,6 @@ from tenants.billing import selectors, services
 from tenants.billing.quotas import QuotaExceeded
 from tenants.models import Subscription, SubscriptionCharge, SubscriptionEvent, Tenant
 from tenants.services import tenant_create
-from tests.billing.conftest import real_runtime
 from tests.billing.helpers import apply_approval, redispatch
 from tests.conftest import make_user
 
@@ -77,11 +76,11 @@ def test_full_walkthrough(shop, plans, mp, client_for, runtime_calls,
 
     sub = sub_of(tenant)
     end = sub.current_period_end
-    if real_runtime():  # the owner had set up and started the bot
-        from runtime.services import runtime_set_desired, runtime_set_discord_token
+    # The owner had set up and started the bot.
+    from runtime.services import runtime_set_desired, runtime_set_discord_token
 
-        runtime_set_discord_token(tenant=tenant, token="x" * 59, actor=shop.owner)
-        runtime_set_desired(tenant=tenant, state="running", reason="owner", actor=shop.owner)
+    runtime_set_discord_token(tenant=tenant, token="x" * 59, actor=shop.owner)
+    runtime_set_desired(tenant=tenant, state="running", reason="owner", actor=shop.owner)
     with time_machine.travel(end - timedelta(days=2, hours=20), tick=False) as clock:
         # 3 days before the end: one reminder (banner + email), once.
         assert sweep() == {"reminded": 1, "expired": 0, "suspended": 0}
@@ -114,10 +113,9 @@ def test_full_walkthrough(shop, plans, mp, client_for, runtime_calls,
         assert sub.status == S.SUSPENDED and tenant.status == Tenant.Status.SUSPENDED
         assert runtime_calls[-1]["state"] == "stopped"
         assert runtime_calls[-1]["reason"] == "plan expired"
-        if real_runtime():
-            from runtime.models import BotRuntime
+        from runtime.models import BotRuntime
 
-            assert BotRuntime.objects.for_tenant(tenant).get().desired_state == "stopped"
+        assert BotRuntime.objects.for_tenant(tenant).get().desired_state == "stopped"
         assert len(mail.outbox) == 4
 
         # Read-only: writes are refused with a message saying how to pay...
@@ -144,10 +142,9 @@ def test_full_walkthrough(shop, plans, mp, client_for, runtime_calls,
         assert sub.status == S.ACTIVE and sub.plan_version == plans["start"]
         assert tenant.status == Tenant.Status.ACTIVE
         assert runtime_calls[-1]["state"] == "running"
-        if real_runtime():
-            from runtime.models import BotRuntime
+        from runtime.models import BotRuntime
 
-            assert BotRuntime.objects.for_tenant(tenant).get().desired_state == "running"
+        assert BotRuntime.objects.for_tenant(tenant).get().desired_state == "running"
         new_end = sub.current_period_end
         assert new_end - sub.current_period_start >= timedelta(days=28)
         assert selectors.banner_for(tenant=tenant) is None
