@@ -26,6 +26,7 @@ from bot import __version__
 from bot.api import BotAPI
 from bot.commands import Storefront, build_tree
 from bot.config import EXIT_MISCONFIGURED, Config, ConfigError
+from bot.ratelimit import UserBuckets
 from bot.views import DYNAMIC_ITEMS
 
 log = logging.getLogger("bot")
@@ -46,8 +47,10 @@ class ShopBot(discord.Client):
         self.config = config
         self._beat: asyncio.Task | None = None
         self._posts: asyncio.Task | None = None
-        self.store = Storefront(BotAPI(config.platform_url, config.instance_token),
-                                locale=config.locale, poll_seconds=config.order_poll_seconds)
+        self.store = Storefront(
+            BotAPI(config.platform_url, config.instance_token), locale=config.locale,
+            poll_seconds=config.order_poll_seconds, cart_threads=config.cart_threads,
+            rate=UserBuckets(config.rate_limit_actions, config.rate_limit_seconds))
         self.tree = build_tree(self, self.store)
 
     async def setup_hook(self) -> None:
@@ -68,6 +71,13 @@ class ShopBot(discord.Client):
             self._beat = asyncio.create_task(self._heartbeat_loop())
         if self._posts is None and self.config.platform_url:
             self._posts = asyncio.create_task(self._posts_loop())
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        """Roles that failed while the buyer was away are granted again (by the platform)."""
+        try:
+            await self.store.member_joined(member)
+        except Exception:  # a join must never take the bot down
+            log.exception("handling the join of %s failed", member.id)
 
     async def _posts_loop(self) -> None:
         """Keep product posts current: edit those whose product changed, every minute."""

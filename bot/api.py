@@ -95,6 +95,17 @@ class BotAPI:
     def _c(self, user_id: int | str) -> str:
         return f"customers/{_seg(user_id)}/"
 
+    async def customer_thread(self, user_id: int | str, thread_id: int | str) -> dict:
+        """Remember the buyer's private cart thread (answered again as `cart_thread_id`)."""
+        return await self.request("PUT", self._c(user_id) + "thread/",
+                                  {"thread_id": str(thread_id)})
+
+    async def member_joined(self, user_id: int | str) -> dict[str, Any]:
+        """A member (re)joined the shop's server: the platform requeues the role deliveries
+        that failed because they had left; answers {"requeued": n}."""
+        return await self.request("POST", "members/joined/",
+                                  {"discord_user_id": str(user_id)})
+
     async def cart(self, user_id: int | str) -> dict[str, Any]:
         return await self.request("GET", self._c(user_id) + "cart/")
 

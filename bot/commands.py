@@ -2,7 +2,13 @@
 
 `Storefront` holds no business state: prices, stock, carts, coupons and orders live behind the
 Bot API. It keeps only UI state (which variant a buyer picked in a select, the checkout
-messages it is watching) and a lock per buyer so double clicks run one after the other.
+messages it is watching, each buyer's cart thread), a lock per buyer so double clicks run one
+after the other, and a token bucket per buyer so a spammer is slowed down before the platform
+is asked.
+
+In a server text channel the cart and the checkout go to a private thread per buyer
+("🛒 Carrinho · name", the platform remembers its id); where threads cannot be used (DMs, no
+permission) they stay in ephemeral messages, without the buyer noticing the difference.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import asyncio
 import contextlib
 import io
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -22,17 +29,33 @@ from discord import app_commands
 from bot import views
 from bot.api import ApiError, BotAPI, PlatformUnavailable
 from bot.i18n import normalize, t
+from bot.ratelimit import UserBuckets
 
 log = logging.getLogger("bot.store")
 
 MAX_LISTED = 10
 WATCH_LIMIT_SECONDS = 14 * 60  # interaction tokens (editing an ephemeral message) last 15 min
+THREAD_WATCH_SECONDS = 60 * 60  # a thread message can be edited any time; stop polling at last
 PENDING = "pending_payment"
+THROTTLED = (discord.InteractionType.component, discord.InteractionType.modal_submit)
+THREADLESS_SECONDS = 600  # after a 403, don't try threads in that channel for a while
+GUILD_CACHE_SECONDS = 300  # how long the linked guild (settings/) is trusted
+
+
+def _present(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Drop unset message parts: discord.py wants them absent, not None, in followups."""
+    return {k: v for k, v in kwargs.items() if v is not None}
 
 
 class Storefront:
-    def __init__(self, api: BotAPI, *, locale: str = "", poll_seconds: float = 3.0) -> None:
+    def __init__(self, api: BotAPI, *, locale: str = "", poll_seconds: float = 3.0,
+                 rate: UserBuckets | None = None, cart_threads: bool = True) -> None:
         self.api = api
+        self.rate = rate if rate is not None else UserBuckets()  # empty buckets are falsy
+        self.cart_threads = cart_threads
+        self.threads: dict[int, int] = {}  # buyer -> cart thread id (the platform's copy)
+        self.threadless: dict[int, float] = {}  # channel -> monotonic time to try again
+        self.guild_id: tuple[str, float] | None = None  # linked guild, when it was asked
         self.forced_locale = normalize(locale) if locale else ""
         self.shop_locale = ""
         self.poll_seconds = poll_seconds
@@ -68,9 +91,23 @@ class Storefront:
         else:
             await interaction.response.send_message(text, ephemeral=True)
 
+    async def _slowed_down(self, interaction: discord.Interaction) -> bool:
+        """Spend one of the buyer's actions; when none is left, say when to try again."""
+        if interaction.type not in THROTTLED:
+            return False
+        wait = self.rate.take(interaction.user.id)
+        if not wait:
+            return False
+        with contextlib.suppress(discord.HTTPException):
+            await self._reply(interaction, self.t("slow_down", n=max(1, math.ceil(wait))))
+        return True
+
     async def _guarded(self, interaction: discord.Interaction,
                        work: Callable[[], Awaitable[None]]) -> None:
-        """Run `work`; API errors are shown to the buyer as they come, ephemeral."""
+        """Run `work` unless the buyer is going too fast; API errors are shown to the buyer
+        as they come, ephemeral."""
+        if await self._slowed_down(interaction):
+            return
         try:
             await work()
         except PlatformUnavailable as exc:
@@ -81,18 +118,29 @@ class Storefront:
         except discord.HTTPException as exc:
             log.warning("Discord refused an answer: %s", exc)
 
+    async def _upsert(self, user: discord.abc.User) -> None:
+        body = await self.api.customer_upsert(user.id, user.display_name)
+        if self.known and len(self.known) > 50_000:
+            self.known.clear()
+            self.threads.clear()
+        self.known.add(user.id)
+        thread_id = str(body.get("cart_thread_id") or "")
+        if thread_id.isdigit():
+            self.threads[user.id] = int(thread_id)
+        else:
+            self.threads.pop(user.id, None)
+
     async def _as_customer(self, interaction: discord.Interaction,
                            call: Callable[[int], Awaitable[dict]]) -> dict[str, Any]:
         user = interaction.user
         if user.id not in self.known:
-            await self.api.customer_upsert(user.id, user.display_name)
-            self.known.add(user.id)
+            await self._upsert(user)
         try:
             return await call(user.id)
         except ApiError as exc:
             if exc.code != "customer_not_found":
                 raise
-            await self.api.customer_upsert(user.id, user.display_name)
+            await self._upsert(user)
             return await call(user.id)
 
     async def catalog(self) -> dict[str, Any]:
@@ -120,6 +168,8 @@ class Storefront:
 
     async def choose_variant(self, interaction: discord.Interaction, pid: int,
                              values: list[str]) -> None:
+        if await self._slowed_down(interaction):
+            return
         if values and values[0].isdigit():
             self.choices[(interaction.user.id, pid)] = int(values[0])
             if len(self.choices) > 50_000:
@@ -148,12 +198,18 @@ class Storefront:
             async with self._lock(interaction.user.id):
                 cart = await self._as_customer(
                     interaction, lambda uid: self.api.cart_add(uid, vid, 1))
+                thread = await self._cart_thread(interaction)
             line = next((ln for ln in cart["lines"] if int(ln["variant_id"]) == vid), None)
             item = f"{line['product_name']} · {line['variant_label']}" if line else f"#{vid}"
-            await interaction.followup.send(self.t("added", item=item),
-                                            embed=views.cart_embed(cart, self.locale),
-                                            view=views.cart_view(cart, self.locale) or
-                                            discord.utils.MISSING, ephemeral=True)
+
+            def message(in_thread: bool) -> dict[str, Any]:
+                return {"content": None if in_thread else self.t("added", item=item),
+                        "embed": views.cart_embed(cart, self.locale),
+                        "view": views.cart_view(cart, self.locale)}
+
+            await self._show(interaction, thread, message,
+                             pointer=lambda th: self.t("added_thread", item=item,
+                                                       thread=th.mention))
         await self._guarded(interaction, work)
 
     async def buy(self, interaction: discord.Interaction, pid: int) -> None:
@@ -174,9 +230,14 @@ class Storefront:
         async def work() -> None:
             await interaction.response.defer(ephemeral=True, thinking=True)
             cart = await self._as_customer(interaction, self.api.cart)
-            await interaction.followup.send(embed=views.cart_embed(cart, self.locale),
-                                            view=views.cart_view(cart, self.locale) or
-                                            discord.utils.MISSING, ephemeral=True)
+            thread = None
+            if cart.get("lines"):  # an empty cart needs no thread
+                async with self._lock(interaction.user.id):
+                    thread = await self._cart_thread(interaction)
+            await self._show(interaction, thread, lambda _in_thread: {
+                "embed": views.cart_embed(cart, self.locale),
+                "view": views.cart_view(cart, self.locale)},
+                pointer=lambda th: self.t("see_thread", thread=th.mention))
         await self._guarded(interaction, work)
 
     async def _update_cart_message(self, interaction: discord.Interaction,
@@ -198,6 +259,8 @@ class Storefront:
         await self._guarded(interaction, work)
 
     async def open_coupon(self, interaction: discord.Interaction) -> None:
+        if await self._slowed_down(interaction):
+            return
         await interaction.response.send_modal(views.CouponModal(self.locale))
 
     async def apply_coupon(self, interaction: discord.Interaction, code: str) -> None:
@@ -213,6 +276,108 @@ class Storefront:
                                                 ephemeral=True)
         await self._guarded(interaction, work)
 
+    # -- cart thread ---------------------------------------------------------------------------
+    async def _cart_thread(self, interaction: discord.Interaction) -> discord.Thread | None:
+        """The buyer's private cart thread: the one they act in, else their stored one while
+        it works, else a new one in this text channel. None where threads can't be used (DMs,
+        other channel types, no permission): the caller keeps the ephemeral flow."""
+        user, channel = interaction.user, interaction.channel
+        if not self.cart_threads or interaction.guild is None:
+            return None
+        if user.id not in self.known:
+            await self._upsert(user)
+        if isinstance(channel, discord.Thread):
+            return channel if self.threads.get(user.id) == channel.id else None
+        if not isinstance(channel, discord.TextChannel):
+            return None
+        if self.threadless.get(channel.id, 0.0) > time.monotonic():
+            return None
+        return await self._stored_thread(interaction) or \
+            await self._open_thread(interaction, channel)
+
+    async def _stored_thread(self, interaction: discord.Interaction) -> discord.Thread | None:
+        user, guild = interaction.user, interaction.guild
+        thread_id = self.threads.get(user.id)
+        if not thread_id or guild is None:
+            return None
+        thread = guild.get_thread(thread_id)
+        if thread is None:  # not in the cache (e.g. after a restart): ask Discord
+            thread = await self._fetch_thread(interaction.client, guild.id, thread_id)
+            if thread is not None and not (thread.archived or thread.locked):
+                try:  # first use since the bot started: the buyer may have left it
+                    await thread.add_user(user)
+                except discord.HTTPException as exc:
+                    log.info("cart thread %s: buyer not added back: %s", thread_id, exc)
+                    thread = None
+        if thread is None or thread.archived or thread.locked:
+            self.threads.pop(user.id, None)
+            return None
+        return thread
+
+    @staticmethod
+    async def _fetch_thread(client: discord.Client, guild_id: int,
+                            thread_id: int) -> discord.Thread | None:
+        try:
+            found = await client.fetch_channel(thread_id)
+        except discord.HTTPException as exc:  # 10003 deleted, 50001 no longer visible
+            log.info("cart thread %s unusable: %s", thread_id, exc)
+            return None
+        if isinstance(found, discord.Thread) and found.guild.id == guild_id:
+            return found
+        return None
+
+    async def _open_thread(self, interaction: discord.Interaction,
+                           channel: discord.TextChannel) -> discord.Thread | None:
+        user = interaction.user
+        name = self.t("thread_name", name=user.display_name)[:100]
+        try:
+            thread = await channel.create_thread(
+                name=name, type=discord.ChannelType.private_thread, invitable=False,
+                reason=f"cart of {user.id}")
+        except discord.HTTPException as exc:
+            if isinstance(exc, discord.Forbidden):  # 50013/50001: no private threads here
+                if len(self.threadless) > 10_000:
+                    self.threadless.clear()
+                self.threadless[channel.id] = time.monotonic() + THREADLESS_SECONDS
+            log.info("no cart thread in channel %s: %s", channel.id, exc)
+            return None
+        try:
+            await thread.add_user(user)
+        except discord.HTTPException as exc:
+            log.info("cart thread %s: buyer not added: %s", thread.id, exc)
+            with contextlib.suppress(discord.HTTPException):
+                await thread.delete()
+            return None
+        self.threads[user.id] = thread.id
+        try:
+            await self.api.customer_thread(user.id, thread.id)
+        except ApiError as exc:  # this time still works; next start opens another one
+            log.warning("the platform did not record cart thread %s: %s", thread.id, exc.code)
+        return thread
+
+    async def _show(self, interaction: discord.Interaction, thread: discord.Thread | None,
+                    message: Callable[[bool], dict[str, Any]], *,
+                    pointer: Callable[[discord.Thread], str]) -> tuple[Any, bool]:
+        """Post a cart or checkout message in the buyer's thread and point them there
+        (ephemeral); without a thread, or when it refuses the message, send it ephemeral.
+        Returns the message and whether it is in the thread."""
+        if thread is not None:
+            try:
+                sent = await thread.send(**_present(message(True)))
+            except discord.HTTPException as exc:
+                log.info("cart thread %s refused a message: %s", thread.id, exc)
+                self.threads.pop(interaction.user.id, None)
+            else:
+                if interaction.channel_id == thread.id:  # acted inside it: the post says it
+                    with contextlib.suppress(discord.HTTPException):
+                        await interaction.delete_original_response()
+                else:
+                    await interaction.followup.send(pointer(thread), ephemeral=True)
+                return sent, True
+        sent = await interaction.followup.send(**_present(message(False)), ephemeral=True,
+                                               wait=True)
+        return sent, False
+
     # -- checkout ------------------------------------------------------------------------------
     async def checkout(self, interaction: discord.Interaction, expected_total: int) -> None:
         async def work() -> None:
@@ -222,6 +387,7 @@ class Storefront:
         await self._guarded(interaction, work)
 
     async def _checkout(self, interaction: discord.Interaction, expected_total: int) -> None:
+        """Called under the buyer's lock: one order per double click."""
         try:
             result = await self._as_customer(interaction, lambda uid: self.api.checkout(
                 uid, expected_total_cents=expected_total))
@@ -232,10 +398,12 @@ class Storefront:
             # The order was kept; ask for its payment once more before giving up.
             payment = await self.api.order_pay(str(code))
             result = {"order": await self.api.order(str(code)), "payment": payment}
-        await self._send_checkout(interaction, result["order"], result.get("payment"))
+        thread = await self._cart_thread(interaction)
+        await self._send_checkout(interaction, result["order"], result.get("payment"), thread)
 
     async def _send_checkout(self, interaction: discord.Interaction, order: dict[str, Any],
-                             payment: dict[str, Any] | None) -> None:
+                             payment: dict[str, Any] | None,
+                             thread: discord.Thread | None = None) -> None:
         qr = None
         if payment and payment.get("qr_image_url"):
             try:
@@ -243,51 +411,67 @@ class Storefront:
             except PlatformUnavailable as exc:  # the copy-paste code still works
                 log.warning("PIX QR image unavailable: %s", exc.message)
         pix = (payment or {}).get("pix_code") or ""
-        kwargs: dict[str, Any] = {
-            "content": f"```\n{pix}\n```" if pix else None,
-            "embed": views.checkout_embed(order, payment, self.locale, has_qr=qr is not None),
-            "ephemeral": True, "wait": True,
-        }
-        view = views.checkout_view(payment, self.locale)
-        if view is not None:
-            kwargs["view"] = view
-        if qr is not None:
-            kwargs["file"] = discord.File(io.BytesIO(qr), filename="pix.png")
-        message = await interaction.followup.send(**kwargs)
-        self._watch(message, order, payment)
 
-    def _watch(self, message: discord.WebhookMessage, order: dict[str, Any],
-               payment: dict[str, Any] | None) -> None:
-        deadline = time.monotonic() + WATCH_LIMIT_SECONDS
+        def message(_in_thread: bool) -> dict[str, Any]:
+            kwargs: dict[str, Any] = {
+                "content": f"```\n{pix}\n```" if pix else None,
+                "embed": views.checkout_embed(order, payment, self.locale, has_qr=qr is not None),
+                "view": views.checkout_view(payment, self.locale),
+            }
+            if qr is not None:  # a File is read once: a fresh one per attempt
+                kwargs["file"] = discord.File(io.BytesIO(qr), filename="pix.png")
+            return kwargs
+
+        sent, in_thread = await self._show(
+            interaction, thread, message,
+            pointer=lambda th: self.t("checkout_thread", code=order["code"], thread=th.mention))
+        self._watch(sent, order, payment, in_thread=in_thread)
+
+    def _watch(self, message: discord.Message | discord.WebhookMessage, order: dict[str, Any],
+               payment: dict[str, Any] | None, *, in_thread: bool = False) -> None:
+        now = time.monotonic()
+        # An ephemeral message is edited with the interaction token (15 min); a thread
+        # message with the bot's own token, any time.
+        until = now + (THREAD_WATCH_SECONDS if in_thread else WATCH_LIMIT_SECONDS)
+        pay_by = until
         expires = (payment or {}).get("expires_at") or order.get("payment_expires_at")
         if expires:
             with contextlib.suppress(ValueError):
                 left = datetime.fromisoformat(expires.replace("Z", "+00:00")).timestamp() \
                     - time.time()
-                deadline = min(deadline, time.monotonic() + max(left, 0) + 30)
-        task = asyncio.create_task(self._watch_order(message, order["code"], deadline),
+                pay_by = min(until, now + max(left, 0) + 30)
+        task = asyncio.create_task(self._watch_order(message, order["code"], pay_by, until),
                                    name=f"watch-{order['code']}")
         self.watchers.add(task)
         task.add_done_callback(self.watchers.discard)
 
-    async def _watch_order(self, message: discord.WebhookMessage, code: str,
-                           deadline: float) -> None:
-        """Poll the order until it leaves pending_payment (or the deadline), then edit."""
-        while time.monotonic() < deadline:
+    async def _watch_order(self, message: discord.Message | discord.WebhookMessage, code: str,
+                           pay_by: float, until: float) -> None:
+        """Poll the order; edit the checkout message when it is paid ("delivering…") and again
+        with the delivery's outcome (or expiry, refund...). Stop there or at the deadline."""
+        shown = views.PENDING
+        while time.monotonic() < (pay_by if shown == views.PENDING else until):
             await asyncio.sleep(self.poll_seconds)
             try:
                 order = await self.api.order(code)
             except ApiError as exc:
                 log.info("order %s poll failed: %s", code, exc.code)
                 continue
-            if order["status"] == PENDING:
+            stage = views.order_stage(order["status"])
+            if stage == shown:
                 continue
-            try:
-                await message.edit(content="", embed=views.outcome_embed(order, self.locale),
-                                   attachments=[], view=None)
-            except discord.HTTPException as exc:
-                log.warning("could not update the checkout message of %s: %s", code, exc)
-            return
+            await self._show_outcome(message, order)
+            shown = stage
+            if stage == views.FINAL:
+                return
+
+    async def _show_outcome(self, message: discord.Message | discord.WebhookMessage,
+                            order: dict[str, Any]) -> None:
+        try:
+            await message.edit(content="", embed=views.outcome_embed(order, self.locale),
+                               attachments=[], view=None)
+        except discord.HTTPException as exc:
+            log.warning("could not update the checkout message of %s: %s", order["code"], exc)
 
     # -- orders --------------------------------------------------------------------------------
     async def show_orders(self, interaction: discord.Interaction) -> None:
@@ -307,6 +491,38 @@ class Storefront:
                 body = await self.api.order_resend(code, interaction.user.id)
             await interaction.followup.send(body["message"], ephemeral=True)
         await self._guarded(interaction, work)
+
+    # -- members -------------------------------------------------------------------------------
+    async def member_joined(self, member: discord.Member) -> int | None:
+        """A buyer (re)joined: the platform grants again the roles that failed while they were
+        away. Returns how many it queued; None for bots, other servers, or errors (logged)."""
+        if member.bot:
+            return None
+        linked = await self._linked_guild()
+        if linked and linked != str(member.guild.id):
+            return None
+        try:
+            body = await self.api.member_joined(member.id)
+        except ApiError as exc:
+            log.warning("member join of %s not reported: %s", member.id, exc.code)
+            return None
+        requeued = int(body.get("requeued") or 0)
+        if requeued:
+            log.info("member %s joined: %s role deliveries queued again", member.id, requeued)
+        return requeued
+
+    async def _linked_guild(self) -> str:
+        """The server the shop is linked to ("" when not linked or unknown)."""
+        cached = self.guild_id
+        if cached and time.monotonic() - cached[1] < GUILD_CACHE_SECONDS:
+            return cached[0]
+        try:
+            body = await self.api.settings()
+        except ApiError as exc:
+            log.warning("settings unavailable: %s", exc.code)
+            return cached[0] if cached else ""
+        self.guild_id = (str(body.get("guild_id") or ""), time.monotonic())
+        return self.guild_id[0]
 
     # -- staff ---------------------------------------------------------------------------------
     def _is_staff(self, interaction: discord.Interaction) -> bool:
@@ -376,6 +592,7 @@ class Storefront:
         async def work() -> None:
             await interaction.response.defer(ephemeral=True, thinking=True)
             body = await self.api.link(guild_id=interaction.guild_id, key=key.strip())
+            self.guild_id = (str(interaction.guild_id), time.monotonic())
             await interaction.followup.send(self.t("linked", shop=body.get("shop", "")),
                                             ephemeral=True)
         await self._guarded(interaction, work)

@@ -10,6 +10,10 @@ BOT_LOCALE         optional "pt-br" or "en" for the bot's own texts (else the sh
                    catalog; else pt-BR)
 ORDER_POLL_SECONDS how often a checkout message asks the platform for its order (default 3)
 POSTS_REFRESH_SECONDS how often product posts whose product changed are edited (default 60)
+RATE_LIMIT_ACTIONS buttons/selects/modals one buyer may use in RATE_LIMIT_SECONDS (default 6
+RATE_LIMIT_SECONDS in 10 s); past that the buyer is told to slow down, the platform not asked
+CART_THREADS       "0" keeps carts and checkouts in ephemeral messages; else (default) a
+                   private thread per buyer in the channel where they shop
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ class Config:
     locale: str = ""
     order_poll_seconds: float = 3.0
     posts_refresh_seconds: float = 60.0
+    rate_limit_actions: int = 6
+    rate_limit_seconds: float = 10.0
+    cart_threads: bool = True
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -54,6 +61,12 @@ class Config:
             refresh = float(env.get("POSTS_REFRESH_SECONDS", "60"))
         except ValueError:
             raise ConfigError("POSTS_REFRESH_SECONDS must be a number") from None
+        try:
+            actions = int(env.get("RATE_LIMIT_ACTIONS", "6"))
+            per = float(env.get("RATE_LIMIT_SECONDS", "10"))
+        except ValueError:
+            raise ConfigError("RATE_LIMIT_ACTIONS and RATE_LIMIT_SECONDS must be numbers") \
+                from None
         return cls(
             discord_token=token,
             platform_url=env.get("PLATFORM_URL", "").rstrip("/"),
@@ -64,4 +77,8 @@ class Config:
             locale=env.get("BOT_LOCALE", "").strip().lower(),
             order_poll_seconds=min(max(poll, 0.05), 60.0),
             posts_refresh_seconds=min(max(refresh, 5.0), 3600.0),
+            rate_limit_actions=min(max(actions, 1), 1000),
+            rate_limit_seconds=min(max(per, 0.1), 3600.0),
+            cart_threads=env.get("CART_THREADS", "1").strip().lower() not in
+            ("0", "false", "no", "off"),
         )

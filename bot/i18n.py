@@ -38,7 +38,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "pix_help": "Escaneie o QR code ou use o PIX copia e cola:",
         "expires": "Expira",
         "pay_card": "Pagar com cartão",
-        "paid": "Pagamento confirmado! Sua entrega está a caminho.",
+        "delivering": "Pagamento confirmado — entregando…",
+        "delivered": "Entregue! Confira sua DM (com as DMs fechadas, a entrega chega no seu "
+                     "carrinho privado neste servidor).",
+        "partially_delivered": "Pagamento confirmado, mas só parte do pedido foi entregue "
+                               "(confira sua DM). A equipe da loja já foi avisada; depois use "
+                               "/meuspedidos para reenviar.",
+        "delivery_failed": "Pagamento confirmado, mas a entrega falhou. A equipe da loja já foi "
+                           "avisada; abra suas DMs e use /meuspedidos para reenviar.",
+        "refunded": "Pedido reembolsado.",
+        "slow_down": "Calma! Muitas ações seguidas. Tente de novo em {n} s.",
+        "thread_name": "🛒 Carrinho · {name}",
+        "added_thread": "Adicionado ao carrinho: {item}. Seu carrinho está em {thread}.",
+        "see_thread": "Seu carrinho está em {thread}.",
+        "checkout_thread": "Pedido {code} criado: pague em {thread}.",
         "expired": "O prazo de pagamento terminou. Faça um novo pedido quando quiser.",
         "failed": "O pagamento não foi concluído.",
         "status": "Situação",
@@ -96,7 +109,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "pix_help": "Scan the QR code or use the PIX copy-and-paste code:",
         "expires": "Expires",
         "pay_card": "Pay by card",
-        "paid": "Payment confirmed! Your delivery is on its way.",
+        "delivering": "Payment confirmed — delivering…",
+        "delivered": "Delivered! Check your DMs (with DMs closed, it comes to your private cart "
+                     "thread in this server).",
+        "partially_delivered": "Payment confirmed, but only part of the order was delivered "
+                               "(check your DMs). The shop's staff were told; later use "
+                               "/meuspedidos to re-send.",
+        "delivery_failed": "Payment confirmed, but the delivery failed. The shop's staff were "
+                           "told; open your DMs and use /meuspedidos to re-send.",
+        "refunded": "Order refunded.",
+        "slow_down": "Slow down! Too many actions in a row. Try again in {n} s.",
+        "thread_name": "🛒 Cart · {name}",
+        "added_thread": "Added to your cart: {item}. Your cart is in {thread}.",
+        "see_thread": "Your cart is in {thread}.",
+        "checkout_thread": "Order {code} placed: pay in {thread}.",
         "expired": "The payment window ended. Place a new order whenever you like.",
         "failed": "The payment did not go through.",
         "status": "Status",

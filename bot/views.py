@@ -21,7 +21,25 @@ RED = discord.Colour(0xE74C3C)
 MAX_CART_ROWS = 4  # a message has 5 rows: 4 for lines, 1 for coupon + checkout
 TIMES, MINUS, DASH = "\u00d7", "\u2212", "\u2013"
 LESS, MORE = "\u2796", "\u2795"  # heavy minus / plus emoji
-PAID = {"paid", "delivering", "delivered", "partially_delivered", "delivery_failed"}
+PENDING, DELIVERING, FINAL = "pending", "delivering", "final"
+OUTCOMES = {  # order status -> (text key, colour name) once the order left pending_payment
+    "paid": ("delivering", "brand"),
+    "delivering": ("delivering", "brand"),
+    "delivered": ("delivered", "green"),
+    "partially_delivered": ("partially_delivered", "red"),
+    "delivery_failed": ("delivery_failed", "red"),
+    "expired": ("expired", "red"),
+    "refunded": ("refunded", "red"),
+}
+
+
+def order_stage(status: str) -> str:
+    """pending (awaiting payment), delivering (paid, not settled yet) or final."""
+    if status == "pending_payment":
+        return PENDING
+    if status in ("paid", "delivering"):
+        return DELIVERING
+    return FINAL
 
 
 def brl(cents: int) -> str:
@@ -181,12 +199,9 @@ def checkout_view(payment: dict[str, Any] | None, locale: str) -> discord.ui.Vie
 
 def outcome_embed(order: dict[str, Any], locale: str) -> discord.Embed:
     status = order["status"]
-    if status in PAID:
-        text, colour = t(locale, "paid"), GREEN
-    elif status == "expired":
-        text, colour = t(locale, "expired"), RED
-    else:
-        text, colour = t(locale, "failed"), RED
+    key, colour_name = OUTCOMES.get(status, ("failed", "red"))
+    text = t(locale, key)
+    colour = {"brand": BRAND, "green": GREEN}.get(colour_name, RED)
     embed = discord.Embed(title=t(locale, "order", code=order["code"]), description=text,
                           colour=colour)
     embed.add_field(name=t(locale, "status"), value=order.get("status_display") or status)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import redis
 import structlog
 from celery import shared_task
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -60,23 +60,33 @@ def apply_webhook_event(self, event_id: int) -> str:
     return payment.status
 
 
-DRAIN_KEY = "payments:webhook-drain"
+DRAIN_KEY = "vitrine:payments:webhook-drain"
 DRAIN_TTL = 30  # a drain that died lets the next notification start another after this
+_flag_client: redis.Redis | None = None
+
+
+def drain_flag() -> redis.Redis | None:
+    """The Redis client holding the "a drain is pending" flag, or None on the embedded default
+    (locmem cache: no store every process sees, so each acknowledgement publishes).
+
+    One client per process, made once: Django's cache builds a new redis.Redis per call,
+    which costs more CPU than the SET itself on the acknowledgement path.
+    """
+    global _flag_client
+    backend = settings.CACHES["default"]
+    if "redis" not in backend["BACKEND"].lower():
+        return None
+    if _flag_client is None:
+        _flag_client = redis.Redis.from_url(backend["LOCATION"])
+    return _flag_client
 
 
 def drain_kick() -> None:
     """After an event is stored: make sure a drain runs, publishing at most one task while one
     is pending. The acknowledgement then costs a Redis SET NX, not a Celery publish."""
-    if not _shared_cache():
+    flag = drain_flag()
+    if flag is None or flag.set(DRAIN_KEY, 1, nx=True, ex=DRAIN_TTL):
         drain_webhook_events.delay()
-        return
-    if cache.add(DRAIN_KEY, 1, timeout=DRAIN_TTL):
-        drain_webhook_events.delay()
-
-
-def _shared_cache() -> bool:
-    # Coalescing needs a cache every process sees (Redis); locmem (embedded) publishes each time.
-    return "redis" in settings.CACHES["default"]["BACKEND"].lower()
 
 
 def _queue_received(limit: int = 500) -> int:
@@ -99,8 +109,8 @@ def drain_webhook_events() -> int:
     total = 0
     while (queued := _queue_received()):
         total += queued
-    if _shared_cache():
-        cache.delete(DRAIN_KEY)
+    if (flag := drain_flag()) is not None:
+        flag.delete(DRAIN_KEY)
     return total + _queue_received()
 
 

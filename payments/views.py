@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import segno
 import structlog
 from django.db import transaction
@@ -120,15 +118,14 @@ def webhook_mercadopago(request: HttpRequest) -> HttpResponse:
     """Verify, store, answer at once; payments.tasks.apply_webhook_event does the rest."""
     request_id = request.headers.get("x-request-id", "")
     try:
-        response = _ingest(request, request_id)
+        result = _ingest(request, request_id)
     except webhooks.Rejected as exc:
         webhooks.reject_audit(reason=exc.reason, status=exc.status, request_id=request_id,
                               remote=_remote(request))
         WEBHOOKS_RECEIVED.labels(provider="mercadopago", result=f"rejected_{exc.status}").inc()
         return JsonResponse({"error": exc.reason}, status=exc.status)
-    result = json.loads(response.content).get("status", "accepted")
     WEBHOOKS_RECEIVED.labels(provider="mercadopago", result=result).inc()
-    return response
+    return JsonResponse({"status": result})
 
 
 def _read_body(request: HttpRequest) -> bytes:
@@ -144,7 +141,8 @@ def _read_body(request: HttpRequest) -> bytes:
     return body
 
 
-def _ingest(request: HttpRequest, request_id: str) -> HttpResponse:
+def _ingest(request: HttpRequest, request_id: str) -> str:
+    """Store a verified notification: "accepted", "duplicate" or "ignored" (all 200)."""
     body = _read_body(request)
     content_type = request.content_type or ""
     if body and content_type not in ("application/json", ""):
@@ -158,12 +156,12 @@ def _ingest(request: HttpRequest, request_id: str) -> HttpResponse:
     note = webhooks.parse(query=query, body=body)
     event_id, state = webhooks.store(note=note, request_id=request_id)
     if event_id is None:
-        return JsonResponse({"status": "duplicate"})
+        return "duplicate"
     if state == WebhookEvent.State.IGNORED:
         audit.record(actor=None, tenant=None, action="webhook.ignored", target=None,
                      data={"event": event_id, "topic": note.topic, "data_id": note.data_id})
-        return JsonResponse({"status": "ignored"})
+        return "ignored"
     from payments.tasks import drain_kick
 
     transaction.on_commit(lambda: _safely(drain_kick))
-    return JsonResponse({"status": "accepted"})
+    return "accepted"

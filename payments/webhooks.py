@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import structlog
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 import audit
@@ -86,6 +86,7 @@ class Notification:
     data_id: str
     legacy_ipn: bool
     payload: dict
+    payload_json: str  # the payload serialized once, as stored
 
 
 def parse(*, query: dict[str, str], body: bytes) -> Notification:
@@ -118,7 +119,8 @@ def parse(*, query: dict[str, str], body: bytes) -> Notification:
     else:
         event_id = str(body_id)
     return Notification(event_id=event_id[:120], topic=topic[:60], action=action,
-                        data_id=data_id[:64], legacy_ipn=legacy, payload=payload)
+                        data_id=data_id[:64], legacy_ipn=legacy, payload=payload,
+                        payload_json=text)
 
 
 def reject_audit(*, reason: str, status: int, request_id: str, remote: str) -> None:
@@ -137,15 +139,28 @@ def store(*, note: Notification, request_id: str) -> tuple[int | None, str]:
     state, error = WebhookEvent.State.RECEIVED, ""
     if note.topic not in KNOWN_TOPICS or not note.data_id:
         state, error = WebhookEvent.State.IGNORED, "unknown topic or no id"
+    params = ["mercadopago", note.event_id, note.topic, note.action, note.data_id,
+              request_id[:120], note.legacy_ipn, note.payload_json, timezone.now(), state, error]
+    if connection.in_atomic_block:  # a caller's transaction: no retry can be safe in there
+        return _insert(params, state)
+    # The request's first query would pay CONN_HEALTH_CHECKS' extra round trip. This insert is
+    # idempotent, so it skips the check and, if the kept connection turns out dead (database
+    # restarted), retries once on a fresh one.
+    connection.health_check_done = True
+    try:
+        return _insert(params, state)
+    except (InterfaceError, OperationalError):
+        connection.close()
+        return _insert(params, state)
+
+
+def _insert(params: list, state: str) -> tuple[int | None, str]:
     table = WebhookEvent._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (provider, event_id, topic, action, data_id, request_id, "  # noqa: S608
             "legacy_ipn, payload, received_at, state, attempts, error) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s) "
-            "ON CONFLICT (provider, event_id) DO NOTHING RETURNING id",
-            ["mercadopago", note.event_id, note.topic, note.action, note.data_id,
-             request_id[:120], note.legacy_ipn, json.dumps(note.payload), timezone.now(), state,
-             error])
+            "ON CONFLICT (provider, event_id) DO NOTHING RETURNING id", params)
         row = cursor.fetchone()
     return (row[0], state) if row else (None, "")

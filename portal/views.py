@@ -13,7 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.dashboard import dashboard_context
-from portal.forms import AccountForm, MemberAddForm, MemberRoleForm, TenantForm, TokenForm
+from portal.forms import (
+    AccountForm,
+    MemberAddForm,
+    MemberRoleForm,
+    TenantForm,
+    TenantSettingsForm,
+    TokenForm,
+)
 from tenants import selectors, services
 from tenants.access import get_for_tenant_or_404, tenant_view
 from tenants.billing.quotas import BillingError
@@ -65,10 +72,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def tenant_settings(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
-    form = TenantForm(request.POST if request.method == "POST" else None,
-                      initial={"name": tenant.name, "locale": tenant.locale})
+    form = TenantSettingsForm(request.POST if request.method == "POST" else None,
+                              initial=TenantSettingsForm.initial_for(tenant))
     if request.method == "POST" and form.is_valid():
-        services.tenant_update(tenant=tenant, actor=request.user, **form.cleaned_data)
+        services.tenant_update(tenant=tenant, actor=request.user,
+                               name=form.cleaned_data["name"],
+                               locale=form.cleaned_data["locale"],
+                               discord=form.discord_settings())
         messages.success(request, _("Settings saved."))
         return redirect("portal:settings", slug=tenant.slug)
     context = {"form": form, "token_form": TokenForm(),

@@ -13,4 +13,6 @@ SCHEDULE: dict[str, dict] = {
     "sales-deliver-sweep": {"task": "sales.tasks.deliver_sweep", "schedule": crontab(minute="*")},
     "sales-role-expiry": {"task": "sales.tasks.role_expiry_sweep",
                           "schedule": crontab(minute="*")},
+    "sales-role-reminders": {"task": "sales.tasks.role_reminder_sweep",
+                             "schedule": crontab(minute="*/15")},
 }

@@ -23,6 +23,9 @@ class Customer(TenantOwnedModel):
     first_purchase_at = models.DateTimeField(_("first purchase"), null=True, blank=True)
     last_purchase_at = models.DateTimeField(_("last purchase"), null=True, blank=True)
     lifetime_spend_cents = models.BigIntegerField(_("lifetime spend"), default=0)
+    # The private thread the bot opened for this buyer's cart; a delivery goes there when the
+    # buyer's DMs are closed.
+    cart_thread_id = models.CharField(_("cart thread"), max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -216,9 +219,13 @@ class Delivery(TenantOwnedModel):
     expires_at = models.DateTimeField(null=True, blank=True)  # timed roles
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
+    # DeliveryError.metric of the last failure ("unknown_member", ...): a machine-readable why,
+    # so a buyer who comes back to the server gets a role that failed for their absence.
+    failure_code = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)  # a worker took it (running)
     done_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)  # "your role ends soon" DM sent
 
     class Meta:
         verbose_name = _("delivery")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from sales.fulfillment import notices, reminders
 from sales.fulfillment import services as fulfillment
 from sales.services import sweeps
 
@@ -91,3 +92,29 @@ def deliver_payment_notice(self, tenant_id: int, order_id: int, outcome: str) ->
                                                outcome=outcome)
     except fulfillment.discord_rest.DiscordError as exc:
         raise self.retry(countdown=60, exc=exc) from None
+
+
+@shared_task(bind=True, max_retries=3, time_limit=60, soft_time_limit=50)
+def deliver_staff_notice(self, tenant_id: int, kind: str, ref_id: int,
+                         data: dict | None = None) -> str:
+    """Post a notice in the shop's log channel (best effort, a few retries)."""
+    try:
+        return notices.staff_notice_send(tenant_id=tenant_id, kind=kind, ref_id=ref_id,
+                                         data=data)
+    except fulfillment.discord_rest.DiscordError as exc:
+        raise self.retry(countdown=60, exc=exc) from None
+
+
+@shared_task(time_limit=110, soft_time_limit=100)
+def role_reminder_sweep() -> int:
+    """Beat: timed roles ending within a day get their "renew with /loja" DM."""
+    due = reminders.role_reminders_due()
+    for tenant_id, delivery_id in due:
+        role_remind.delay(tenant_id, delivery_id)
+    return len(due)
+
+
+@shared_task(time_limit=60, soft_time_limit=50)
+def role_remind(tenant_id: int, delivery_id: int) -> str:
+    # Sent at most once (claimed by reminded_at); a transient failure waits for the next sweep.
+    return reminders.role_reminder_send(tenant_id=tenant_id, delivery_id=delivery_id)

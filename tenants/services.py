@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -51,12 +53,29 @@ def tenant_create(*, owner: User, name: str, locale: str = "pt-br") -> Tenant:
     return tenant
 
 
+# tenant.settings keys the portal's Settings page edits (Discord channels and staff notices).
+DISCORD_SETTINGS = ("log_channel_id", "fallback_channel_id", "notify_sales", "notify_failures",
+                    "notify_low_stock")
+
+
+def _snapshot(tenant: Tenant) -> dict[str, Any]:
+    options = tenant.settings or {}
+    return {"name": tenant.name, "locale": tenant.locale,
+            **{key: options[key] for key in DISCORD_SETTINGS if key in options}}
+
+
 @transaction.atomic
-def tenant_update(*, tenant: Tenant, actor: User, name: str, locale: str) -> Tenant:
-    before = {"name": tenant.name, "locale": tenant.locale}
+def tenant_update(*, tenant: Tenant, actor: User, name: str, locale: str,
+                  discord: Mapping[str, Any] | None = None) -> Tenant:
+    """Rename, change the bot's language and, with `discord`, its channels and notices."""
+    unknown = set(discord or {}) - set(DISCORD_SETTINGS)
+    if unknown:
+        raise TenantError(f"unknown settings: {sorted(unknown)}")
+    before = _snapshot(tenant)
     tenant.name, tenant.locale = name.strip(), locale
-    tenant.save(update_fields=["name", "locale", "updated_at"])
-    after = {"name": tenant.name, "locale": tenant.locale}
+    tenant.settings = {**(tenant.settings or {}), **(discord or {})}
+    tenant.save(update_fields=["name", "locale", "settings", "updated_at"])
+    after = _snapshot(tenant)
     if before != after:
         audit.record(actor=actor, tenant=tenant, action="tenant.update", target=tenant,
                      data={"before": before, "after": after})

@@ -30,7 +30,8 @@ def product(p: Product) -> dict[str, Any]:
 
 def customer(c: Customer) -> dict[str, Any]:
     return {"discord_user_id": c.discord_user_id, "display_name": c.display_name,
-            "is_blocked": c.is_blocked, "lifetime_spend_cents": c.lifetime_spend_cents}
+            "is_blocked": c.is_blocked, "lifetime_spend_cents": c.lifetime_spend_cents,
+            "cart_thread_id": c.cart_thread_id}
 
 
 def cart(view: CartView) -> dict[str, Any]:

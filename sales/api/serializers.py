@@ -66,6 +66,16 @@ class RefundIn(StaffIn):
     reason = serializers.CharField(max_length=300)
 
 
+class MemberJoinedIn(serializers.Serializer):
+    discord_user_id = serializers.RegexField(DISCORD_ID_RE, help_text=(
+        "The member who joined the shop's server (the bot's on_member_join)."))
+
+
+class CartThreadIn(serializers.Serializer):
+    thread_id = serializers.RegexField(DISCORD_ID_RE, help_text=(
+        "The private thread the bot opened for this buyer's cart."))
+
+
 class HeartbeatIn(serializers.Serializer):
     version = serializers.CharField(max_length=40, required=False, default="")
     guilds = serializers.IntegerField(min_value=0, required=False, default=0)
@@ -131,6 +141,9 @@ class CustomerOut(serializers.Serializer):
     display_name = serializers.CharField()
     is_blocked = serializers.BooleanField()
     lifetime_spend_cents = serializers.IntegerField()
+    cart_thread_id = serializers.CharField(help_text=(
+        "The buyer's cart thread; deliveries go there when their DMs are closed. Empty if "
+        "none."))
 
 
 class CartLineOut(serializers.Serializer):
@@ -242,3 +255,9 @@ class PostWithProductOut(serializers.Serializer):
 
 class PostListOut(serializers.Serializer):
     posts = PostWithProductOut(many=True)
+
+
+class MemberJoinedOut(serializers.Serializer):
+    requeued = serializers.IntegerField(help_text=(
+        "Role deliveries that had failed because the buyer was not in the server and are now "
+        "queued again."))

@@ -20,6 +20,7 @@ from sales.api import payloads
 from sales.api import serializers as s
 from sales.api.base import BotAPIError, BotAPIView
 from sales.errors import SalesError
+from sales.fulfillment.members import roles_requeue_for_member
 from sales.fulfillment.services import delivery_resend
 from sales.models import Order
 from sales.selectors import HEARTBEAT_TTL, heartbeat_key
@@ -52,6 +53,37 @@ class CustomerUpsertView(BotAPIView):
         data = _valid(s.CustomerUpsertIn, request)
         customer = services.customer_upsert(tenant=self.tenant, **data)
         return Response(payloads.customer(customer))
+
+
+class CustomerThreadView(BotAPIView):
+    @extend_schema(operation_id="customer_thread_set", request=s.CartThreadIn,
+                   responses={200: s.CustomerOut, **ERRORS},
+                   summary="Record the private thread the bot opened for the buyer's cart; "
+                           "deliveries use it when the buyer's DMs are closed")
+    def put(self, request: Request, discord_user_id: str) -> Response:
+        customer = self.customer(discord_user_id)
+        data = _valid(s.CartThreadIn, request)
+        customer = services.customer_set_cart_thread(customer=customer, **data)
+        return Response(payloads.customer(customer))
+
+    @extend_schema(operation_id="customer_thread_clear", responses={200: s.CustomerOut, **ERRORS},
+                   summary="Forget the buyer's cart thread (closed or deleted)")
+    def delete(self, request: Request, discord_user_id: str) -> Response:
+        customer = services.customer_set_cart_thread(customer=self.customer(discord_user_id),
+                                                     thread_id="")
+        return Response(payloads.customer(customer))
+
+
+class MemberJoinedView(BotAPIView):
+    @extend_schema(operation_id="member_joined", request=s.MemberJoinedIn,
+                   responses={200: s.MemberJoinedOut, **ERRORS},
+                   summary="A member joined the server (on_member_join): roles that failed "
+                           "because they were not in it are granted again")
+    def post(self, request: Request) -> Response:
+        data = _valid(s.MemberJoinedIn, request)
+        count = roles_requeue_for_member(tenant=self.tenant,
+                                         discord_user_id=data["discord_user_id"])
+        return Response({"requeued": count})
 
 
 class _CartMixin(BotAPIView):

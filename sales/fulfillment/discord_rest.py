@@ -158,8 +158,9 @@ def send_in_private_thread(*, token: str, channel_id: str, user_id: str, name: s
     return _run(token, work)
 
 
-def send_message(*, token: str, channel_id: str, content: str) -> str:
-    return _run(token, lambda http: _send(http, channel_id, content))
+def send_message(*, token: str, channel_id: str, content: str, mention: str | None = None) -> str:
+    """Post `content` in a channel or thread; only `mention` (a user id) is pinged, if any."""
+    return _run(token, lambda http: _send(http, channel_id, content, mention=mention))
 
 
 def add_role(*, token: str, guild_id: str, user_id: str, role_id: str, reason: str = "") -> None:

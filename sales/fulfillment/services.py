@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 import audit
 from config.metrics import DELIVERIES
-from runtime.models import BotRuntime
-from sales.fulfillment import discord_rest, messages, webhook
+from sales.fulfillment import discord_rest, messages, notices, webhook
+from sales.fulfillment.buyer import bot_token, send_to_buyer
 from sales.fulfillment.errors import DeliveryError, from_discord
 from sales.models import Delivery, Order
 from sales.models import OrderStatus as S
@@ -54,11 +54,6 @@ def _load(tenant_id: int, delivery_id: int) -> Delivery:
         "order__tenant", "order__customer", "line__variant").get(pk=delivery_id)
 
 
-def bot_token(tenant: Any) -> str:
-    runtime = BotRuntime.objects.for_tenant(tenant).only("discord_token").first()
-    return runtime.discord_token if runtime else ""
-
-
 # -- claim and finish ----------------------------------------------------------------------
 
 def delivery_claim(*, tenant_id: int, delivery_id: int) -> Delivery | None:
@@ -74,8 +69,9 @@ def delivery_claim(*, tenant_id: int, delivery_id: int) -> Delivery | None:
     return delivery
 
 
-def _finish(delivery: Delivery, state: str, error: str = "") -> None:
-    fields: dict[str, Any] = {"state": state, "last_error": error[:300]}
+def _finish(delivery: Delivery, state: str, error: str = "", code: str = "") -> None:
+    fields: dict[str, Any] = {"state": state, "last_error": error[:300],
+                              "failure_code": code[:32]}
     if state == Delivery.State.DONE:
         fields["done_at"] = timezone.now()
     _scope(delivery.tenant_id).filter(pk=delivery.pk, state=Delivery.State.RUNNING).update(
@@ -120,11 +116,12 @@ def _attempt(delivery: Delivery) -> Outcome:
 
 def _failed_attempt(delivery: Delivery, exc: DeliveryError) -> Outcome:
     if exc.permanent or delivery.attempts >= MAX_ATTEMPTS:
-        _finish(delivery, Delivery.State.FAILED, exc.reason)
+        _finish(delivery, Delivery.State.FAILED, exc.reason, exc.metric)
         DELIVERIES.labels(result="failed", reason=exc.metric).inc()
         log.warning("delivery %s failed: %s", delivery.pk, exc.metric)
+        notices.enqueue_failure(delivery)  # the staff hears of it in their log channel
         return Outcome("failed", reason=exc.reason)
-    _finish(delivery, Delivery.State.PENDING, exc.reason)
+    _finish(delivery, Delivery.State.PENDING, exc.reason, exc.metric)
     DELIVERIES.labels(result="retry", reason=exc.metric).inc()
     countdown = BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1]
     return Outcome("retry", countdown=countdown, reason=exc.reason)
@@ -167,30 +164,6 @@ def _deliver_items(delivery: Delivery) -> None:
                             reason=_("Nothing to deliver: no sold items or content for this "
                                      "line."))
     send_to_buyer(delivery, messages.delivery_text(delivery, items))
-
-
-def send_to_buyer(delivery: Delivery, text: str) -> None:
-    """DM first; when DMs are closed, a private thread in the shop's fallback channel."""
-    tenant, user_id = delivery.order.tenant, delivery.order.customer.discord_user_id
-    token = bot_token(tenant)
-    try:
-        discord_rest.send_dm(token=token, user_id=user_id, content=text)
-        return
-    except discord_rest.DiscordError as exc:
-        if exc.code != discord_rest.DMS_CLOSED:
-            raise from_discord(exc) from None
-    channel_id = str((tenant.settings or {}).get("fallback_channel_id") or "")
-    if not channel_id:
-        raise DeliveryError(permanent=True, metric="dms_closed",
-                            reason=_("Buyer has DMs closed; ask them to open DMs and use "
-                                     "/meuspedidos to re-send"))
-    try:
-        discord_rest.send_in_private_thread(
-            token=token, channel_id=channel_id, user_id=user_id, content=text,
-            name=_("Order #%(code)s") % {"code": delivery.order.code})
-    except discord_rest.DiscordError as exc:
-        raise from_discord(exc, prefix=_("Buyer has DMs closed and the fallback channel "
-                                         "failed")) from None
 
 
 def _grant_role(delivery: Delivery) -> None:
@@ -267,7 +240,7 @@ def _revoke_failed(delivery: Delivery, exc: Exception) -> Outcome:
         _finish(delivery, Delivery.State.REVOKE, error.reason)
         return Outcome("retry", countdown=BACKOFF[0], reason=error.reason)
     _finish(delivery, Delivery.State.FAILED,
-            _("Could not remove the role: %(reason)s") % {"reason": error.reason})
+            _("Could not remove the role: %(reason)s") % {"reason": error.reason}, error.metric)
     DELIVERIES.labels(result="revoke_failed", reason=error.metric).inc()
     return Outcome("failed", reason=error.reason)
 
@@ -308,7 +281,7 @@ def delivery_retry(*, delivery: Delivery, actor: Any) -> bool:
             pk=delivery.order_id, status__in=_REVOKED_ORDERS).exists():
         return False
     moved = _scope(delivery.tenant_id).filter(pk=delivery.pk, state=Delivery.State.FAILED).update(
-        state=Delivery.State.PENDING, attempts=0, last_error="")
+        state=Delivery.State.PENDING, attempts=0, last_error="", failure_code="")
     if not moved:
         return False
     audit.record(actor=actor, tenant=delivery.tenant, action="delivery.retry", target=delivery,

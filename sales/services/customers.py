@@ -28,6 +28,14 @@ def customer_upsert(*, tenant: Tenant, discord_user_id: str, display_name: str =
     return customer
 
 
+def customer_set_cart_thread(*, customer: Customer, thread_id: str) -> Customer:
+    """Remember (or forget, with "") the private thread the bot opened for this buyer's cart."""
+    if customer.cart_thread_id != thread_id:
+        customer.cart_thread_id = thread_id
+        customer.save(update_fields=["cart_thread_id", "updated_at"])
+    return customer
+
+
 @transaction.atomic
 def customer_set_blocked(*, customer: Customer, actor: Any, blocked: bool,
                          reason: str = "") -> Customer:

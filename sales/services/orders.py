@@ -18,6 +18,7 @@ import audit
 from catalog import stock
 from catalog.models import Fulfillment
 from catalog.selectors import low_stock_variants
+from sales.fulfillment import notices
 from sales.fulfillment.enqueue import enqueue_order, enqueue_revoke
 from sales.models import Customer, Delivery, Order, OrderEvent, OrderLine
 from sales.models import OrderStatus as S
@@ -86,6 +87,7 @@ def _mark_paid(order: Order, *, reason: str) -> bool:
     stock.mark_sold(tenant=order.tenant, order_ref=order.pk)
     Delivery.objects.bulk_create(_deliveries_for(order, now))
     enqueue_order(order.tenant_id, order.pk)  # after commit; the beat sweeper is the backstop
+    notices.enqueue_sale(order)
     Customer.objects.for_tenant(order.tenant_id).filter(pk=order.customer_id).update(
         lifetime_spend_cents=F("lifetime_spend_cents") + order.total_cents,
         first_purchase_at=Coalesce("first_purchase_at", now), last_purchase_at=now)
@@ -106,6 +108,9 @@ def _alert_low_stock(order: Order) -> None:
                          data={"available": variant.stock_available,
                                "threshold": variant.low_stock_threshold,
                                "order": order.code})
+            notices.enqueue_low_stock(order.tenant, variant,
+                                      available=variant.stock_available,
+                                      threshold=variant.low_stock_threshold)
 
 
 def _paid_late(order: Order) -> None:

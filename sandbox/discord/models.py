@@ -18,6 +18,9 @@ PRIVATE_THREAD = 12
 # Permission bits we reason about.
 ADMINISTRATOR = 1 << 3
 MANAGE_ROLES = 1 << 28
+MANAGE_THREADS = 1 << 34
+CREATE_PUBLIC_THREADS = 1 << 35
+CREATE_PRIVATE_THREADS = 1 << 36
 DEFAULT_EVERYONE_PERMS = (1 << 10) | (1 << 11) | (1 << 16) | (1 << 31) | (1 << 38)
 
 # Gateway intents.

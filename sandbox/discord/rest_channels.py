@@ -7,8 +7,12 @@ from aiohttp import web
 from sandbox.discord import errors, messages
 from sandbox.discord.errors import json_response, no_content
 from sandbox.discord.models import (
+    ADMINISTRATOR,
+    CREATE_PRIVATE_THREADS,
+    CREATE_PUBLIC_THREADS,
     DM,
     GUILD_TEXT,
+    MANAGE_THREADS,
     PRIVATE_THREAD,
     PUBLIC_THREAD,
     Application,
@@ -18,6 +22,8 @@ from sandbox.discord.routing import add_api, base_url, bot_app, snowflake, state
 from sandbox.discord.state import SandboxState
 
 THREAD_TYPES = (PUBLIC_THREAD, PRIVATE_THREAD)
+THREAD_CREATE_PERMISSION = {PUBLIC_THREAD: CREATE_PUBLIC_THREADS,
+                            PRIVATE_THREAD: CREATE_PRIVATE_THREADS}
 
 
 def _channel_for_bot(request: web.Request) -> tuple[SandboxState, Application, Channel]:
@@ -114,6 +120,9 @@ async def create_thread(request: web.Request) -> web.Response:
     if not body.get("name"):
         raise errors.invalid_form(errors.required("name"))
     type_ = int(body.get("type") or PRIVATE_THREAD)
+    # Discord: Create Private Threads for type 12, Create Public Threads for type 11
+    # (guild-level role permissions only; overwrites are not emulated).
+    _require(state, channel, app, THREAD_CREATE_PERMISSION.get(type_, CREATE_PRIVATE_THREADS))
     thread = state.create_channel(channel.guild_id, str(body["name"]), type_, parent_id=channel.id)
     thread.owner_id = app.bot_user_id
     thread.invitable = bool(body.get("invitable", True))
@@ -141,6 +150,28 @@ async def thread_member(request: web.Request) -> web.Response:
         1 << 1,
     )
     return no_content()
+
+
+def _require(state: SandboxState, channel: Channel, app: Application, permission: int) -> None:
+    guild = state.get_guild(channel.guild_id or 0)
+    if not state.member_permissions(guild, app.bot_user_id) & (permission | ADMINISTRATOR):
+        raise errors.missing_permissions()
+
+
+async def delete_channel(request: web.Request) -> web.Response:
+    """Only threads can be deleted here (Manage Threads); answers the deleted channel."""
+    state, app, thread = _channel_for_bot(request)
+    if not thread.is_thread:
+        raise errors.ApiError(400, 50024, "Cannot execute action on this channel type")
+    _require(state, thread, app, MANAGE_THREADS)
+    data = thread.payload()
+    del state.channels[thread.id]
+    state.dispatch_guild(
+        thread.guild_id or 0,
+        "THREAD_DELETE",
+        {k: data[k] for k in ("id", "guild_id", "parent_id", "type")},
+    )
+    return json_response(data)
 
 
 def _members_update(thread: Channel, user_id: int, added: bool) -> dict[str, object]:
@@ -192,6 +223,7 @@ def setup(app: web.Application) -> None:
     add_api(app, "GET", "/channels/{channel_id}/messages/{message_id}", get_message)
     add_api(app, "PATCH", "/channels/{channel_id}/messages/{message_id}", edit_message)
     add_api(app, "DELETE", "/channels/{channel_id}/messages/{message_id}", delete_message)
+    add_api(app, "DELETE", "/channels/{channel_id}", delete_channel)
     add_api(app, "POST", "/users/@me/channels", create_dm)
     add_api(app, "POST", "/channels/{channel_id}/threads", create_thread)
     add_api(app, "GET", "/channels/{channel_id}/thread-members", list_thread_members)

@@ -32,7 +32,9 @@ from sandbox.discord.models import (
 from sandbox.discord.sessions import Session
 from sandbox.discord.snowflakes import SnowflakeGenerator
 
-DEFAULT_BOT_PERMS = (1 << 28) | (1 << 11) | (1 << 10) | (1 << 35) | (1 << 38) | (1 << 34)
+DEFAULT_BOT_PERMS = (
+    (1 << 28) | (1 << 11) | (1 << 10) | (1 << 35) | (1 << 36) | (1 << 38) | (1 << 34)
+)
 
 
 class SandboxState:

@@ -82,6 +82,22 @@ async def orm(func: Any, *args: Any, **kwargs: Any) -> Any:
     return await asyncio.to_thread(call)
 
 
+def run_deliveries(world: World, settings: Any) -> list[str]:
+    """What the fulfillment worker does: run every pending delivery with the bot's token
+    against the sandbox; returns each order's status after."""
+    from runtime.models import BotRuntime
+    from sales.fulfillment.services import delivery_run
+    from sales.models import Delivery, Order
+
+    settings.DISCORD_API_BASE_URL = f"{world.sb.url}/api"
+    tenant = world.products["prod"].tenant
+    BotRuntime.objects.update_or_create(tenant=tenant,
+                                        defaults={"discord_token": world.app["token"]})
+    for delivery in Delivery.objects.for_tenant(tenant).filter(state=Delivery.State.PENDING):
+        delivery_run(tenant_id=tenant.pk, delivery_id=delivery.pk)
+    return [o.status for o in Order.objects.for_tenant(tenant).order_by("pk")]
+
+
 class Tracker:
     """Wraps the storefront's handler runner: tests wait until interaction X was handled."""
 
@@ -121,9 +137,51 @@ def make_bot(world: World, **extra: Any) -> ShopBot:
     return ShopBot(config, guild_ready_timeout=0.1)
 
 
+class Recorder:
+    """Wraps one coroutine method of an object (the real one still runs) and keeps each call's
+    result, so a test can wait until, say, the bot handled a member join."""
+
+    def __init__(self, target: Any, name: str) -> None:
+        self.results: list[Any] = []
+        self.cond = asyncio.Condition()
+        original = getattr(target, name)
+
+        async def recorded(*args: Any, **kwargs: Any) -> Any:
+            result = await original(*args, **kwargs)
+            async with self.cond:
+                self.results.append((args, result))
+                self.cond.notify_all()
+            return result
+
+        setattr(target, name, recorded)
+
+    async def wait(self, count: int) -> list[Any]:
+        """Until at least `count` calls returned; their (args, result) pairs."""
+        async def ready() -> None:
+            async with self.cond:
+                await self.cond.wait_for(lambda: len(self.results) >= count)
+
+        await asyncio.wait_for(ready(), timeout=TIMEOUT)
+        return self.results[:count]
+
+    async def until(self, match: Any) -> Any:
+        """Until a call whose (args, result) satisfies `match(args, result)`; its result."""
+        def found() -> list[Any]:
+            return [result for args, result in self.results if match(args, result)]
+
+        async def ready() -> None:
+            async with self.cond:
+                await self.cond.wait_for(lambda: bool(found()))
+
+        await asyncio.wait_for(ready(), timeout=TIMEOUT)
+        return found()[0]
+
+
 @pytest_asyncio.fixture
-async def running(world: World) -> AsyncIterator[Running]:
-    client = make_bot(world)
+async def running(world: World, request: pytest.FixtureRequest) -> AsyncIterator[Running]:
+    """The bot, logged in; `@pytest.mark.parametrize("running", [{...}], indirect=True)` passes
+    Config fields (e.g. cart_threads=False for the ephemeral flow)."""
+    client = make_bot(world, **getattr(request, "param", {}))
     tracker = Tracker(client.store)
     async with running_client(client, world.app["token"], timeout=TIMEOUT):
         yield Running(client, tracker)

@@ -15,9 +15,18 @@ from payments.services import payment_reconcile_one
 from sales.errors import SalesError
 from sales.models import Customer, Order
 from tenants.models import Tenant
-from tests.bot.conftest import TIMEOUT, Running, World, make_bot, orm
+from tests.bot.conftest import (
+    TIMEOUT,
+    Recorder,
+    Running,
+    World,
+    make_bot,
+    orm,
+    run_deliveries,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+EPHEMERAL = pytest.mark.parametrize("running", [{"cart_threads": False}], indirect=True)
 
 
 async def command(world: World, running: Running, name: str, user: dict | None = None,
@@ -65,7 +74,9 @@ async def test_loja_lists_products_with_price_range_stock_and_components(world, 
                                   f"vt:add:{world.products['single'].pk}"]
 
 
-async def test_variant_comprar_checkout_pix_then_paid(world, running, mp):
+@EPHEMERAL
+async def test_variant_comprar_checkout_pix_then_paid_then_delivered(world, running, mp,
+                                                                     settings):
     answer = await command(world, running, "loja")
     premium = card_of(answer, "Chave Premium")
     pid, month = world.products["prod"].pk, world.products["month"].pk
@@ -84,15 +95,26 @@ async def test_variant_comprar_checkout_pix_then_paid(world, running, mp):
     assert attachment["filename"] == "pix.png"
     assert any(f["name"] == "Expira" for f in embed["fields"])
     [watcher] = list(running.client.store.watchers)
+    shown = Recorder(running.client.store, "_show_outcome")
 
-    # The buyer pays; the platform applies it; the checkout message updates itself.
+    # The buyer pays; the platform applies it; the checkout message says it is delivering...
     await orm(mp.approve, payment.provider_payment_id)
     await orm(payment_reconcile_one, payment=payment)
-    await asyncio.wait_for(watcher, TIMEOUT)
+    await shown.wait(1)
     flipped = (await world.sb.aio.interaction(bought["id"]))["message"]
     assert flipped["id"] == checkout["id"]
-    assert flipped["embeds"][0]["description"].startswith("Pagamento confirmado")
+    assert flipped["embeds"][0]["description"] == "Pagamento confirmado — entregando…"
     assert flipped["attachments"] == [] and not flipped["content"]
+    assert not watcher.done()  # ...and keeps watching until the delivery is settled
+
+    # The fulfillment worker delivers (run here); the message shows the outcome.
+    await orm(run_deliveries, world, settings)
+    await asyncio.wait_for(watcher, TIMEOUT)
+    done = (await world.sb.aio.interaction(bought["id"]))["message"]
+    assert done["embeds"][0]["description"].startswith("Entregue! Confira sua DM")
+    assert len(shown.results) == 2
+    [dm] = await world.sb.aio.dms(world.buyer["id"])
+    assert "KEY-" in dm["content"]
 
     orders = await command(world, running, "meuspedidos")
     text = orders["message"]["embeds"][0]["description"]
@@ -100,6 +122,8 @@ async def test_variant_comprar_checkout_pix_then_paid(world, running, mp):
     assert orders["message"]["flags"] & 64
 
 
+@pytest.mark.parametrize("running", [{"cart_threads": False, "rate_limit_actions": 50}],
+                         indirect=True)  # more clicks than a buyer may make in 10 s
 async def test_cart_quantity_coupon_and_checkout_button(world, running):
     answer = await command(world, running, "loja")
     course = card_of(answer, "Curso")
@@ -143,6 +167,7 @@ async def test_cart_quantity_coupon_and_checkout_button(world, running):
 
     # Finalizar compra twice: one order; the second click is told the cart is empty.
     first = await click(world, running, cart, "vt:checkout:18000")
+    assert first["message"]["embeds"], first["message"]["content"]
     assert first["message"]["embeds"][0]["title"].startswith("Pedido ")
     second = await click(world, running, cart, "vt:checkout:18000")
     assert await orm(lambda: Order.objects.unscoped().count()) == 1

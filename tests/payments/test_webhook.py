@@ -192,18 +192,17 @@ def test_drain_picks_up_an_event_stored_while_a_drain_was_pending(client, signed
                                                                   outcomes, eager_celery,
                                                                   django_capture_on_commit_callbacks):
     """The ack publishes no task while a drain is pending; that drain's last pass finds it."""
-    from django.core.cache import cache
-
-    from payments.tasks import DRAIN_KEY, drain_webhook_events
+    from payments.tasks import DRAIN_KEY, drain_flag, drain_webhook_events
 
     payment = services.payment_create(payable=as_payable(shop.tenant), method="pix")
     mp.approve(payment.provider_payment_id)
-    cache.add(DRAIN_KEY, 1, timeout=30)  # a drain is queued or running
+    drain_flag().delete(DRAIN_KEY)
+    drain_flag().set(DRAIN_KEY, 1, ex=30)  # a drain is queued or running
     with django_capture_on_commit_callbacks(execute=True):
         assert signed(client, payment.provider_payment_id).status_code == 200
     assert WebhookEvent.objects.get().state == "received"  # nothing published
     assert drain_webhook_events() == 1
-    assert cache.get(DRAIN_KEY) is None
+    assert drain_flag().get(DRAIN_KEY) is None
     assert WebhookEvent.objects.get().state == "processed"
     assert outcomes.outcomes(payment) == ["approved"]
     # With no drain pending, the acknowledgement itself starts one.
@@ -235,3 +234,18 @@ def test_beat_runs_reconciliation_and_requeues_stuck_events(shop, mp, outcomes, 
     assert counts["events_requeued"] == 1 and counts["changed"] == 1
     assert WebhookEvent.objects.get().state == "processed"
     assert outcomes.outcomes(payment) == ["approved"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ack_survives_a_kept_connection_the_database_dropped(client, signed):
+    """The acknowledgement skips the per-request health check, so a connection that died since
+    the last request (database restart) must be replaced on the spot, not answered with a 500."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    connection.connection.close()  # the server side is gone; Django still holds the object
+    connection.health_check_done = False
+    response = signed(client, "424242")
+    assert response.status_code == 200
+    assert response.json() == {"status": "accepted"}
+    assert list(WebhookEvent.objects.values_list("data_id", "state")) == [("424242", "received")]

@@ -167,6 +167,42 @@ async def test_private_thread(bot: Bot, ids: dict[str, Any], sb: DiscordSandbox)
 
 
 @pytest.mark.asyncio
+async def test_private_thread_needs_create_private_threads(sb: DiscordSandbox) -> None:
+    app = sb.create_application("Weak Bot")
+    owner = sb.create_user("owner")
+    # Send Messages and Create Public Threads, but not Create Private Threads (1 << 36).
+    guild = sb.create_guild("G", [app["id"]], owner_id=owner["id"],
+                            bot_permissions=(1 << 11) | (1 << 35))
+    channel_id = int(guild["channels"][0]["id"])
+    async with running_client(Bot(discord.Intents.default()), app["token"]) as client:
+        channel = client.get_channel(channel_id)
+        with pytest.raises(discord.Forbidden) as exc:
+            await channel.create_thread(name="cart", type=discord.ChannelType.private_thread)
+        assert exc.value.code == 50013
+        public = await channel.create_thread(name="open", type=discord.ChannelType.public_thread)
+        assert public.type == discord.ChannelType.public_thread
+    assert [t["name"] for t in sb.guild(guild["id"])["threads"]] == ["open"]
+
+
+@pytest.mark.asyncio
+async def test_delete_thread(bot: Bot, ids: dict[str, Any], sb: DiscordSandbox) -> None:
+    channel = bot.get_channel(ids["channel"])
+    thread = await channel.create_thread(name="cart", type=discord.ChannelType.private_thread,
+                                         invitable=False)
+    assert (await sb.aio.channel(str(thread.id)))["thread_metadata"]["invitable"] is False
+    deleted = asyncio.ensure_future(bot.wait_for("thread_delete", timeout=TIMEOUT))
+    await thread.delete()
+    assert (await deleted).id == thread.id
+    assert bot.get_channel(thread.id) is None
+    with pytest.raises(discord.NotFound) as gone:
+        await bot.fetch_channel(thread.id)
+    assert gone.value.code == 10003
+    with pytest.raises(discord.HTTPException) as not_a_thread:
+        await channel.delete()
+    assert not_a_thread.value.code == 50024
+
+
+@pytest.mark.asyncio
 async def test_attachment_served_back(bot: Bot, ids: dict[str, Any], sb: DiscordSandbox) -> None:
     channel = bot.get_channel(ids["channel"])
     assert isinstance(channel, discord.TextChannel)
