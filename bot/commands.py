@@ -168,15 +168,36 @@ class Storefront:
 
     async def choose_variant(self, interaction: discord.Interaction, pid: int,
                              values: list[str]) -> None:
+        """Remember the pick, and put it where a restart cannot lose it: a private card's
+        buttons are rewritten to carry the variant id; on a public post (shared by every
+        buyer) the buyer gets private buttons for their pick. No platform call: the answer
+        is built from the message itself, within Discord's 3 seconds."""
         if await self._slowed_down(interaction):
             return
-        if values and values[0].isdigit():
-            self.choices[(interaction.user.id, pid)] = int(values[0])
-            if len(self.choices) > 50_000:
-                self.choices.clear()
-        await interaction.response.defer()
+        message = interaction.message
+        if not values or not values[0].isdigit() or message is None:
+            await interaction.response.defer()
+            return
+        vid = int(values[0])
+        self.choices[(interaction.user.id, pid)] = vid
+        if len(self.choices) > 50_000:
+            self.choices.clear()
 
-    async def _variant(self, interaction: discord.Interaction, pid: int) -> int | None:
+        async def answer() -> None:
+            if message.flags.ephemeral:
+                await interaction.response.edit_message(
+                    view=views.card_with_choice(message, pid, vid))
+                return
+            item, price = views.picked(message, vid)
+            await interaction.response.send_message(
+                self.t("variant_chosen", item=item, price=price),
+                view=views.choice_view(pid, vid, self.locale), ephemeral=True)
+        await self._guarded(interaction, answer)
+
+    async def _variant(self, interaction: discord.Interaction, pid: int,
+                       vid: int | None = None) -> int | None:
+        if vid is not None:  # carried by the button: the platform checks it is this shop's
+            return vid
         chosen = self.choices.get((interaction.user.id, pid))
         if chosen is not None:
             return chosen
@@ -189,10 +210,11 @@ class Storefront:
             return None
         return int(product["variants"][0]["id"])
 
-    async def add_to_cart(self, interaction: discord.Interaction, pid: int) -> None:
+    async def add_to_cart(self, interaction: discord.Interaction, pid: int,
+                          picked: int | None = None) -> None:
         async def work() -> None:
             await interaction.response.defer(ephemeral=True, thinking=True)
-            vid = await self._variant(interaction, pid)
+            vid = await self._variant(interaction, pid, picked)
             if vid is None:
                 return
             async with self._lock(interaction.user.id):
@@ -212,11 +234,12 @@ class Storefront:
                                                        thread=th.mention))
         await self._guarded(interaction, work)
 
-    async def buy(self, interaction: discord.Interaction, pid: int) -> None:
+    async def buy(self, interaction: discord.Interaction, pid: int,
+                  picked: int | None = None) -> None:
         """Comprar: put the chosen variant in the cart and check the cart out at once."""
         async def work() -> None:
             await interaction.response.defer(ephemeral=True, thinking=True)
-            vid = await self._variant(interaction, pid)
+            vid = await self._variant(interaction, pid, picked)
             if vid is None:
                 return
             async with self._lock(interaction.user.id):

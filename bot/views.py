@@ -1,9 +1,10 @@
 """Embeds, views and persistent components.
 
 Every button and select is a `discord.ui.DynamicItem` whose custom_id carries the ids it needs
-(`vt:buy:<product>`, `vt:qty:<variant>:<quantity>`, `vt:checkout:<total the buyer saw>`), so
-messages keep working after the bot restarts: the callbacks only hand over to the storefront
-(`client.store`, bot/commands.py), which asks the platform.
+(`vt:buy:<product>[:<variant picked>]`, `vt:qty:<variant>:<quantity>`,
+`vt:checkout:<total the buyer saw>`), so messages keep working after the bot restarts: the
+callbacks only hand over to the storefront (`client.store`, bot/commands.py), which asks the
+platform.
 """
 
 from __future__ import annotations
@@ -113,20 +114,63 @@ def product_embed(product: dict[str, Any], locale: str, platform_url: str = "") 
     return embed
 
 
-def product_view(product: dict[str, Any], locale: str) -> discord.ui.View:
+def product_view(product: dict[str, Any], locale: str,
+                 chosen: int | None = None) -> discord.ui.View:
+    """The card's select and buttons; with `chosen`, the buttons carry that variant's id so
+    the choice survives a bot restart (it lives in the message, not in the bot's memory)."""
     view = discord.ui.View(timeout=None)
     variants = product["variants"]
     pid = int(product["id"])
     if len(variants) > 1:
         options = [discord.SelectOption(
-            label=_trim(v["label"], 100), value=str(v["id"]),
+            label=_trim(v["label"], 100), value=str(v["id"]), default=int(v["id"]) == chosen,
             description=_trim(f"{v['price_display']}"
                               + ("" if v["in_stock"] else f" · {t(locale, 'sold_out')}"), 100),
         ) for v in variants[:25]]
         view.add_item(VariantSelect(pid, options=options, placeholder=t(locale, "choose_variant")))
     sold_out = not any(v["in_stock"] for v in variants)
-    view.add_item(BuyButton(pid, label=t(locale, "buy"), disabled=sold_out))
-    view.add_item(AddButton(pid, label=t(locale, "add_to_cart"), disabled=sold_out))
+    view.add_item(BuyButton(pid, chosen, label=t(locale, "buy"), disabled=sold_out))
+    view.add_item(AddButton(pid, chosen, label=t(locale, "add_to_cart"), disabled=sold_out))
+    return view
+
+
+def card_with_choice(message: discord.Message, pid: int, vid: int) -> discord.ui.View:
+    """The same card's components, rebuilt from the message, with the pick marked in the
+    select and carried by the buttons."""
+    view = discord.ui.View(timeout=None)
+    for row in message.components:
+        for item in getattr(row, "children", []):
+            custom_id = getattr(item, "custom_id", None) or ""
+            if isinstance(item, discord.SelectMenu) and custom_id.startswith("vt:var:"):
+                options = [discord.SelectOption(
+                    label=o.label, value=o.value, description=o.description, emoji=o.emoji,
+                    default=o.value == str(vid)) for o in item.options]
+                view.add_item(VariantSelect(pid, options=options, placeholder=item.placeholder))
+            elif isinstance(item, discord.Button) and custom_id.startswith("vt:buy:"):
+                view.add_item(BuyButton(pid, vid, label=item.label or "", disabled=item.disabled))
+            elif isinstance(item, discord.Button) and custom_id.startswith("vt:add:"):
+                view.add_item(AddButton(pid, vid, label=item.label or "", disabled=item.disabled))
+    return view
+
+
+def picked(message: discord.Message, vid: int) -> tuple[str, str]:
+    """("Product · variant", its price line) for the pick, read from the card itself."""
+    title = message.embeds[0].title if message.embeds else ""
+    for row in message.components:
+        for item in getattr(row, "children", []):
+            if isinstance(item, discord.SelectMenu):
+                for option in item.options:
+                    if option.value == str(vid):
+                        name = f"{title} · {option.label}" if title else option.label
+                        return name, option.description or ""
+    return title or f"#{vid}", ""
+
+
+def choice_view(pid: int, vid: int, locale: str) -> discord.ui.View:
+    """Buttons for one chosen variant (sent privately after a pick on a public post)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(BuyButton(pid, vid, label=t(locale, "buy")))
+    view.add_item(AddButton(pid, vid, label=t(locale, "add_to_cart")))
     return view
 
 
@@ -272,35 +316,44 @@ class VariantSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"vt:var
         await interaction.client.store.choose_variant(interaction, self.pid, values)
 
 
-class BuyButton(discord.ui.DynamicItem[discord.ui.Button], template=r"vt:buy:(?P<pid>\d+)"):
-    def __init__(self, pid: int, *, label: str = "Comprar", disabled: bool = False) -> None:
+def _variant_suffix(vid: int | None) -> str:
+    return f":{vid}" if vid else ""
+
+
+class BuyButton(discord.ui.DynamicItem[discord.ui.Button],
+                template=r"vt:buy:(?P<pid>\d+)(?::(?P<vid>\d+))?"):
+    def __init__(self, pid: int, vid: int | None = None, *, label: str = "Comprar",
+                 disabled: bool = False) -> None:
         super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.success,
-                                           custom_id=f"vt:buy:{pid}", disabled=disabled))
-        self.pid = pid
+                                           custom_id=f"vt:buy:{pid}{_variant_suffix(vid)}",
+                                           disabled=disabled))
+        self.pid, self.vid = pid, vid
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item,
                              match: Any) -> BuyButton:
-        return cls(int(match["pid"]))
+        return cls(int(match["pid"]), int(match["vid"]) if match["vid"] else None)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.client.store.buy(interaction, self.pid)
+        await interaction.client.store.buy(interaction, self.pid, self.vid)
 
 
-class AddButton(discord.ui.DynamicItem[discord.ui.Button], template=r"vt:add:(?P<pid>\d+)"):
-    def __init__(self, pid: int, *, label: str = "Adicionar ao carrinho",
-                 disabled: bool = False) -> None:
+class AddButton(discord.ui.DynamicItem[discord.ui.Button],
+                template=r"vt:add:(?P<pid>\d+)(?::(?P<vid>\d+))?"):
+    def __init__(self, pid: int, vid: int | None = None, *,
+                 label: str = "Adicionar ao carrinho", disabled: bool = False) -> None:
         super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary,
-                                           custom_id=f"vt:add:{pid}", disabled=disabled))
-        self.pid = pid
+                                           custom_id=f"vt:add:{pid}{_variant_suffix(vid)}",
+                                           disabled=disabled))
+        self.pid, self.vid = pid, vid
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item,
                              match: Any) -> AddButton:
-        return cls(int(match["pid"]))
+        return cls(int(match["pid"]), int(match["vid"]) if match["vid"] else None)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.client.store.add_to_cart(interaction, self.pid)
+        await interaction.client.store.add_to_cart(interaction, self.pid, self.vid)
 
 
 class QuantityButton(discord.ui.DynamicItem[discord.ui.Button],

@@ -9,20 +9,22 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tenants.fields import EncryptedTextField
 from tenants.scoping import TenantOwnedModel
 
 
+# "Running" has its own context: for a bot pt-BR says "No ar", for a delivery "Em andamento".
 class Desired(models.TextChoices):
-    RUNNING = "running", _("Running")
+    RUNNING = "running", pgettext_lazy("bot state", "Running")
     STOPPED = "stopped", _("Stopped")
 
 
 class Observed(models.TextChoices):
     STOPPED = "stopped", _("Stopped")
     STARTING = "starting", _("Starting")
-    RUNNING = "running", _("Running")
+    RUNNING = "running", pgettext_lazy("bot state", "Running")
     UNHEALTHY = "unhealthy", _("Unhealthy")
     EXITED = "exited", _("Exited")
     CRASHLOOPING = "crashlooping", _("Crash loop")

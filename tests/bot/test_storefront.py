@@ -81,8 +81,8 @@ async def test_variant_comprar_checkout_pix_then_paid_then_delivered(world, runn
     premium = card_of(answer, "Chave Premium")
     pid, month = world.products["prod"].pk, world.products["month"].pk
     chosen = await click(world, running, premium, f"vt:var:{pid}", [str(month)], tracked=False)
-    assert chosen["response"]["type"] == 6
-    bought = await click(world, running, premium, f"vt:buy:{pid}")
+    assert chosen["response"]["type"] == 7  # the private card itself now carries the pick
+    bought = await click(world, running, premium, f"vt:buy:{pid}:{month}")
     checkout = bought["message"]
     order = await orm(lambda: Order.objects.unscoped().get())
     payment = await orm(lambda: Payment.objects.unscoped().get())
@@ -179,7 +179,7 @@ async def test_api_errors_are_shown_verbatim(world, running):
     premium = card_of(answer, "Chave Premium")
     pid, quarter = world.products["prod"].pk, world.products["quarter"].pk
     await click(world, running, premium, f"vt:var:{pid}", [str(quarter)], tracked=False)
-    bought = await click(world, running, premium, f"vt:buy:{pid}")
+    bought = await click(world, running, premium, f"vt:buy:{pid}:{quarter}")
     api = BotAPI(world.platform_url, world.token)
     try:
         with translation.override("pt-br"):

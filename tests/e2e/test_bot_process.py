@@ -212,6 +212,12 @@ def click(sb: DiscordSandbox, world: dict, at: tuple[str, dict], custom_id: str,
     return settled(sb, done["id"])
 
 
+def carries(sb: DiscordSandbox, world: dict, at: tuple[str, dict], custom_id: str) -> None:
+    """Wait until the bot has rewritten that message's buttons to include `custom_id`."""
+    located(sb, world, lambda m: m["id"] == at[1]["id"] and custom_id in custom_ids(m),
+            f"message {at[1]['id']} carrying {custom_id}")
+
+
 def text(answer: dict) -> str:
     return (answer["message"] or {}).get("content") or ""
 
@@ -265,8 +271,9 @@ def test_bot_killed_mid_sale_restarts_and_old_buttons_still_sell(world, sb, mp, 
     premium, course = cards["Chave Premium"], cards["Curso"]
     pid, cid = world["premium"].pk, world["course"].pk
     chosen = click(sb, world, premium, f"vt:var:{pid}", [str(world["month"].pk)])
-    assert chosen["response"]["type"] == 6
-    click(sb, world, premium, f"vt:buy:{pid}")
+    assert chosen["response"]["type"] == 7  # the card is updated to carry the pick
+    carries(sb, world, premium, f"vt:buy:{pid}:{world['month'].pk}")  # the pick is on the card
+    click(sb, world, premium, f"vt:buy:{pid}:{world['month'].pk}")
     first = Order.objects.for_tenant(world["tenant"]).get()
     _, checkout = located(sb, world, titled(f"Pedido {first.code}"), "the PIX checkout")
     assert checkout["content"] == f"```\n{order_payment(order=first).pix_code}\n```"
@@ -276,6 +283,9 @@ def test_bot_killed_mid_sale_restarts_and_old_buttons_still_sell(world, sb, mp, 
     added = click(sb, world, course, f"vt:add:{cid}")
     assert text(added).startswith("Adicionado ao carrinho: Curso")
     cart = located(sb, world, lambda m: checkout_id in custom_ids(m), "the cart message")
+    # The buyer picks "90 dias" on the card just before the crash: the pick lives on the card.
+    click(sb, world, premium, f"vt:var:{pid}", [str(world["quarter"].pk)])
+    carries(sb, world, premium, f"vt:add:{pid}:{world['quarter'].pk}")
 
     # The bot dies mid-flow (no goodbye to the gateway) and its supervisor starts it again.
     assert bot.kill() == -signal.SIGKILL
@@ -296,12 +306,11 @@ def test_bot_killed_mid_sale_restarts_and_old_buttons_still_sell(world, sb, mp, 
         refused = SalesError("cart_empty").message()
     assert [text(a) for a in answers].count(refused) == 1
 
-    # The old product card's buttons and select work in the new process too.
+    # The old product card's buttons work in the new process too, and the pick made before the
+    # crash still holds (no need to choose again).
     again = click(sb, world, course, f"vt:add:{cid}")
     assert text(again).startswith("Adicionado ao carrinho: Curso")
-    chosen = click(sb, world, premium, f"vt:var:{pid}", [str(world["quarter"].pk)])
-    assert chosen["response"]["type"] == 6
-    both = click(sb, world, premium, f"vt:add:{pid}")
+    both = click(sb, world, premium, f"vt:add:{pid}:{world['quarter'].pk}")
     assert text(both).startswith("Adicionado ao carrinho: Chave Premium · 90 dias")
     _, fresh = located(sb, world, lambda m: "90 dias" in (m["embeds"] or [{}])[0].get(
         "description", ""), "the cart with both items")
