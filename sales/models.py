@@ -97,6 +97,10 @@ class OrderStatus(models.TextChoices):
     CHARGED_BACK = "charged_back", pgettext_lazy("order", "Charged back")
 
 
+# Orders whose goods the buyer no longer owns: nothing is delivered, retried or reminded.
+REVOKED_STATUSES = (OrderStatus.REFUNDED, OrderStatus.CHARGED_BACK)
+
+
 def _order_code() -> str:
     # 40 random bits: short enough to read to support, collisions negligible per shop and
     # across the platform (the column is unique).

@@ -15,20 +15,17 @@ from django.utils.translation import gettext as _
 
 from sales.fulfillment import discord_rest
 from sales.fulfillment.buyer import bot_token
-from sales.models import Delivery
-from sales.models import OrderStatus as S
+from sales.models import REVOKED_STATUSES, Delivery
 
 log = logging.getLogger(__name__)
 
 REMIND_BEFORE = timedelta(hours=24)
-_REVOKED_ORDERS = (S.REFUNDED, S.CHARGED_BACK)
-
 
 def _due(now: Any):
     return Delivery.objects.unscoped().filter(
         kind=Delivery.Kind.ROLE, state=Delivery.State.DONE, reminded_at__isnull=True,
         expires_at__gt=now, expires_at__lte=now + REMIND_BEFORE,
-    ).exclude(order__status__in=_REVOKED_ORDERS)
+    ).exclude(order__status__in=REVOKED_STATUSES)
 
 
 def role_reminders_due(*, now: Any = None) -> list[tuple[int, int]]:

@@ -21,7 +21,7 @@ from config.metrics import DELIVERIES
 from sales.fulfillment import discord_rest, messages, notices, webhook
 from sales.fulfillment.buyer import bot_token, send_to_buyer
 from sales.fulfillment.errors import DeliveryError, from_discord
-from sales.models import Delivery, Order
+from sales.models import REVOKED_STATUSES, Delivery, Order
 from sales.models import OrderStatus as S
 from sales.services.orders import order_transition
 
@@ -35,7 +35,6 @@ STALE_AFTER = timedelta(minutes=15)
 _ITEM_KINDS = (Delivery.Kind.STOCK, Delivery.Kind.CONTENT)
 _SETTLEABLE = (S.PAID, S.DELIVERING)
 _RESTARTABLE = (S.PAID, S.PARTIALLY_DELIVERED, S.DELIVERY_FAILED)
-_REVOKED_ORDERS = (S.REFUNDED, S.CHARGED_BACK)
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ def _revoke_if_refunded_meanwhile(delivery: Delivery) -> None:
     """A refund that landed while the role was being granted leaves it to the revoke sweep."""
     status = Order.objects.for_tenant(delivery.tenant_id).filter(
         pk=delivery.order_id).values_list("status", flat=True).first()
-    if status in _REVOKED_ORDERS:
+    if status in REVOKED_STATUSES:
         _scope(delivery.tenant_id).filter(pk=delivery.pk, state=Delivery.State.DONE).update(
             state=Delivery.State.REVOKE)
 
@@ -275,17 +274,24 @@ def _actor_name(actor: Any) -> str:
 
 
 @transaction.atomic
-def delivery_retry(*, delivery: Delivery, actor: Any) -> bool:
-    """Put a failed delivery back in the queue (portal/admin "re-run", /meuspedidos)."""
+def delivery_retry(*, delivery: Delivery, actor: Any, failure_code: str = "",
+                   action: str = "delivery.retry", why: str = "") -> bool:
+    """Put a failed delivery back in the queue (portal/admin "re-run", /meuspedidos, a buyer
+    who rejoined). With `failure_code`, only a delivery that failed for that reason moves."""
     if Order.objects.for_tenant(delivery.tenant_id).filter(
-            pk=delivery.order_id, status__in=_REVOKED_ORDERS).exists():
+            pk=delivery.order_id, status__in=REVOKED_STATUSES).exists():
         return False
-    moved = _scope(delivery.tenant_id).filter(pk=delivery.pk, state=Delivery.State.FAILED).update(
-        state=Delivery.State.PENDING, attempts=0, last_error="", failure_code="")
+    failed = _scope(delivery.tenant_id).filter(pk=delivery.pk, state=Delivery.State.FAILED)
+    if failure_code:
+        failed = failed.filter(failure_code=failure_code)
+    moved = failed.update(state=Delivery.State.PENDING, attempts=0, last_error="",
+                          failure_code="")
     if not moved:
-        return False
-    audit.record(actor=actor, tenant=delivery.tenant, action="delivery.retry", target=delivery,
-                 data={"order": delivery.order.code, "by": _actor_name(actor)})
+        return False  # a concurrent retry took it first
+    data = {"order": delivery.order.code, "by": _actor_name(actor)}
+    if why:
+        data.update(role_id=delivery.role_id, why=why)
+    audit.record(actor=actor, tenant=delivery.tenant, action=action, target=delivery, data=data)
     from sales.fulfillment.enqueue import enqueue_delivery
 
     enqueue_delivery(delivery.tenant_id, delivery.pk)
@@ -295,7 +301,7 @@ def delivery_retry(*, delivery: Delivery, actor: Any) -> bool:
 @transaction.atomic
 def delivery_resend(*, order: Order, actor: Any) -> int:
     """Send an order's items to the buyer again; failed ones are retried. Never sells a key."""
-    if order.status in _REVOKED_ORDERS or order.status == S.PENDING_PAYMENT:
+    if order.status in REVOKED_STATUSES or order.status == S.PENDING_PAYMENT:
         return 0
     from sales.fulfillment.enqueue import enqueue_resend
 

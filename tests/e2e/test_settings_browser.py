@@ -34,3 +34,9 @@ def test_owner_sets_log_and_fallback_channels(page, live_server, owner, screensh
     assert settings["fallback_channel_id"] == "223456789012345678"
     assert settings["notify_sales"] is True and settings["notify_low_stock"] is False
     screenshot(page, "settings-discord-pt-br")
+
+    page.click("[data-testid=lang-en]")
+    page.wait_for_load_state()
+    assert page.get_by_text("Staff log channel id").is_visible()
+    assert page.locator("#id_log_channel_id").input_value() == "123456789012345678"
+    screenshot(page, "settings-discord-en")
