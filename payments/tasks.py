@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import redis
@@ -63,6 +64,8 @@ def apply_webhook_event(self, event_id: int) -> str:
 DRAIN_KEY = "vitrine:payments:webhook-drain"
 DRAIN_TTL = 30  # a drain that died lets the next notification start another after this
 _flag_client: redis.Redis | None = None
+_flag_seen_at: float | None = None  # when this process last saw the flag set (monotonic)
+_clock = time.monotonic  # tests inject a clock
 
 
 def drain_flag() -> redis.Redis | None:
@@ -81,12 +84,31 @@ def drain_flag() -> redis.Redis | None:
     return _flag_client
 
 
+def _trust_seconds() -> float:
+    return settings.PAYMENTS_DRAIN_TRUST_MS / 1000
+
+
 def drain_kick() -> None:
     """After an event is stored: make sure a drain runs, publishing at most one task while one
-    is pending. The acknowledgement then costs a Redis SET NX, not a Celery publish."""
+    is pending. The acknowledgement then costs a Redis SET NX, not a Celery publish.
+
+    Under load even that round trip is most of what an acknowledgement costs beyond the insert
+    (a blocking call per request in every web thread), so a process that saw the flag set
+    trusts it for PAYMENTS_DRAIN_TRUST_MS without asking again. That is safe because a drain
+    that clears the flag runs one more pass twice that long afterwards (see the task): an event
+    stored while a process still trusted the flag was committed before that pass.
+    """
+    global _flag_seen_at
     flag = drain_flag()
-    if flag is None or flag.set(DRAIN_KEY, 1, nx=True, ex=DRAIN_TTL):
+    if flag is None:
         drain_webhook_events.delay()
+        return
+    asked_at = _clock()  # before the round trip: the trust never outlasts what Redis said
+    if _flag_seen_at is not None and asked_at - _flag_seen_at < _trust_seconds():
+        return
+    if flag.set(DRAIN_KEY, 1, nx=True, ex=DRAIN_TTL):
+        drain_webhook_events.delay()
+    _flag_seen_at = asked_at
 
 
 def _queue_received(limit: int = 500) -> int:
@@ -100,17 +122,23 @@ def _queue_received(limit: int = 500) -> int:
 
 
 @shared_task(soft_time_limit=120, time_limit=150)
-def drain_webhook_events() -> int:
+def drain_webhook_events(final: bool = False) -> int:
     """Fan stored events out to apply_webhook_event (one task each, so workers share them).
 
     Order matters: a request stores its event, then tries SET NX. If the key was still there,
-    this drain has not yet deleted it, so the pass after the delete sees that event.
+    this drain has not yet deleted it, so the pass after the delete sees that event. A process
+    that trusted the flag without asking (drain_kick) may store events until its trust ends,
+    at most PAYMENTS_DRAIN_TRUST_MS after the delete: the `final` pass runs after twice that.
     """
     total = 0
     while (queued := _queue_received()):
         total += queued
+    if final:
+        return total
     if (flag := drain_flag()) is not None:
         flag.delete(DRAIN_KEY)
+        if (trust := _trust_seconds()) > 0:
+            drain_webhook_events.apply_async(kwargs={"final": True}, countdown=2 * trust)
     return total + _queue_received()
 
 

@@ -15,6 +15,7 @@ import json
 import time
 from dataclasses import dataclass
 
+import psycopg
 import structlog
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
@@ -154,13 +155,36 @@ def store(*, note: Notification, request_id: str) -> tuple[int | None, str]:
         return _insert(params, state)
 
 
+INSERT_SQL = (
+    f"INSERT INTO {WebhookEvent._meta.db_table} (provider, event_id, topic, action, data_id, "  # noqa: S608
+    "request_id, legacy_ipn, payload, received_at, state, attempts, error) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s) "
+    "ON CONFLICT (provider, event_id) DO NOTHING RETURNING id")
+
+
 def _insert(params: list, state: str) -> tuple[int | None, str]:
-    table = WebhookEvent._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (provider, event_id, topic, action, data_id, request_id, "  # noqa: S608
-            "legacy_ipn, payload, received_at, state, attempts, error) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s) "
-            "ON CONFLICT (provider, event_id) DO NOTHING RETURNING id", params)
-        row = cursor.fetchone()
+    if connection.vendor == "postgresql":
+        row = _insert_prepared(params)
+    else:  # the embedded SQLite default
+        with connection.cursor() as cursor:
+            cursor.execute(INSERT_SQL, params)
+            row = cursor.fetchone()
     return (row[0], state) if row else (None, "")
+
+
+def _insert_prepared(params: list) -> tuple | None:
+    """The same statement as a server-side prepared statement on Django's own connection.
+
+    Django's psycopg cursors bind parameters client-side, so every acknowledgement paid for
+    quoting eleven values in Python and PostgreSQL for parsing and planning the text again.
+    A plain psycopg cursor binds server-side and, prepared once per connection, sends only the
+    statement's name and the values: the busiest statement of the platform gets the cheapest
+    path. Only this cursor prepares (Django's client-side cursors never do).
+    """
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:  # Django's default turns even prepare=True off
+        raw.prepare_threshold = 5  # psycopg's own default
+    with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+        cursor.execute(INSERT_SQL, params, prepare=True)
+        return cursor.fetchone()

@@ -18,6 +18,10 @@ os.environ.setdefault("FERNET_KEYS", "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e
 os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("WHITENOISE_USE_FINDERS", "1")  # live_server serves static for browsers
 os.environ.setdefault("DISCORD_CLIENT_ID", "")
+# Eager Celery ignores countdowns, so the drain's delayed last pass cannot wait out a process's
+# trust in the drain flag: tests ask Redis on every acknowledgement, and the trust window has
+# its own tests (tests/payments/test_drain.py).
+os.environ.setdefault("PAYMENTS_DRAIN_TRUST_MS", "0")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
 

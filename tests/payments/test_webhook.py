@@ -249,3 +249,18 @@ def test_ack_survives_a_kept_connection_the_database_dropped(client, signed):
     assert response.status_code == 200
     assert response.json() == {"status": "accepted"}
     assert list(WebhookEvent.objects.values_list("data_id", "state")) == [("424242", "received")]
+
+
+def test_the_insert_is_prepared_once_per_connection(client, signed):
+    """The acknowledgement's insert is a server-side prepared statement: after the first
+    notification PostgreSQL gets only its name and the values."""
+    from django.db import connection
+
+    for data_id in ("501", "502", "503"):
+        assert signed(client, data_id).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert [s for s in prepared if "INTO payments_webhookevent" in s] == [
+        webhooks.INSERT_SQL.replace("%s", "$%d") % tuple(range(1, 12))]
+    assert WebhookEvent.objects.count() == 3
