@@ -13,6 +13,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
+    # Early: the provider's webhook is the busiest route, and resolving walks this list in order.
+    path("", include("payments.urls")),
     path("admin/", admin_site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -20,7 +22,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/bot/v1/", include("sales.api_urls")),
     path("", include("runtime.urls")),
-    path("", include("payments.urls")),
     path("", include("portal.urls")),
 ]
 
