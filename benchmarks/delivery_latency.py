@@ -41,7 +41,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -52,6 +51,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks._harness import emit, free_port, wait_http  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 TOKEN = "TEST-bench-delivery"
 SECRET = "sandbox-webhook-secret"  # the sandbox's default for TEST- tokens
@@ -136,19 +137,6 @@ class DMWatcher:
 
 
 # --- helpers ------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def emit(name: str, value: float, unit: str, baseline: float | None = None) -> None:
-    ratio = round(value / baseline, 3) if baseline else None
-    print(json.dumps({"name": name, "value": round(value, 2), "unit": unit,
-                      "baseline": None if baseline is None else round(baseline, 2),
-                      "ratio": ratio}), flush=True)
-
-
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
@@ -160,18 +148,6 @@ def wait_until(check, timeout: float, what: str, interval: float = 0.05) -> None
         if time.monotonic() > deadline:
             raise RuntimeError(f"timed out waiting for {what}")
         time.sleep(interval)
-
-
-def wait_http(url: str, timeout: float = 30) -> None:
-    import requests
-
-    def up() -> bool:
-        try:
-            return requests.get(url, timeout=1).status_code == 200
-        except requests.RequestException:
-            return False
-
-    wait_until(up, timeout, url, interval=0.2)
 
 
 def database_url_for(base: str, name: str) -> str:

@@ -24,7 +24,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks._harness import emit, free_port, wait_http  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 TOKEN = "TEST-bench-webhooks"
 SECRET = "sandbox-webhook-secret"  # the sandbox's default for TEST- tokens
@@ -120,19 +121,6 @@ def run_worker() -> None:
 
 
 # --- orchestration ------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def emit(name: str, value: float, unit: str, baseline: float | None = None) -> None:
-    ratio = round(value / baseline, 3) if baseline else None
-    print(json.dumps({"name": name, "value": round(value, 2), "unit": unit,
-                      "baseline": None if baseline is None else round(baseline, 2),
-                      "ratio": ratio}), flush=True)
-
-
 def load(env: dict, base: str, plan_file: Path, concurrency: int) -> list[dict]:
     out = subprocess.run(
         [sys.executable, __file__, "--load", base, "--plan", str(plan_file),
@@ -150,20 +138,6 @@ def merge(runs: list[dict]) -> dict:
     return {"count": len(latencies), "elapsed": sum(run["elapsed"] for run in runs),
             "statuses": statuses, "p50": latencies[len(latencies) // 2],
             "p95": latencies[int(len(latencies) * 0.95) - 1]}
-
-
-def wait_http(url: str, timeout: float = 30) -> None:
-    import requests
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} never answered")
 
 
 def main() -> None:

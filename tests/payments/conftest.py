@@ -111,3 +111,13 @@ def replay(client, record: dict):
     return client.post(f"/webhooks/mercadopago?{parts.query}", data=json.dumps(record["body"]),
                        content_type="application/json",
                        headers={"x-signature": header, "x-request-id": request_id})
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run inline, in the test's transaction."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False

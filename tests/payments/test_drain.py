@@ -53,21 +53,13 @@ def published():
     before_task_publish.disconnect(record)
 
 
-@pytest.fixture
-def eager():
-    from config.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
 def states() -> list[str]:
     return list(WebhookEvent.objects.order_by("pk").values_list("state", flat=True))
 
 
 def test_an_event_stored_while_trusting_a_cleared_flag_is_drained_by_the_last_pass(
-        client, signed, shop, mp, outcomes, clock, eager, django_capture_on_commit_callbacks):
+        client, signed, shop, mp, outcomes, clock, eager_celery,
+        django_capture_on_commit_callbacks):
     payment = services.payment_create(payable=as_payable(shop.tenant), method="pix")
     mp.approve(payment.provider_payment_id)
     drain_flag().set(DRAIN_KEY, 1, ex=30)  # a drain is queued or running

@@ -162,15 +162,6 @@ def test_fuzz_signed_input_gets_a_clear_answer(raw, data_id):
         assert response.json()["status"] in ("accepted", "duplicate", "ignored")
 
 
-@pytest.fixture
-def eager_celery():
-    from config.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
 @pytest.mark.django_db(transaction=True)
 def test_sandbox_webhooks_over_the_wire(live_server, shop, mp, outcomes, settings,
                                         eager_celery):
