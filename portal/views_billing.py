@@ -6,8 +6,6 @@ instance is suspended, since paying is how a suspension ends), then one billing 
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,17 +13,13 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from money import format_money as money
 from payments.models import Payment
 from payments.providers.mercadopago import ProviderError
 from tenants.access import get_for_tenant_or_404, tenant_view
 from tenants.billing import selectors, services
 from tenants.billing.quotas import BillingError, Features
 from tenants.models import PlanVersion, Role, Subscription, SubscriptionCharge
-
-
-def money(cents: int, currency: str = "BRL") -> str:
-    symbol = "R$" if currency == "BRL" else currency
-    return f"{symbol} {number_format(Decimal(cents) / 100, 2, force_grouping=True)}"
 
 
 def _interval(version: PlanVersion) -> str:

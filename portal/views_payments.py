@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from money import format_money
 from payments import services
 from payments.models import Payment
 from payments.providers.mercadopago import ProviderError
@@ -71,6 +72,6 @@ def payment_refund(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.error(request, _("Mercado Pago did not accept the refund right now. "
                                   "Try again in a few minutes."))
     else:
-        messages.success(request, _("Refund of R$ %(amount)s done.")
-                         % {"amount": f"{refund.amount_cents / 100:.2f}".replace(".", ",")})
+        messages.success(request, _("Refund of %(amount)s done.")
+                         % {"amount": format_money(refund.amount_cents, payment.currency)})
     return _back(request, payment)

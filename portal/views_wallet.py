@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from catalog.money import brl
+from money import format_money
 from portal.forms_wallet import StatementFilterForm, WithdrawalForm
 from tenants.access import get_for_tenant_or_404, tenant_view
 from tenants.models import Role
@@ -50,11 +50,11 @@ def _wallet_page(request: HttpRequest, form: WithdrawalForm | None = None) -> Ht
 def _notify(request: HttpRequest, w: Withdrawal) -> None:
     if w.status == Withdrawal.Status.PAID:
         messages.success(request, _("Withdrawal of %(amount)s was paid (reference %(ref)s).")
-                         % {"amount": brl(w.amount_cents), "ref": w.reference})
+                         % {"amount": format_money(w.amount_cents), "ref": w.reference})
     elif w.status == Withdrawal.Status.REJECTED:
         messages.warning(request, _("Withdrawal of %(amount)s was rejected: %(reason)s. "
                                     "The money is back in your available balance.")
-                         % {"amount": brl(w.amount_cents), "reason": w.reason})
+                         % {"amount": format_money(w.amount_cents), "reason": w.reason})
 
 
 @tenant_view(role=Role.OWNER)
@@ -73,7 +73,7 @@ def wallet_withdraw(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Withdrawal of %(amount)s requested. We will let you "
                                         "know here when it is paid.")
-                             % {"amount": brl(data["amount"])})
+                             % {"amount": format_money(data["amount"])})
             return redirect("portal:wallet", slug=request.tenant.slug)
     return _wallet_page(request, form=form)
 
@@ -132,7 +132,7 @@ def daily_chart(points: list[tuple[date, int]]) -> dict:
         bars.append({"x": round(i * step + step * 0.15, 1), "w": round(step * 0.7, 1),
                      "y": round(base - height if cents >= 0 else base, 1),
                      "h": round(height, 1), "negative": cents < 0,
-                     "title": f"{date_format(day, 'SHORT_DATE_FORMAT')}: {brl(cents)}"})
+                     "title": f"{date_format(day, 'SHORT_DATE_FORMAT')}: {format_money(cents)}"})
     return {"w": CHART_W, "h": CHART_H, "base": round(base, 1), "bars": bars,
             "total": sum(cents for _day, cents in points), "peak": peak if any(
                 cents for _day, cents in points) else 0,

@@ -10,8 +10,6 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from catalog.money import brl  # noqa: F401 - re-exported for sales
-
 # code: (HTTP status, message)
 ERRORS: dict[str, tuple[int, Any]] = {
     "invalid_request": (400, _("The request is not valid.")),

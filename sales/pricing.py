@@ -9,7 +9,8 @@ from datetime import datetime
 from django.db.models import Q
 
 from catalog.models import Coupon, Variant
-from sales.errors import SalesError, brl
+from money import format_money
+from sales.errors import SalesError
 from sales.models import Customer, Order, OrderStatus
 
 # Orders that no longer count against a coupon's limits.
@@ -106,7 +107,7 @@ def coupon_check(*, coupon: Coupon, customer: Customer, pricing: Pricing,
     if pricing.lines and pricing.eligible_lines == 0:
         raise SalesError("coupon_not_applicable")
     if pricing.subtotal_cents < coupon.min_order_cents:
-        raise SalesError("coupon_min_order", minimum=brl(coupon.min_order_cents))
+        raise SalesError("coupon_min_order", minimum=format_money(coupon.min_order_cents))
 
 
 def _count(condition: Q | None = None):

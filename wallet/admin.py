@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from audit.admin import ReadOnlyAdmin
-from catalog.money import brl
+from money import format_money
 from tenants.admin import TenantScopedAdmin
 from wallet import selectors, services
 from wallet.models import Account, Entry, Hold, LedgerTransaction, Withdrawal
@@ -39,7 +39,7 @@ class AccountAdmin(LedgerReadOnlyAdmin):
 
     @admin.display(description=gettext_lazy("balance"), ordering="balance_cents")
     def balance(self, obj: Account) -> str:
-        return brl(obj.balance_cents)
+        return format_money(obj.balance_cents)
 
     @admin.display(description=gettext_lazy("entries"))
     def entries_link(self, obj: Account) -> str:
@@ -83,7 +83,7 @@ class EntryAdmin(LedgerReadOnlyAdmin):
 
     @admin.display(description=gettext_lazy("amount"), ordering="amount_cents")
     def amount(self, obj: Entry) -> str:
-        return brl(obj.amount_cents)
+        return format_money(obj.amount_cents)
 
 
 @admin.register(Hold)
@@ -117,7 +117,7 @@ class WithdrawalAdmin(TenantScopedAdmin):
 
     @admin.display(description=gettext_lazy("amount"), ordering="amount_cents")
     def amount(self, obj: Withdrawal) -> str:
-        return brl(obj.amount_cents)
+        return format_money(obj.amount_cents)
 
     def get_urls(self) -> list:
         wrap = self.admin_site.admin_view

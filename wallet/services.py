@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
+from money import format_money
 from wallet.models import (
     TENANT_KINDS,
     Account,
@@ -265,7 +266,7 @@ def withdrawal_request(*, tenant: Any, actor: Any, amount_cents: Any, pix_key_ty
     policy = wallet_policy(tenant)
     if amount < policy.min_withdrawal_cents:
         raise WalletError(_("The minimum withdrawal is %(min)s.")
-                          % {"min": _brl(policy.min_withdrawal_cents)})
+                          % {"min": format_money(policy.min_withdrawal_cents)})
     try:
         key = pix_key_normalize(key_type=pix_key_type, value=pix_key)
     except ValidationError as error:
@@ -277,7 +278,7 @@ def withdrawal_request(*, tenant: Any, actor: Any, amount_cents: Any, pix_key_ty
                             "withdrawals resume once new sales cover it."))
     if amount > available.balance_cents:
         raise WalletError(_("You can withdraw at most %(available)s.")
-                          % {"available": _brl(available.balance_cents)})
+                          % {"available": format_money(available.balance_cents)})
     withdrawal = Withdrawal.objects.create(tenant=tenant, amount_cents=amount,
                                            pix_key_type=pix_key_type, pix_key=key,
                                            requested_by=actor)
@@ -362,7 +363,3 @@ def withdrawal_notices_seen(*, tenant: Any) -> list[Withdrawal]:
     return unseen
 
 
-def _brl(cents: int) -> str:
-    from catalog.money import brl  # presentation helper; catalog sits below wallet
-
-    return brl(cents)

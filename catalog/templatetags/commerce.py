@@ -2,11 +2,17 @@ from __future__ import annotations
 
 from django import template
 
-from catalog.money import brl as _brl
+from money import format_money
 
 register = template.Library()
 
 
 @register.filter
-def brl(cents: int | None) -> str:
-    return "" if cents is None else _brl(cents)
+def brl(cents: int | None, currency: str = "BRL") -> str:
+    """Integer cents as money in the active language; `{{ x|brl:"USD" }}` for other currencies."""
+    return "" if cents is None else format_money(cents, currency)
+
+
+@register.filter
+def money(cents: int | None, currency: str = "BRL") -> str:
+    return brl(cents, currency)

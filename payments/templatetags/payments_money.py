@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.formats import number_format
+
+from money import format_money
 
 register = template.Library()
 
 
 @register.filter
-def cents(value: int | None) -> str:
-    """1990 -> "19,90" (pt-BR) / "19.90" (en): money as integer centavos, shown localized."""
-    if value is None:
-        return ""
-    return number_format(value / 100, decimal_pos=2, use_l10n=True, force_grouping=True)
+def cents(value: int | None, currency: str = "BRL") -> str:
+    """1990 -> "R$ 19,90" (pt-BR) / "R$19.90" (en), through the one formatter."""
+    return "" if value is None else format_money(value, currency)

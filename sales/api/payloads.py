@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog.models import Product
-from sales.errors import brl
+from money import format_money
 from sales.models import Customer, Order
 from sales.services.carts import CartView
 
@@ -17,7 +17,7 @@ def product(p: Product) -> dict[str, Any]:
         "sort_order": p.sort_order, "channel_id": p.channel_id,
         "variants": [{
             "id": v.pk, "label": v.label, "emoji": v.emoji, "price_cents": v.price_cents,
-            "price_display": brl(v.price_cents), "duration_days": v.duration_days,
+            "price_display": format_money(v.price_cents), "duration_days": v.duration_days,
             "fulfillment": v.fulfillment, "grants_role": bool(v.role_id),
             "in_stock": not v.uses_stock or v.stock_available > 0,
             "stock": {"available": v.stock_available, "reserved": v.stock_reserved,
@@ -46,7 +46,7 @@ def cart(view: CartView) -> dict[str, Any]:
             "discount_cents": pl.discount_cents, "total_cents": pl.total_cents,
         } for pl in pricing.lines],
         "subtotal_cents": pricing.subtotal_cents, "discount_cents": pricing.discount_cents,
-        "total_cents": pricing.total_cents, "total_display": brl(pricing.total_cents),
+        "total_cents": pricing.total_cents, "total_display": format_money(pricing.total_cents),
     }
 
 
@@ -56,7 +56,7 @@ def order(o: Order, payment: Any = None) -> dict[str, Any]:
         "created_at": o.created_at, "paid_at": o.paid_at,
         "payment_expires_at": o.payment_expires_at, "coupon_code": o.coupon_code,
         "subtotal_cents": o.subtotal_cents, "discount_cents": o.discount_cents,
-        "total_cents": o.total_cents, "total_display": brl(o.total_cents),
+        "total_cents": o.total_cents, "total_display": format_money(o.total_cents),
         "lines": [{"product_name": ln.product_name, "variant_label": ln.variant_label,
                    "quantity": ln.quantity, "unit_price_cents": ln.unit_price_cents,
                    "line_total_cents": ln.line_total_cents} for ln in o.lines.all()],

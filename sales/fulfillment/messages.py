@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from catalog.models import MessageTemplate, StockItem
-from catalog.money import brl
 from catalog.templating import default_body, render_message
+from money import format_money
 from sales.models import Delivery
 
 
@@ -33,5 +33,5 @@ def delivery_text(delivery: Delivery, items: str) -> str:
     return render_message(body, {
         "buyer": f"<@{order.customer.discord_user_id}>", "product": line.product_name,
         "variant": line.variant_label, "items": items, "order": f"#{order.code}",
-        "total": brl(order.total_cents),
+        "total": format_money(order.total_cents),
     })

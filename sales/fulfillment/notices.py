@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from catalog.models import Variant
-from catalog.money import brl
+from money import format_money
 from sales.fulfillment import discord_rest
 from sales.fulfillment.buyer import bot_token
 from sales.models import Delivery, Order, OrderLine
@@ -79,10 +79,10 @@ def _sale_text(tenant: Tenant, order_id: int, data: dict[str, Any]) -> str | Non
     lines = OrderLine.objects.for_tenant(tenant).filter(order=order)
     head = _("🛒 New sale #%(code)s by %(buyer)s: %(total)s") % {
         "code": order.code, "buyer": f"<@{order.customer.discord_user_id}>",
-        "total": brl(order.total_cents)}
+        "total": format_money(order.total_cents)}
     return "\n".join([head] + [
         f"• {line.quantity}x {line.product_name} · {line.variant_label} — "
-        f"{brl(line.line_total_cents)}" for line in lines])
+        f"{format_money(line.line_total_cents)}" for line in lines])
 
 
 def _failure_text(tenant: Tenant, delivery_id: int, data: dict[str, Any]) -> str | None:

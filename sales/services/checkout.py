@@ -17,11 +17,12 @@ from django.utils import timezone
 from catalog import stock
 from catalog.models import Coupon
 from config.metrics import CHECKOUT_SECONDS
+from money import format_money
 from payments.models import Payment
 from payments.providers.mercadopago import ProviderError
 from payments.services import PaymentError, payment_create
 from sales import pricing
-from sales.errors import SalesError, brl
+from sales.errors import SalesError
 from sales.models import Cart, Customer, Order, OrderEvent, OrderLine
 from sales.models import OrderStatus as S
 from sales.services.carts import MAX_QUANTITY, _check_buyer
@@ -80,7 +81,7 @@ def order_create_from_cart(*, customer: Customer, method: str = Payment.Method.P
     if coupon is not None:
         pricing.coupon_check(coupon=coupon, customer=customer, pricing=priced, now=now)
     if expected_total_cents is not None and expected_total_cents != priced.total_cents:
-        raise SalesError("price_changed", total=brl(priced.total_cents))
+        raise SalesError("price_changed", total=format_money(priced.total_cents))
 
     try:
         quota_check(tenant=tenant, quota="orders_per_month")

@@ -18,6 +18,7 @@ import audit
 from catalog import stock
 from catalog.models import Fulfillment
 from catalog.selectors import low_stock_variants
+from money import format_money
 from sales.fulfillment import notices
 from sales.fulfillment.enqueue import enqueue_order, enqueue_revoke
 from sales.models import Customer, Delivery, Order, OrderEvent, OrderLine
@@ -227,7 +228,8 @@ def _reverse_refunds(order: Order, payment: Any) -> None:
             OrderEvent.objects.create(
                 tenant_id=order.tenant_id, order=order, actor="payment", from_status=order.status,
                 to_status=order.status,
-                reason=f"partially refunded R$ {amount / 100:.2f} ({refund.reason})"[:200])
+                reason=f"partially refunded {format_money(amount, payment.currency, locale='en')} "
+                       f"({refund.reason})"[:200])
 
 
 def _sale_posted(payment: Any) -> bool:

@@ -36,8 +36,8 @@ def test_new_sale_is_posted_without_the_keys(world, django_capture_on_commit_cal
     posted = _posted(world, channel_id)
     assert len(posted) == 1
     text = posted[0]
-    assert text.startswith(f"🛒 New sale #{order.code} by <@{world.buyer_id}>: R$ 39,80")
-    assert "2x Chave Steam · Global — R$ 39,80" in text
+    assert text.startswith(f"🛒 New sale #{order.code} by <@{world.buyer_id}>: R$39.80")
+    assert "2x Chave Steam · Global — R$39.80" in text
     sold = StockItem.objects.for_tenant(world.tenant).filter(order_ref=order.pk)
     assert sold.count() == 2 and not any(item.content in text for item in sold)
     assert order.status == "delivered"  # the notice changed nothing in the sale

@@ -58,7 +58,7 @@ def test_partial_then_full_refund(paid):
     assert _reversals(payment) == {f"refund:{first.pk}": 3000}
     event = OrderEvent.objects.for_tenant(shop.tenant).filter(order=order).last()
     assert event.from_status == event.to_status == "paid"
-    assert event.reason.startswith("partially refunded R$ 30.00")
+    assert event.reason.startswith("partially refunded R$30.00")
 
     payment.refresh_from_db()
     second = payments.payment_refund(payment=payment, actor=shop.owner, reason="desistiu")
