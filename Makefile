@@ -47,11 +47,12 @@ run: install
 demo: install
 	$(RUN_ENV) $(PY) manage.py load_demo
 
-## make test: lint, migration check, the whole suite on PostgreSQL and Redis.
+## make test: lint (ruff, import contracts), migration check, the whole suite on PostgreSQL and Redis.
 test: install-dev lint migrations-check pytest
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 migrations-check: install-dev
 	$(PY) manage.py makemigrations --check --dry-run

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 import audit
 from catalog.models import Coupon, MessageTemplate, Product, ProductPost, StockItem, Variant
-from tenants.billing.quotas import QuotaExceeded, features, quota_check
 from tenants.models import Tenant
+from tenants.quotas import QuotaExceeded, features, quota_check
 
 STOCK_MAX_LINE = 2000
 STOCK_MAX_BATCH = 10_000

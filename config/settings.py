@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "payments",
     "wallet",
     "runtime",
+    "billing",
     "portal",
     "admin_panel",
 ]
@@ -107,7 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
-                "tenants.billing.context.billing",
+                "billing.context.billing",
             ],
         },
     },
@@ -287,7 +288,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # Each app keeps its periodic tasks next to its code, in <app>/beat.py (plain data, no models).
-for _app in ("tenants", "catalog", "sales", "payments", "wallet", "runtime"):
+for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing"):
     CELERY_BEAT_SCHEDULE |= importlib.import_module(f"{_app}.beat").SCHEDULE
 
 # --- APIs -------------------------------------------------------------------------------------

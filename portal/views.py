@@ -23,8 +23,8 @@ from portal.forms import (
 )
 from tenants import selectors, services
 from tenants.access import get_for_tenant_or_404, tenant_view
-from tenants.billing.quotas import BillingError
 from tenants.models import InstanceToken, Membership, Role, User
+from tenants.quotas import BillingError
 from tenants.services import TenantError
 
 

@@ -13,13 +13,13 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from billing import selectors, services
 from money import format_money as money
 from payments.models import Payment
 from payments.providers.mercadopago import ProviderError
 from tenants.access import get_for_tenant_or_404, tenant_view
-from tenants.billing import selectors, services
-from tenants.billing.quotas import BillingError, Features
 from tenants.models import PlanVersion, Role, Subscription, SubscriptionCharge
+from tenants.quotas import BillingError, Features
 
 
 def _interval(version: PlanVersion) -> str:
@@ -54,24 +54,10 @@ def _feature_lines(version: PlanVersion) -> list[dict]:
     ]
 
 
-def _action(sub: Subscription | None, version: PlanVersion) -> str:
-    if sub is None or version.plan.is_trial:
-        return "current" if sub and version.pk == sub.plan_version_id else "none"
-    current = sub.plan_version
-    if version.pk == current.pk:
-        return "current"
-    if sub.next_version_id == version.pk:
-        return "scheduled"
-    paid_and_running = sub.status == Subscription.Status.ACTIVE and not current.plan.is_trial
-    if not paid_and_running:
-        return "subscribe"
-    return "upgrade" if version.price_cents > current.price_cents else "downgrade"
-
-
 def _ladder(sub: Subscription | None) -> list[dict]:
     rows = []
     for version in selectors.plans_on_sale():
-        action = _action(sub, version)
+        action = selectors.plan_change(subscription=sub, version=version)
         row = {"version": version, "price": money(version.price_cents, version.currency),
                "interval": _interval(version), "features": _feature_lines(version),
                "action": action, "current": sub is not None and (
@@ -96,7 +82,7 @@ def _page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
     renew_price = None
     if sub is not None and sub.status != Subscription.Status.CANCELED:
         try:
-            target = services._renewal_version(sub)
+            target = services.renewal_version(sub)
             renew_price = money(target.price_cents, target.currency)
         except BillingError:
             renew_price = None

@@ -13,3 +13,6 @@ class SalesConfig(AppConfig):
         from sales.services.orders import on_payment_outcome
 
         registry.register("sales.order", on_payment_outcome)
+        # Services enqueue tasks by name (sales.fulfillment.enqueue.task): register them in
+        # every process, not only in workers that autodiscover them.
+        import sales.tasks  # noqa: F401

@@ -13,8 +13,3 @@ class TenantsConfig(AppConfig):
         from tenants.auth import point_discord_provider_at_settings
 
         point_discord_provider_at_settings()
-
-        from payments.registry import register
-        from tenants.billing.services import handle_payment
-
-        register("tenants.subscription", handle_payment)

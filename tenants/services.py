@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 import audit
 from tenants.models import InstanceToken, Membership, Role, Tenant, User
+from tenants.quotas import quota_check
+from tenants.signals import tenant_created
 
 # last_used_at is informational; writing it on every bot request would turn reads into writes.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -37,8 +39,6 @@ def tenant_create(*, owner: User, name: str, locale: str = "pt-br") -> Tenant:
     name = name.strip()
     if not name:
         raise TenantError(_("Give your instance a name."))
-    from tenants.billing.quotas import quota_check  # billing builds on this module
-
     existing = Tenant.objects.filter(owner=owner).order_by("created_at").first()
     if existing is not None:
         # The account's plan (held by its first instance) caps how many instances it may own.
@@ -47,9 +47,7 @@ def tenant_create(*, owner: User, name: str, locale: str = "pt-br") -> Tenant:
     Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
     audit.record(actor=owner, tenant=tenant, action="tenant.create", target=tenant,
                  data={"name": name, "locale": locale})
-    from tenants.billing.services import subscription_start  # billing builds on this module
-
-    subscription_start(tenant=tenant)
+    tenant_created.send(sender=Tenant, tenant=tenant)
     return tenant
 
 

@@ -41,3 +41,13 @@ def pytest_configure(config: pytest.Config) -> None:
             "Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main "
             "start  (or run .ci/run, which starts it), or set DATABASE_URL."
         ) from None
+
+
+def postgres_only(connection, why: str) -> None:
+    """Skip a PostgreSQL-only test elsewhere; with REQUIRE_POSTGRES=1 (CI) fail it instead, so a
+    run that silently fell back to another database can never look green."""
+    if connection.vendor == "postgresql":
+        return
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"REQUIRE_POSTGRES=1 but the database is {connection.vendor}: {why}")
+    pytest.skip(why)

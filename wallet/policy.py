@@ -1,6 +1,6 @@
 """The wallet's plan-dependent numbers, read in one place.
 
-Fee and hold periods come from the tenant's plan (tenants.billing); an operator can override
+Fee and hold periods come from the tenant's plan (tenants.quotas); an operator can override
 them per tenant in `tenant.settings` (a negotiated fee, say).
 """
 
@@ -26,7 +26,7 @@ class WalletPolicy:
 
 def wallet_policy(tenant: Any) -> WalletPolicy:
     """Fee and hold periods for a tenant: its plan's, unless `tenant.settings` overrides them."""
-    from tenants.billing.quotas import features
+    from tenants.quotas import features
 
     raw = getattr(tenant, "settings", None) or {}
     plan = features(tenant)

@@ -24,7 +24,7 @@ from sales.fulfillment.members import roles_requeue_for_member
 from sales.fulfillment.services import delivery_resend
 from sales.models import Order
 from sales.selectors import HEARTBEAT_TTL, heartbeat_key
-from tenants.billing.quotas import features
+from tenants.quotas import features
 from tenants.services import instance_token_authenticate, tenant_link_guild
 
 ERRORS = {code: s.ErrorOut for code in (400, 401, 403, 404, 409, 413)}

@@ -20,6 +20,7 @@ from catalog.models import Variant
 from money import format_money
 from sales.fulfillment import discord_rest
 from sales.fulfillment.buyer import bot_token
+from sales.fulfillment.enqueue import task
 from sales.models import Delivery, Order, OrderLine
 from tenants.models import Tenant
 
@@ -46,10 +47,8 @@ def _enqueue(tenant: Tenant, kind: str, ref_id: int, data: dict[str, Any] | None
     tenant_id = tenant.pk
 
     def send() -> None:
-        from sales.tasks import deliver_staff_notice  # tasks import this module: import late
-
         try:
-            deliver_staff_notice.delay(tenant_id, kind, ref_id, data)
+            task("deliver_staff_notice").delay(tenant_id, kind, ref_id, data)
         except Exception:  # a broker hiccup must never surface in a sale
             log.warning("staff_notice.enqueue_failed kind=%s", kind, exc_info=True)
 

@@ -23,7 +23,7 @@ from sales.fulfillment.buyer import bot_token, send_to_buyer
 from sales.fulfillment.errors import DeliveryError, from_discord
 from sales.models import REVOKED_STATUSES, Delivery, Order
 from sales.models import OrderStatus as S
-from sales.services.orders import order_transition
+from sales.state import order_transition
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from sales.errors import SalesError
 from sales.models import Cart, Customer, Order, OrderEvent, OrderLine
 from sales.models import OrderStatus as S
 from sales.services.carts import MAX_QUANTITY, _check_buyer
-from tenants.billing.quotas import QuotaExceeded, features, quota_check, usage_record
+from tenants.quotas import QuotaExceeded, features, quota_check, usage_record
 
 PAYMENT_WINDOW_DEFAULT = 30  # minutes, as payments' PIX expiry
 

@@ -1,7 +1,7 @@
-"""The order state machine and what payments' outcomes do to an order.
-
-Every transition is a conditional UPDATE (`WHERE status = <from>`) with a row-count check and an
-OrderEvent, so replays and races end in one state with one set of side effects.
+"""What payments' outcomes do to an order: paid (deliveries created and enqueued, the sale
+posted to the ledger), expired or cancelled (stock released), refunded or charged back (goods
+revoked, the sale reversed). Transitions go through the state machine in sales/state.py; this
+workflow sits above fulfillment and enqueues its work.
 """
 
 from __future__ import annotations
@@ -20,51 +20,11 @@ from catalog.models import Fulfillment
 from catalog.selectors import low_stock_variants
 from money import format_money
 from sales.fulfillment import notices
-from sales.fulfillment.enqueue import enqueue_order, enqueue_revoke
+from sales.fulfillment.enqueue import enqueue_order, enqueue_payment_notice, enqueue_revoke
 from sales.models import Customer, Delivery, Order, OrderEvent, OrderLine
 from sales.models import OrderStatus as S
+from sales.state import AFTER_PAYMENT, TRANSITIONS, order_transition
 from wallet import services as wallet_services
-
-_AFTER_PAYMENT = {S.PAID, S.DELIVERING, S.DELIVERED, S.PARTIALLY_DELIVERED, S.DELIVERY_FAILED}
-_DELIVERY_OUTCOMES = {S.DELIVERING, S.DELIVERED, S.PARTIALLY_DELIVERED, S.DELIVERY_FAILED}
-
-TRANSITIONS: dict[str, set[str]] = {
-    S.PENDING_PAYMENT: {S.PAID, S.CANCELLED, S.EXPIRED},
-    S.PAID: _DELIVERY_OUTCOMES | {S.REFUNDED, S.CHARGED_BACK},
-    S.DELIVERING: _DELIVERY_OUTCOMES - {S.DELIVERING} | {S.REFUNDED, S.CHARGED_BACK},
-    S.DELIVERED: {S.REFUNDED, S.CHARGED_BACK},
-    S.PARTIALLY_DELIVERED: {S.DELIVERING, S.DELIVERED, S.REFUNDED, S.CHARGED_BACK},
-    S.DELIVERY_FAILED: {S.DELIVERING, S.REFUNDED, S.CHARGED_BACK},
-    # A payment approved after the order expired or was cancelled (late PIX).
-    S.CANCELLED: {S.PAID},
-    S.EXPIRED: {S.PAID},
-    S.REFUNDED: {S.CHARGED_BACK},
-    S.CHARGED_BACK: set(),
-}
-
-
-class TransitionError(ValueError):
-    pass
-
-
-@transaction.atomic
-def order_transition(*, order: Order, to: str, actor: str, reason: str = "",
-                     actor_user: Any = None, **fields: Any) -> bool:
-    """Move `order` from its loaded status to `to`; False if someone else moved it first."""
-    before = order.status
-    if to not in TRANSITIONS[before]:
-        raise TransitionError(f"order {order.code}: {before} -> {to} is not allowed")
-    moved = Order.objects.for_tenant(order.tenant_id).filter(pk=order.pk, status=before).update(
-        status=to, updated_at=timezone.now(), **fields)
-    if not moved:
-        return False
-    order.status = to
-    for name, value in fields.items():
-        setattr(order, name, value)
-    OrderEvent.objects.create(tenant_id=order.tenant_id, order=order, actor=actor,
-                              actor_user=actor_user, from_status=before, to_status=to,
-                              reason=reason[:200])
-    return True
 
 
 def _deliveries_for(order: Order, now) -> list[Delivery]:
@@ -137,7 +97,7 @@ def _release(order: Order, to: str, reason: str) -> None:
 
 def _revoke(order: Order, to: str, reason: str) -> None:
     before = order.status
-    if to not in TRANSITIONS[before] or before not in _AFTER_PAYMENT | {S.REFUNDED}:
+    if to not in TRANSITIONS[before] or before not in AFTER_PAYMENT | {S.REFUNDED}:
         return
     if not order_transition(order=order, to=to, actor="payment", reason=reason):
         return
@@ -239,10 +199,7 @@ def _sale_posted(payment: Any) -> bool:
 
 
 def _notify_buyer(order: Order, outcome: str) -> None:
-    from sales.tasks import deliver_payment_notice  # tasks import services: import late
-
-    tenant_id, order_id = order.tenant_id, order.pk
-    transaction.on_commit(lambda: deliver_payment_notice.delay(tenant_id, order_id, outcome))
+    enqueue_payment_notice(order.tenant_id, order.pk, outcome)
 
 
 @transaction.atomic

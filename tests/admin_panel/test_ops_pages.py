@@ -104,9 +104,9 @@ def test_ops_pages_render_in_a_browser(page, live_server, screenshot, settings):
 
 
 def test_business_figures(shop, operator, client_for, mp):  # noqa: F811
+    from billing.services import subscription_extend_manual
     from payments.registry import Outcome, dispatch
     from sales import services
-    from tenants.billing.services import subscription_extend_manual
     from tenants.models import PlanVersion, Subscription
     from tests.sales import factories as f
 

@@ -42,7 +42,7 @@ def mp(settings) -> Iterator[MercadoPagoSandbox]:
 
 @pytest.fixture
 def runtime_calls(monkeypatch) -> list[dict]:
-    """Calls that reached runtime.services.runtime_set_desired through tenants.billing.hooks,
+    """Calls that reached runtime.services.runtime_set_desired through billing.hooks,
     recorded and passed on to the real service."""
     calls: list[dict] = []
     module = importlib.import_module("runtime.services")

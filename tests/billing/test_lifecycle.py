@@ -12,10 +12,10 @@ from allauth.socialaccount.models import SocialAccount
 from django.core import mail
 from django.urls import reverse
 
+from billing import selectors, services
 from payments.models import Payment
-from tenants.billing import selectors, services
-from tenants.billing.quotas import QuotaExceeded
 from tenants.models import Subscription, SubscriptionCharge, SubscriptionEvent, Tenant
+from tenants.quotas import QuotaExceeded
 from tenants.services import tenant_create
 from tests.billing.helpers import apply_approval, redispatch
 from tests.conftest import make_user

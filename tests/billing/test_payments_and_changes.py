@@ -10,11 +10,12 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from billing import services
 from payments.models import Payment
 from payments.registry import Outcome
-from tenants.billing import quotas, services
-from tenants.billing.quotas import BillingError
+from tenants import quotas
 from tenants.models import PlanVersion, Subscription, SubscriptionCharge, Tenant
+from tenants.quotas import BillingError
 from tests.billing.helpers import apply_approval, redispatch
 
 pytestmark = [pytest.mark.django_db]

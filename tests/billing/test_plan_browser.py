@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tenants.billing import quotas
+from tenants import quotas
 from tenants.models import User
 from tenants.services import tenant_create
 

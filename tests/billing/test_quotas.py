@@ -7,17 +7,20 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from tenants.billing import (
+from tenants.models import Subscription
+from tenants.quotas import (
     ACTIVE_PRODUCTS,
+    FALLBACK,
     INSTANCES,
     ORDERS_PER_MONTH,
     QuotaExceeded,
+    bot_resources,
     features,
+    fee_percent,
+    hold_days,
     quota_check,
     usage_record,
 )
-from tenants.billing.quotas import FALLBACK, bot_resources, fee_percent, hold_days
-from tenants.models import Subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +82,7 @@ def test_tenant_without_subscription_gets_the_trial_limits(shop):
 def test_quota_message_in_portuguese():
     from django.utils import translation
 
-    from tenants.billing.quotas import quota_message
+    from tenants.quotas import quota_message
 
     with translation.override("pt-br"):
         assert quota_message("active_products", 20).startswith(

@@ -10,8 +10,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from tenants.billing import services
-from tenants.billing.context import billing
+from billing import services
+from billing.context import billing
 from tenants.models import Subscription, SubscriptionCharge, Tenant
 
 pytestmark = [pytest.mark.django_db]

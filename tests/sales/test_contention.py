@@ -11,6 +11,7 @@ from catalog.models import StockItem
 from sales import services
 from sales.errors import SalesError
 from sales.models import Order
+from tests.environment import postgres_only
 from tests.sales import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,8 +20,7 @@ BUYERS, KEYS = 24, 10
 
 
 def test_concurrent_checkouts_never_oversell(shop):
-    if connection.vendor != "postgresql":
-        pytest.skip("contention is measured on PostgreSQL")
+    postgres_only(connection, "contention is measured on PostgreSQL")
     v = f.variant(f.product(shop.tenant), keys=KEYS)
     buyers = [f.customer(shop.tenant, discord_user_id=str(1000 + i)) for i in range(BUYERS)]
     for buyer in buyers:
@@ -57,8 +57,7 @@ def test_concurrent_checkouts_never_oversell(shop):
 
 
 def test_concurrent_checkouts_respect_coupon_limits(shop):
-    if connection.vendor != "postgresql":
-        pytest.skip("contention is measured on PostgreSQL")
+    postgres_only(connection, "contention is measured on PostgreSQL")
     v = f.variant(f.product(shop.tenant), fulfillment="content", content="https://x.example")
     f.coupon(shop.tenant, code="TRES", max_uses=3)
     buyers = [f.customer(shop.tenant, discord_user_id=str(2000 + i)) for i in range(10)]

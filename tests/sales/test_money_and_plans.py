@@ -10,7 +10,7 @@ from catalog.services import CatalogError, product_save, product_set_active, var
 from payments.registry import Outcome, dispatch
 from sales import services
 from sales.errors import SalesError
-from tenants.billing.quotas import usage_get, usage_set
+from tenants.quotas import usage_get, usage_set
 from tests.sales import factories as f
 from wallet.models import LedgerTransaction
 from wallet.selectors import balances

@@ -66,7 +66,7 @@ def _catalog(tenant: Tenant, owner: User) -> None:
 
 def _comp_pro(tenant: Tenant, operator: User) -> None:
     """The demo shop runs on Pro for years, so beat never suspends it mid-demo."""
-    from tenants.billing.services import subscription_extend_manual
+    from billing.services import subscription_extend_manual
     from tenants.models import PlanVersion, Subscription
 
     subscription = Subscription.objects.for_tenant(tenant).select_related("plan_version").first()

@@ -1,10 +1,10 @@
-"""Celery tasks of tenants (thin: call one billing service)."""
+"""Celery tasks of billing (thin: each calls one service)."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from tenants.billing import services
+from billing import services
 
 
 @shared_task(time_limit=300, soft_time_limit=240)

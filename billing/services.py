@@ -11,14 +11,13 @@ from datetime import datetime, timedelta
 
 import structlog
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
-from tenants.billing import hooks, notify
-from tenants.billing.quotas import BillingError, usage_violations
+from billing import hooks, notify, selectors
+from billing.policy import grace_days, trial_days
 from tenants.models import (
     PlanVersion,
     Subscription,
@@ -28,18 +27,11 @@ from tenants.models import (
     TrialClaim,
     User,
 )
+from tenants.quotas import BillingError, usage_violations
 
 log = structlog.get_logger(__name__)
 S = Subscription.Status
 LIVE = (S.TRIALING, S.ACTIVE)
-
-
-def trial_days() -> int:
-    return int(getattr(settings, "BILLING_TRIAL_DAYS", 3))
-
-
-def grace_days() -> int:
-    return int(getattr(settings, "BILLING_GRACE_DAYS", 2))
 
 
 def interval_delta(version: PlanVersion) -> relativedelta:
@@ -103,6 +95,11 @@ def subscription_start(*, tenant: Tenant) -> Subscription | None:
     return sub
 
 
+def on_tenant_created(sender, *, tenant: Tenant, **kwargs) -> None:
+    """tenants.signals.tenant_created receiver: every new instance starts on the trial."""
+    subscription_start(tenant=tenant)
+
+
 # --- Checkout --------------------------------------------------------------------------------
 def _refuse_closed(sub: Subscription) -> None:
     if sub.status == S.CANCELED or sub.tenant.status == Tenant.Status.ARCHIVED:
@@ -117,7 +114,7 @@ def _buyable(version: PlanVersion) -> PlanVersion:
     return version
 
 
-def _renewal_version(sub: Subscription) -> PlanVersion:
+def renewal_version(sub: Subscription) -> PlanVersion:
     """The version a renewal buys: the scheduled downgrade, else the current one while on sale,
     else its plan's current version (a price change applies at renewal)."""
     version = sub.next_version or sub.plan_version
@@ -141,14 +138,12 @@ def prorated_cents(sub: Subscription, version: PlanVersion, now: datetime | None
 
 def _plan_charge(sub: Subscription, version: PlanVersion | None) -> tuple[str, PlanVersion, int]:
     if version is None:
-        target = _renewal_version(sub)
+        target = renewal_version(sub)
         kind = (SubscriptionCharge.Kind.RENEWAL if target.plan_id == sub.plan_version.plan_id
                 else SubscriptionCharge.Kind.SUBSCRIBE)
         return kind, target, target.price_cents
     target = _buyable(version)
-    upgrade = (sub.status == S.ACTIVE and sub.current_period_end > timezone.now()
-               and not sub.plan_version.plan.is_trial)
-    if upgrade and target.pk != sub.plan_version_id:
+    if selectors.paid_period_running(sub) and target.pk != sub.plan_version_id:
         if target.price_cents <= sub.plan_version.price_cents:
             raise BillingError(_("A cheaper plan starts at the end of the period: "
                                  "use “Switch at renewal”."))
@@ -221,7 +216,7 @@ def _charge_for(payment) -> SubscriptionCharge:
     # The payment then buys a renewal of what the subscription would renew to.
     sub = Subscription.objects.for_tenant(payment.tenant_id).get(pk=payment.payable_id)
     try:
-        version = _renewal_version(sub)
+        version = renewal_version(sub)
     except BillingError:
         version = sub.plan_version
     try:

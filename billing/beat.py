@@ -9,10 +9,10 @@ from celery.schedules import crontab
 
 SCHEDULE: dict[str, dict] = {
     # Each pass is idempotent (claims with conditional UPDATEs), so overlaps are harmless.
-    "tenants-billing-reminders": {"task": "tenants.tasks.billing_reminders",
+    "billing-reminders": {"task": "billing.tasks.billing_reminders",
                                   "schedule": crontab(minute="5")},
-    "tenants-billing-expire": {"task": "tenants.tasks.billing_expire",
+    "billing-expire": {"task": "billing.tasks.billing_expire",
                                "schedule": crontab(minute="*/10")},
-    "tenants-billing-suspend": {"task": "tenants.tasks.billing_suspend",
+    "billing-suspend": {"task": "billing.tasks.billing_suspend",
                                 "schedule": crontab(minute="*/10")},
 }

@@ -1,6 +1,6 @@
 """What a tenant's plan allows, and the quota checks other apps call from their services.
 
-    from tenants.billing import quota_check, features
+    from tenants.quotas import quota_check, features
     quota_check(tenant=tenant, quota="active_products", adding=1)   # raises QuotaExceeded
     features(tenant).fee_percent                                      # Decimal("4.99")
 """

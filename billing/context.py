@@ -1,6 +1,6 @@
 """Template context processor for the billing banner (portal/_billing_banner.html).
 
-Register "tenants.billing.context.billing" in TEMPLATES' context_processors; base.html then
+Register "billing.context.billing" in TEMPLATES' context_processors; base.html then
 includes "portal/_billing_banner.html". It needs `request.tenant` (set by tenant_view).
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from tenants.billing.selectors import banner_for
+from billing.selectors import banner_for
 
 
 def billing(request: HttpRequest) -> dict:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from tenants.billing import quotas
+from billing.policy import grace_days
+from tenants import quotas
 from tenants.models import (
     Plan,
     PlanVersion,
@@ -92,7 +93,6 @@ def banner_for(*, tenant: Tenant) -> Banner | None:
     if sub.status == S.CANCELED:
         return Banner("danger", "canceled", 0, sub)
     if sub.status == S.PAST_DUE:
-        from tenants.billing.services import grace_days
 
         grace_end = sub.current_period_end + timedelta(days=grace_days())
         grace_left = max(0, -(-int((grace_end - now).total_seconds()) // 86400))
@@ -101,3 +101,33 @@ def banner_for(*, tenant: Tenant) -> Banner | None:
         kind = "trial_ending" if sub.status == S.TRIALING else "ending"
         return Banner("warn", kind, days, sub)
     return None
+
+
+# --- Plan changes: what choosing a version means for a subscription --------------------------
+NONE, CURRENT, SCHEDULED, SUBSCRIBE, UPGRADE, DOWNGRADE = (
+    "none", "current", "scheduled", "subscribe", "upgrade", "downgrade")
+
+
+def paid_period_running(sub: Subscription, now: datetime | None = None) -> bool:
+    """A paid plan with time left: changing plan now is an upgrade or a scheduled downgrade."""
+    now = now or timezone.now()
+    return (sub.status == Subscription.Status.ACTIVE and sub.current_period_end > now
+            and not sub.plan_version.plan.is_trial)
+
+
+def plan_change(*, subscription: Subscription | None, version: PlanVersion,
+                now: datetime | None = None) -> str:
+    """The one rule for the Plan page's buttons and for checkout (services._plan_charge):
+    a dearer plan during a paid period is an upgrade (prorated, at once), a cheaper one a
+    downgrade (at renewal); otherwise buying a version is a new subscription."""
+    sub = subscription
+    if sub is None or version.plan.is_trial:
+        return CURRENT if sub and version.pk == sub.plan_version_id else NONE
+    if version.pk == sub.plan_version_id:
+        return CURRENT
+    if sub.next_version_id == version.pk:
+        return SCHEDULED
+    if not paid_period_running(sub, now):
+        return SUBSCRIBE
+    return UPGRADE if version.price_cents > sub.plan_version.price_cents else DOWNGRADE
+
