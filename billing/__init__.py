@@ -9,6 +9,5 @@ and wallet read a plan without importing upward.
 - services.py  writes: subscription_start (on `tenants.signals.tenant_created`), checkout,
                payment outcomes (a `payments.registry` handler), plan changes, beat sweeps
 - selectors.py reads for the Plan page and the billing banner
-- hooks.py     the seam to the runtime
 - notify.py    emails to the owner
 """

@@ -1,7 +1,8 @@
 """Writes for plans and billing: trial, checkout, approval, reminders, expiry, suspension.
 
-Lifecycle: trialing/active --(period end)--> past_due --(grace)--> suspended (tenant read-only,
-bot stopped). An approved plan payment makes it active again and resumes the tenant and its bot.
+Lifecycle: trialing/active --(period end)--> past_due --(grace)--> suspended (tenant read-only;
+the runtime controller stops its bot). An approved plan payment makes it active again and
+resumes the tenant, and its bot if the owner wants it running.
 Every change writes a SubscriptionEvent and an audit record.
 """
 
@@ -16,8 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
-from billing import hooks, notify, selectors
+from billing import notify, selectors
 from billing.policy import grace_days, trial_days
+from runtime.services import runtime_reconcile_soon
 from tenants.models import (
     PlanVersion,
     Subscription,
@@ -280,9 +282,7 @@ def _resume(sub: Subscription) -> None:
         tenant.status = Tenant.Status.ACTIVE
         audit.record(actor=None, tenant=tenant, action="tenant.resume", target=tenant,
                      data={"reason": "plan paid"})
-    last = sub.events.filter(kind="suspended").order_by("-created_at", "-pk").first()
-    if last is None or last.data.get("bot_was_running", True):
-        hooks.start_bot(tenant=tenant, reason="plan renewed")
+    runtime_reconcile_soon(tenant=tenant)  # the bot comes back if the owner wants it running
 
 
 # --- Plan changes by the owner ---------------------------------------------------------------
@@ -413,9 +413,7 @@ def subscription_suspend(*, subscription: Subscription, now: datetime | None = N
         return False
     sub.status = S.SUSPENDED
     sub.save(update_fields=["status", "updated_at"])
-    # Resume restarts the bot only if it was meant to run.
-    was_running = hooks.bot_desired_state(tenant=sub.tenant) == "running"
-    _event(sub, "suspended", from_status=S.PAST_DUE, data={"bot_was_running": was_running})
+    _event(sub, "suspended", from_status=S.PAST_DUE)
     _suspend_tenant(sub, reason="plan expired")
     return True
 
@@ -428,7 +426,9 @@ def _suspend_tenant(sub: Subscription, *, reason: str) -> None:
         tenant.status = Tenant.Status.SUSPENDED
     audit.record(actor=None, tenant=tenant, action="tenant.suspend", target=tenant,
                  data={"reason": reason})
-    hooks.stop_bot(tenant=tenant, reason=reason)
+    # The controller stops a suspended shop's bot (runtime.controller.plan) and keeps the
+    # owner's desired state, so resuming needs no memory of whether it was running.
+    runtime_reconcile_soon(tenant=tenant)
     notify.suspended(subscription=sub)
 
 

@@ -32,6 +32,13 @@ def runtime_for(*, tenant: Tenant, lock: bool = False) -> BotRuntime:
     return queryset.select_related("tenant").get()
 
 
+def runtime_reconcile_soon(*, tenant: Tenant) -> None:
+    """Something the controller's plan depends on changed (the shop was suspended or resumed):
+    reconcile this shop after the commit instead of waiting for the next beat pass. The owner's
+    desired state is left as it is, so a resumed shop's bot comes back only if it was wanted."""
+    _enqueue("runtime_sync", tenant.pk)
+
+
 def _enqueue(task_name: str, tenant_id: int) -> None:
     from runtime import tasks
 

@@ -41,16 +41,17 @@ def mp(settings) -> Iterator[MercadoPagoSandbox]:
 
 
 @pytest.fixture
-def runtime_calls(monkeypatch) -> list[dict]:
-    """Calls that reached runtime.services.runtime_set_desired through billing.hooks,
-    recorded and passed on to the real service."""
-    calls: list[dict] = []
-    module = importlib.import_module("runtime.services")
-    original = module.runtime_set_desired
+def runtime_syncs(monkeypatch) -> list[int]:
+    """Tenants billing asked the runtime to reconcile (runtime_reconcile_soon), recorded and
+    passed on to the real service."""
+    calls: list[int] = []
+    module = importlib.import_module("billing.services")
+    original = module.runtime_reconcile_soon
 
-    def recording(**kwargs):
-        calls.append(kwargs)
-        return original(**kwargs)
+    def recording(*, tenant):
+        calls.append(tenant.pk)
+        return original(tenant=tenant)
 
-    monkeypatch.setattr(module, "runtime_set_desired", recording)
+    monkeypatch.setattr(module, "runtime_reconcile_soon", recording)
     return calls
+

@@ -14,10 +14,11 @@ from django.urls import reverse
 
 from billing import selectors, services
 from payments.models import Payment
+from runtime.models import Observed
 from tenants.models import Subscription, SubscriptionCharge, SubscriptionEvent, Tenant
 from tenants.quotas import QuotaExceeded
 from tenants.services import tenant_create
-from tests.billing.helpers import apply_approval, redispatch
+from tests.billing.helpers import apply_approval, bot_plan, redispatch
 from tests.conftest import make_user
 
 pytestmark = [pytest.mark.django_db]
@@ -66,7 +67,7 @@ def checkout(client, tenant, sub, **data):
     return client.post(reverse("portal:plan_checkout", args=[tenant.slug, sub.pk]), data)
 
 
-def test_full_walkthrough(shop, plans, mp, client_for, runtime_calls,
+def test_full_walkthrough(shop, plans, mp, client_for, runtime_syncs,
                           django_capture_on_commit_callbacks):
     tenant, owner = shop.tenant, client_for(shop.owner)
 
@@ -111,11 +112,11 @@ def test_full_walkthrough(shop, plans, mp, client_for, runtime_calls,
         sub.refresh_from_db()
         tenant.refresh_from_db()
         assert sub.status == S.SUSPENDED and tenant.status == Tenant.Status.SUSPENDED
-        assert runtime_calls[-1]["state"] == "stopped"
-        assert runtime_calls[-1]["reason"] == "plan expired"
-        from runtime.models import BotRuntime
-
-        assert BotRuntime.objects.for_tenant(tenant).get().desired_state == "stopped"
+        # The controller stops a suspended shop's bot; the owner's wish is kept for the resume.
+        assert runtime_syncs[-1] == tenant.pk
+        runtime, decision = bot_plan(tenant)
+        assert runtime.desired_state == "running"
+        assert decision.observed == Observed.SUSPENDED
         assert len(mail.outbox) == 4
 
         # Read-only: writes are refused with a message saying how to pay...
@@ -141,10 +142,10 @@ def test_full_walkthrough(shop, plans, mp, client_for, runtime_calls,
         tenant.refresh_from_db()
         assert sub.status == S.ACTIVE and sub.plan_version == plans["start"]
         assert tenant.status == Tenant.Status.ACTIVE
-        assert runtime_calls[-1]["state"] == "running"
-        from runtime.models import BotRuntime
-
-        assert BotRuntime.objects.for_tenant(tenant).get().desired_state == "running"
+        assert runtime_syncs[-1] == tenant.pk
+        runtime, decision = bot_plan(tenant)
+        assert runtime.desired_state == "running"
+        assert decision.op == "start" and decision.observed != Observed.SUSPENDED
         new_end = sub.current_period_end
         assert new_end - sub.current_period_start >= timedelta(days=28)
         assert selectors.banner_for(tenant=tenant) is None

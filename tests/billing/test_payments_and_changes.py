@@ -13,10 +13,11 @@ from django.utils import timezone
 from billing import services
 from payments.models import Payment
 from payments.registry import Outcome
+from runtime.models import Observed
 from tenants import quotas
 from tenants.models import PlanVersion, Subscription, SubscriptionCharge, Tenant
 from tenants.quotas import BillingError
-from tests.billing.helpers import apply_approval, redispatch
+from tests.billing.helpers import apply_approval, bot_plan, redispatch
 
 pytestmark = [pytest.mark.django_db]
 S = Subscription.Status
@@ -209,7 +210,7 @@ def test_unknown_version_id_is_404(shop, plans, client_for):
 
 
 def test_cancel_at_period_end_then_expiry_cancels_and_suspends(shop, plans, client_for,
-                                                               runtime_calls):
+                                                               runtime_syncs):
     sub = make_active(shop.tenant, plans["start"], days_left=1)
     post(client_for(shop.owner), "plan_cancel", shop.tenant, sub.pk, cancel="1")
     sub.refresh_from_db()
@@ -219,11 +220,12 @@ def test_cancel_at_period_end_then_expiry_cancels_and_suspends(shop, plans, clie
     sub.refresh_from_db()
     shop.tenant.refresh_from_db()
     assert sub.status == S.CANCELED and shop.tenant.status == Tenant.Status.SUSPENDED
-    assert runtime_calls[-1]["state"] == "stopped"
+    assert runtime_syncs[-1] == shop.tenant.pk
+    assert bot_plan(shop.tenant)[1].observed == Observed.SUSPENDED
 
 
 def test_operator_extension_resumes_a_suspended_shop_and_is_audited(shop, plans, operator,
-                                                                   runtime_calls):
+                                                                   runtime_syncs):
     from audit.models import AuditEvent
 
     Subscription.objects.for_tenant(shop.tenant).update(status=S.SUSPENDED)
