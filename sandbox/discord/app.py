@@ -9,12 +9,15 @@ from sandbox.discord.gateway import GatewayHandler
 from sandbox.discord.ratelimits import RateLimiter, make_middleware
 from sandbox.discord.routing import STATE_KEY
 from sandbox.discord.state import SandboxState
+from sandbox.discord.validation import record_exchanges, spec_guard
 
 
 def build_app(state: SandboxState | None = None) -> web.Application:
     state = state or SandboxState()
     limiter = RateLimiter()
-    app = web.Application(middlewares=[make_middleware(limiter)], client_max_size=64 * 1024**2)
+    # Outermost first: record every answer, render errors and rate limits, check the spec.
+    middlewares = [record_exchanges, make_middleware(limiter), spec_guard]
+    app = web.Application(middlewares=middlewares, client_max_size=64 * 1024**2)
     app[STATE_KEY] = state
     app[control.LIMITER_KEY] = limiter
     # Order matters: literal paths like /users/@me/guilds register before /users/{user_id}.

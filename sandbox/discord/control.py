@@ -66,6 +66,17 @@ def guild_info(state: SandboxState, guild: Guild) -> dict[str, Any]:
     }
 
 
+@routes.get("/_sandbox/exchanges")
+async def exchanges(request: web.Request) -> web.Response:
+    return json_response(list(state_of(request).exchanges))
+
+
+@routes.delete("/_sandbox/exchanges")
+async def clear_exchanges(request: web.Request) -> web.Response:
+    state_of(request).exchanges.clear()
+    return json_response({"ok": True})
+
+
 @routes.post("/_sandbox/reset")
 async def reset(request: web.Request) -> web.Response:
     for session in list(state_of(request).sessions.values()):

@@ -205,6 +205,7 @@ def submit_modal(state: SandboxState, opener: Interaction, values: dict[str, Any
     channel = state.get_channel(opener.channel_id)
     app = state.get_app(opener.application_id)
     interaction = _base(state, app, MODAL_SUBMIT, channel, opener.user_id, data)
+    interaction.opener_id = opener.id
     if opener.message_id is not None:
         interaction.payload["message"] = channel.messages.get(opener.message_id)
         interaction.message_id = opener.message_id

@@ -26,32 +26,61 @@ class FilePart:
     data: bytes
 
 
-async def read_body(request: web.Request) -> tuple[dict[str, Any], list[FilePart]]:
-    """Parse what discord.py sends: JSON, or multipart with payload_json and files[n]."""
-    if request.content_type.startswith("multipart/"):
-        return await _read_multipart(request)
-    if not request.can_read_body:
-        return {}, []
-    raw = await request.read()
+BODY_KEY = web.RequestKey("sandbox_discord_body", tuple)  # the (body, files) already parsed
+
+
+def _invalid_json() -> errors.ApiError:
+    return errors.ApiError(400, 50109, "The request body contains invalid JSON.")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN, Infinity: not JSON
+
+
+def parse_json(raw: bytes) -> Any:
+    """Strict JSON (UTF-8, no NaN/Infinity); anything else is Discord's 50109."""
     try:
-        body = json.loads(raw or b"{}")
-    except json.JSONDecodeError as exc:
-        raise errors.ApiError(400, 50109, "The request body contains invalid JSON.") from exc
-    return (body if isinstance(body, dict) else {}), []
+        return json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise _invalid_json() from exc
 
 
-async def _read_multipart(request: web.Request) -> tuple[dict[str, Any], list[FilePart]]:
-    body: dict[str, Any] = {}
+async def read_body(request: web.Request) -> tuple[Any, list[FilePart]]:
+    """Parse what discord.py sends: JSON, or multipart with payload_json and files[n].
+
+    The body is whatever JSON value was sent (the spec guard checks its shape); an empty body
+    reads as {}.
+    """
+    if BODY_KEY in request:
+        return request[BODY_KEY]
+    if request.content_type.startswith("multipart/"):
+        parsed = await _read_multipart(request)
+    elif not request.can_read_body:
+        parsed = ({}, [])
+    else:
+        raw = await request.read()
+        parsed = (parse_json(raw) if raw.strip() else {}, [])
+    request[BODY_KEY] = parsed
+    return parsed
+
+
+async def _read_multipart(request: web.Request) -> tuple[Any, list[FilePart]]:
+    body: Any = {}
     files: list[FilePart] = []
-    reader = await request.multipart()
-    async for part in reader:
-        name = part.name or ""
-        data = await part.read()  # type: ignore[union-attr]
-        if name == "payload_json":
-            body = json.loads(data)
-        elif name.startswith("files[") and name.endswith("]"):
-            ctype = part.headers.get("Content-Type", "application/octet-stream")
-            files.append(FilePart(int(name[6:-1]), part.filename or "file", ctype, bytes(data)))
+    try:
+        reader = await request.multipart()
+        async for part in reader:
+            name = part.name or ""
+            data = await part.read()  # type: ignore[union-attr]
+            if name == "payload_json":
+                body = parse_json(bytes(data))
+            elif name.startswith("files[") and name.endswith("]") and name[6:-1].isdigit():
+                ctype = part.headers.get("Content-Type", "application/octet-stream")
+                files.append(
+                    FilePart(int(name[6:-1]), part.filename or "file", ctype, bytes(data))
+                )
+    except (ValueError, AssertionError) as exc:  # a malformed multipart body
+        raise errors.ApiError(400, 50109, "The request body contains invalid JSON.") from exc
     return body, files
 
 
@@ -130,6 +159,45 @@ def resolve_attachment_urls(
                 item["proxy_url"] = by_name[ref[13:]]
 
 
+def _children(component: dict[str, Any]) -> list[dict[str, Any]]:
+    kids = [c for c in component.get("components") or [] if isinstance(c, dict)]
+    kids += [component[k] for k in ("accessory", "component") if isinstance(component.get(k), dict)]
+    return kids
+
+
+def _walk(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for component in components:
+        found.append(component)
+        found.extend(_walk(_children(component)))
+    return found
+
+
+def _without_nulls(value: Any) -> Any:
+    """A copy without null fields, as Discord stores components (an emoji's id, a url...)."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def number_components(components: Any) -> list[dict[str, Any]]:
+    """Discord gives every component without an `id` the next free number, depth first from 1."""
+    result = _without_nulls([c for c in components or [] if isinstance(c, dict)])
+    flat = _walk(result)
+    used = {c["id"] for c in flat if isinstance(c.get("id"), int)}
+    next_id = 1
+    for component in flat:
+        if isinstance(component.get("id"), int):
+            continue
+        while next_id in used:
+            next_id += 1
+        component["id"] = next_id
+        used.add(next_id)
+    return result
+
+
 def new_message(
     state: SandboxState,
     channel: Channel,
@@ -154,7 +222,7 @@ def new_message(
         "mention_roles": [],
         "attachments": attachments,
         "embeds": embeds,
-        "components": body.get("components") or [],
+        "components": number_components(body.get("components")),
         "pinned": False,
         "type": 0,
         "flags": int(body.get("flags") or 0),
@@ -197,9 +265,11 @@ def edit_message(
     body: dict[str, Any],
     new_attachments: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    for key in ("content", "components", "flags"):
+    for key in ("content", "flags"):
         if key in body and body[key] is not None:
             message[key] = body[key]
+    if body.get("components") is not None:
+        message["components"] = number_components(body["components"])
     if "attachments" in body:
         keep = {str(a.get("id")) for a in body.get("attachments") or []}
         message["attachments"] = [a for a in message["attachments"] if a["id"] in keep]

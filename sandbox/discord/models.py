@@ -64,6 +64,7 @@ class User:
             "banner": None,
             "accent_color": None,
             "avatar_decoration_data": None,
+            "primary_guild": None,
         }
         if self.bot:
             data["bot"] = True
@@ -285,6 +286,17 @@ class Guild:
             "nsfw_level": 0,
             "premium_progress_bar_enabled": False,
             "max_members": 500000,
+            "application_id": None,
+            "region": "deprecated",  # what Discord sends for the retired voice region
+            "home_header": None,
+            "widget_enabled": False,
+            "widget_channel_id": None,
+            "max_presences": None,
+            "max_stage_video_channel_users": 50,
+            "max_video_channel_users": 25,
+            "safety_alerts_channel_id": None,
+            "nsfw": False,
+            "incidents_data": None,
         }
 
 
@@ -302,4 +314,5 @@ class Interaction:
     response: dict[str, Any] | None = None  # {"type": n, "data": {...}}
     response_message_id: int | None = None
     followup_ids: list[int] = field(default_factory=list)
+    opener_id: int | None = None  # a modal submit: the interaction that opened the modal
     responded: asyncio.Event = field(default_factory=asyncio.Event)

@@ -13,7 +13,7 @@ from aiohttp import web
 from sandbox.discord import errors
 from sandbox.discord.errors import json_response
 from sandbox.discord.models import Application, User
-from sandbox.discord.routing import add_api, state_of
+from sandbox.discord.routing import add_api, bot_app, state_of
 from sandbox.discord.state import SandboxState
 
 TOKEN_TTL = 604800
@@ -176,26 +176,36 @@ def bearer_user(request: web.Request) -> tuple[User, set[str]]:
 
 
 async def my_guilds(request: web.Request) -> web.Response:
-    user, scopes = bearer_user(request)
-    if "guilds" not in scopes:
-        raise errors.unauthorized()
+    """Bearer with the `guilds` scope: the user's guilds; a Bot token: the bot's guilds."""
     state = state_of(request)
+    if request.headers.get("Authorization", "").startswith("Bot "):
+        user = state.users[bot_app(request).bot_user_id]
+    else:
+        user, scopes = bearer_user(request)
+        if "guilds" not in scopes:
+            raise errors.unauthorized()
+    query = request.query  # the spec guard checked the types
+    limit = int(query.get("limit", "200"))
+    after, before = int(query.get("after", "0")), int(query.get("before", "0"))
+    counts = query.get("with_counts", "").lower() in ("true", "1")
     result = []
-    for guild in state.guilds.values():
-        if user.id in guild.members:
-            perms = state.member_permissions(guild, user.id)
-            result.append(
-                {
-                    "id": str(guild.id),
-                    "name": guild.name,
-                    "icon": None,
-                    "banner": None,
-                    "owner": guild.owner_id == user.id,
-                    "permissions": str(perms),
-                    "features": [],
-                }
-            )
-    return json_response(result)
+    for guild in sorted(state.guilds.values(), key=lambda g: g.id):
+        if user.id not in guild.members or guild.id <= after or (before and guild.id >= before):
+            continue
+        data = {
+            "id": str(guild.id),
+            "name": guild.name,
+            "icon": None,
+            "banner": None,
+            "owner": guild.owner_id == user.id,
+            "permissions": str(state.member_permissions(guild, user.id)),
+            "features": [],
+        }
+        if counts:
+            data |= {"approximate_member_count": len(guild.members),
+                     "approximate_presence_count": 0}
+        result.append(data)
+    return json_response(result[:limit])
 
 
 def setup(app: web.Application) -> None:

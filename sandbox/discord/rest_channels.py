@@ -101,8 +101,8 @@ async def delete_message(request: web.Request) -> web.Response:
 async def create_dm(request: web.Request) -> web.Response:
     app = bot_app(request)
     state = state_of(request)
-    body = await request.json()
-    if "recipient_id" not in body:
+    body, _files = await messages.read_body(request)
+    if body.get("recipient_id") is None:
         raise errors.invalid_form(errors.required("recipient_id"))
     recipient = state.get_user(int(body["recipient_id"]))
     channel = state.dm_channel(app.bot_user_id, recipient.id)
@@ -116,7 +116,7 @@ async def create_thread(request: web.Request) -> web.Response:
     state, app, channel = _channel_for_bot(request)
     if channel.type != GUILD_TEXT:
         raise errors.ApiError(400, 50024, "Cannot execute action on this channel type")
-    body = await request.json()
+    body, _files = await messages.read_body(request)
     if not body.get("name"):
         raise errors.invalid_form(errors.required("name"))
     type_ = int(body.get("type") or PRIVATE_THREAD)

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.discord import errors
+from sandbox.discord import errors, messages
 from sandbox.discord.errors import json_response, no_content
 from sandbox.discord.oauth import bearer_user
 from sandbox.discord.routing import add_api, bot_app, snowflake, state_of
@@ -50,6 +50,12 @@ async def application_me(request: web.Request) -> web.Response:
             "approximate_guild_count": sum(
                 app.bot_user_id in g.members for g in state.guilds.values()
             ),
+            "flags_new": str(app.flags),
+            "role_connections_verification_url": None,
+            "approximate_user_install_count": 0,
+            "approximate_user_authorization_count": 0,
+            "explicit_content_filter": 0,
+            "eligible_oauth2_scopes": ["applications.commands", "bot"],
         }
     )
 
@@ -79,7 +85,7 @@ async def gateway(request: web.Request) -> web.Response:
 
 def _scope(request: web.Request) -> tuple[SandboxState, Any, int | None]:
     app = bot_app(request)
-    if snowflake(request, "app_id") != app.id:
+    if snowflake(request, "application_id") != app.id:
         raise errors.ApiError(
             403, 20012, "You are not authorized to perform this action on this application"
         )
@@ -108,9 +114,13 @@ def _normalise_command(
             "type": ctype,
             "version": str(state.ids.next()),
             "description": command.get("description", ""),
-            "default_member_permissions": command.get("default_member_permissions"),
-            "dm_permission": command.get("dm_permission", True),
+            # A bit set, answered as a string whether it was sent as a string or an integer.
+            "default_member_permissions": _permissions(command.get("default_member_permissions")),
+            "dm_permission": command.get("dm_permission") is not False,
             "nsfw": bool(command.get("nsfw", False)),
+            # Discord fills in the defaults: installable in guilds, usable in every context.
+            "integration_types": command.get("integration_types") or [0],
+            "contexts": command.get("contexts"),
         }
     )
     if guild_id is not None:
@@ -118,9 +128,13 @@ def _normalise_command(
     return data
 
 
+def _permissions(value: Any) -> str | None:
+    return None if value is None else str(int(value))
+
+
 async def put_commands(request: web.Request) -> web.Response:
     state, app, guild_id = _scope(request)
-    body = await request.json()
+    body, _files = await messages.read_body(request)
     if not isinstance(body, list):
         raise errors.invalid_form(
             errors.field_error("LIST_TYPE_CONVERT", "Only iterables may be used in a ListType")
@@ -138,7 +152,7 @@ async def get_commands(request: web.Request) -> web.Response:
 
 async def post_command(request: web.Request) -> web.Response:
     state, app, guild_id = _scope(request)
-    body = await request.json()
+    body, _files = await messages.read_body(request)
     current = app.commands.setdefault(guild_id, [])
     existing = {f"{c['type']}:{c['name']}": c for c in current}
     command = _normalise_command(state, app.id, guild_id, body, existing)
@@ -211,9 +225,9 @@ async def edit_member(request: web.Request) -> web.Response:
     """PATCH member: `roles` replaces the role list (what `Member.edit(roles=...)` sends)."""
     state, app, guild = _guild_for_bot(request)
     member = state.get_member(guild.id, snowflake(request, "user_id"))
-    body = await request.json()
+    body, _files = await messages.read_body(request)
     if "roles" in body and body["roles"] is not None:
-        wanted = {int(r) for r in body["roles"]}
+        wanted = {int(r) for r in body["roles"] if r is not None}
         current = set(member.roles)
         for role_id in current - wanted:
             state.set_member_role(guild.id, member.user_id, role_id, False, app.bot_user_id)
@@ -232,8 +246,8 @@ def setup(app: web.Application) -> None:
     add_api(app, "GET", "/gateway/bot", gateway_bot)
     add_api(app, "GET", "/gateway", gateway)
     for path in (
-        "/applications/{app_id}/commands",
-        "/applications/{app_id}/guilds/{guild_id}/commands",
+        "/applications/{application_id}/commands",
+        "/applications/{application_id}/guilds/{guild_id}/commands",
     ):
         add_api(app, "PUT", path, put_commands)
         add_api(app, "GET", path, get_commands)

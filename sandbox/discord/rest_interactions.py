@@ -23,6 +23,26 @@ def _interaction(state: SandboxState, iid: int, token: str) -> Interaction:
     return interaction
 
 
+def _metadata(state: SandboxState, interaction: Interaction) -> dict[str, Any]:
+    """The message's `interaction_metadata`, per interaction type (2, 3 or 5)."""
+    metadata: dict[str, Any] = {
+        "id": str(interaction.id),
+        "type": interaction.type,
+        "user": state.users[interaction.user_id].payload(),
+        "authorizing_integration_owners": interaction.payload.get(
+            "authorizing_integration_owners", {}
+        ),
+    }
+    if interaction.type == 2:
+        metadata["name"] = (interaction.payload.get("data") or {}).get("name")
+    if interaction.message_id is not None and interaction.type == 3:
+        metadata["interacted_message_id"] = str(interaction.message_id)
+    opener = state.interactions.get(interaction.opener_id or 0)
+    if opener is not None:  # a modal submit names the interaction that opened the modal
+        metadata["triggering_interaction_metadata"] = _metadata(state, opener)
+    return metadata
+
+
 def _response_message(
     state: SandboxState,
     interaction: Interaction,
@@ -30,20 +50,7 @@ def _response_message(
     body: dict[str, Any],
     attachments: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    user = state.users[interaction.user_id]
-    data = interaction.payload.get("data") or {}
-    metadata = {
-        "id": str(interaction.id),
-        "type": interaction.type,
-        "user": user.payload(),
-        "authorizing_integration_owners": interaction.payload.get(
-            "authorizing_integration_owners", {}
-        ),
-    }
-    if interaction.type == 2:
-        metadata["name"] = data.get("name")
-    if interaction.message_id is not None:
-        metadata["interacted_message_id"] = str(interaction.message_id)
+    metadata = _metadata(state, interaction)
     return messages.new_message(
         state,
         channel,
@@ -60,7 +67,7 @@ def _response_message(
 async def callback(request: web.Request) -> web.Response:
     state = state_of(request)
     interaction = _interaction(
-        state, snowflake(request, "interaction_id"), request.match_info["token"]
+        state, snowflake(request, "interaction_id"), request.match_info["interaction_token"]
     )
     if interaction.response is not None:
         raise errors.already_acknowledged()
@@ -122,19 +129,22 @@ def _callback_body(
         "id": str(interaction.id),
         "type": interaction.type,
         "activity_instance_id": None,
-        "response_message_id": message["id"] if message else None,
         "response_message_loading": bool(flags & LOADING),
         "response_message_ephemeral": bool(flags & messages.EPHEMERAL),
     }
+    if message is not None:  # absent (not null) when the callback made no message
+        info["response_message_id"] = message["id"]
     body: dict[str, Any] = {"interaction": info}
-    if message is not None:
+    if message is not None and rtype in (MESSAGE, UPDATE):
+        # Docs: the resource carries the message only for types 4 and 7 (5 is a placeholder).
         body["resource"] = {"type": rtype, "message": message}
     return body
 
 
 def _webhook_interaction(request: web.Request) -> tuple[SandboxState, Interaction, Channel]:
     state = state_of(request)
-    app_id, token = snowflake(request, "app_id"), request.match_info["token"]
+    app_id = snowflake(request, "webhook_id")
+    token = request.match_info["webhook_token"]
     interaction = next((i for i in state.interactions.values() if i.token == token), None)
     if interaction is None or interaction.application_id != app_id:
         raise errors.unknown_webhook()
@@ -192,7 +202,8 @@ async def webhook_message(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    add_api(app, "POST", "/interactions/{interaction_id}/{token}/callback", callback)
-    add_api(app, "POST", "/webhooks/{app_id}/{token}", followup)
+    add_api(app, "POST", "/interactions/{interaction_id}/{interaction_token}/callback", callback)
+    add_api(app, "POST", "/webhooks/{webhook_id}/{webhook_token}", followup)
+    message_path = "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"
     for method in ("GET", "PATCH", "DELETE"):
-        add_api(app, method, "/webhooks/{app_id}/{token}/messages/{message_id}", webhook_message)
+        add_api(app, method, message_path, webhook_message)

@@ -6,6 +6,7 @@ Everything runs on the emulator's single event loop, so no locking is needed.
 from __future__ import annotations
 
 import base64
+from collections import deque
 from typing import Any
 
 from sandbox.discord import errors
@@ -55,6 +56,8 @@ class SandboxState:
         self.oauth_tokens: dict[str, dict[str, Any]] = {}
         self.dropped: list[str] = []  # session ids whose socket must be dropped (control API)
         self.counter = 0
+        # The last API requests and answers, for contract tests (GET /_sandbox/exchanges).
+        self.exchanges: deque[dict[str, Any]] = deque(maxlen=5000)
 
     def next_counter(self) -> int:
         self.counter += 1

@@ -298,6 +298,13 @@ class DiscordSandbox:
     def rate_limits(self) -> list[dict[str, Any]]:
         return self.call("GET", "/_sandbox/ratelimits")
 
+    def exchanges(self) -> list[dict[str, Any]]:
+        """The API requests received (parsed bodies) and the answers given, oldest first."""
+        return self.call("GET", "/_sandbox/exchanges")
+
+    def clear_exchanges(self) -> None:
+        self.call("DELETE", "/_sandbox/exchanges")
+
     def overview(self) -> dict[str, Any]:
         return self.call("GET", "/_sandbox/state")
 
