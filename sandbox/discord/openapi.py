@@ -189,9 +189,19 @@ def _request_registry() -> referencing.Registry:
     return referencing.Registry().with_resource(SPEC_URI, resource)
 
 
+_VALIDATORS: dict[tuple[int, bool], tuple[Any, jsonschema.Validator]] = {}
+
+
 def validator(schema: dict[str, Any], *, request: bool = False) -> jsonschema.Validator:
+    """A 2020-12 validator whose `$ref`s resolve into the spec (cached per schema object)."""
+    key = (id(schema), request)
+    cached = _VALIDATORS.get(key)
+    if cached is not None and cached[0] is schema:
+        return cached[1]
     registry = _request_registry() if request else _registry()
-    return jsonschema.Draft202012Validator(_absolute(schema), registry=registry)
+    made = jsonschema.Draft202012Validator(_absolute(schema), registry=registry)
+    _VALIDATORS[key] = (schema, made)  # keeps `schema` alive, so its id is never reused
+    return made
 
 
 # ---- routes ------------------------------------------------------------------------------------

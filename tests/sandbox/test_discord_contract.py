@@ -26,6 +26,8 @@ from typing import Any
 import discord
 import pytest
 from discord import app_commands
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sandbox.discord import openapi
 from sandbox.discord.app import build_app
@@ -638,3 +640,83 @@ async def test_discord_py_requests_fit_the_request_schemas(sb: DiscordSandbox) -
     problems = [p for e in with_body for p in request_problems(e)]
     problems += [p for e in exchanges for p in response_problems(e)]
     assert not problems, "\n".join(problems)
+
+
+# ---- fuzzing the request bodies ----------------------------------------------------------------
+
+FUZZ_EXAMPLES = int(os.environ.get("DISCORD_FUZZ_EXAMPLES", "200"))
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
+                                                                max_size=4),
+    max_leaves=10,
+)
+
+
+def fuzz_targets(sb: DiscordSandbox) -> tuple[Api, list[tuple[str, str, dict[str, Any] | list]]]:
+    """(method, path, a valid body) for every route that takes a body."""
+    app = sb.create_application("Fuzz Bot", intents=MEMBERS)
+    api = Api(sb, app["token"])
+    alice = sb.create_user("alice")
+    guild = sb.create_guild("Fuzz", [app["id"]])
+    gid, cid, aid = guild["id"], guild["channels"][0]["id"], alice["id"]
+    sb.add_member(gid, aid)
+    api("PUT", f"/applications/{app['id']}/commands", COMMANDS, expect=200)
+    mid = api("POST", f"/channels/{cid}/messages", {"content": "x"}, expect=200)[1]["id"]
+    slash = sb.run_command(cid, aid, "loja")
+    api("POST", f"/interactions/{slash['id']}/{slash['token']}/callback", {"type": 5}, auth="",
+        expect=204)
+    fresh = sb.run_command(cid, aid, "loja")
+    hook = f"/webhooks/{app['id']}/{slash['token']}"
+    message = {"content": "oi", "embeds": [{"title": "t"}], "components": VIEW_COMPONENTS}
+    return api, [
+        ("PUT", f"/applications/{app['id']}/commands", COMMANDS),
+        ("POST", f"/applications/{app['id']}/guilds/{gid}/commands", COMMANDS[1]),
+        ("POST", "/users/@me/channels", {"recipient_id": aid}),
+        ("POST", f"/channels/{cid}/messages", message),
+        ("PATCH", f"/channels/{cid}/messages/{mid}", message),
+        ("POST", f"/channels/{cid}/threads", {"name": "t", "type": PRIVATE_THREAD}),
+        ("PATCH", f"/guilds/{gid}/members/{aid}", {"nick": "A", "roles": []}),
+        ("POST", f"/interactions/{fresh['id']}/{fresh['token']}/callback",
+         {"type": 4, "data": message}),
+        ("POST", f"{hook}?wait=true", message),
+        ("PATCH", f"{hook}/messages/@original", message),
+    ]
+
+
+def test_fuzzed_bodies_are_refused_on_spec_never_with_a_500(sb: DiscordSandbox) -> None:
+    """Accepted means the body fits the request schema; refused means a spec-shaped 4xx."""
+    api, targets = fuzz_targets(sb)
+    counts = {"accepted": 0, "refused": 0}
+
+    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(target=st.sampled_from(targets), field=st.text(max_size=12), value=JSON,
+           whole=st.booleans())
+    def check(target: tuple[str, str, Any], field: str, value: Any, whole: bool) -> None:
+        method, path, valid = target
+        if whole:
+            body = value
+        elif isinstance(valid, dict):
+            keys = sorted(valid)
+            body = valid | {keys[len(field) % len(keys)] if field.isascii() else field: value}
+        else:
+            body = [valid[0] | {"name": value}]
+        token = "" if "/webhooks/" in path or "/interactions/" in path else None
+        status, answer, _ = api(method, path, raw=json.dumps(body).encode(), auth=token)
+        counts["accepted" if status < 300 else "refused"] += 1
+        op = openapi.find_operation(method, urllib.parse.urlparse(path).path)
+        assert op is not None
+        if status < 300:
+            schema = op.request_schema()
+            fits = openapi.validator(schema, request=True).is_valid(body)
+            assert fits, f"{method} {path} accepted an off-spec body: {body!r}"
+        else:
+            errors = list(openapi.validator(op.response_schema(status)).iter_errors(answer))
+            assert not errors, (body, answer)
+
+    check()
+    assert counts["accepted"] > 0 and counts["refused"] > 0
+    assert sum(counts.values()) == FUZZ_EXAMPLES
