@@ -103,7 +103,7 @@ def pay_preference(
     # creation webhook waits until ``order`` is attached, as MP's payload has it.
     _, created = emu.create_payment(account, body, None, "", notify=False)
     payment = emu.store.payments[created["id"]]
-    payment["order"] = {"id": str(order["id"]), "type": "mercadopago"}
+    payment["order"] = {"id": order["id"], "type": "mercadopago"}  # PaymentOrder: id number
     order["payment_ids"].append(payment["id"])
     emu.notifier.emit(payment, account, "payment.created")
     return payment, _back_url(preference, payment, order)
@@ -166,8 +166,7 @@ def merchant_order(emu: Emulator, account: Account, order_id: Any) -> dict[str, 
         "preference_id": preference["id"],
         "payments": [_order_payment(p) for p in found],
         "shipments": [],
-        "payouts": [],
-        "collector": {"id": account.collector_id, "email": account.email, "nickname": ""},
+        "collector": {"id": account.collector_id, "nickname": account.merchant_name},
         "marketplace": "NONE",
         "notification_url": preference["notification_url"],
         "date_created": order["date_created"],
@@ -192,7 +191,7 @@ def _order_payment(p: dict[str, Any]) -> dict[str, Any]:
         "shipping_cost": 0,
         "currency_id": "BRL",
         "status": p["status"],
-        "status_detail": p["status_detail"],
+        "status_details": p["status_detail"],  # sic: MerchantOrderPayment in the SDK
         "operation_type": p["operation_type"],
         "date_approved": p["date_approved"],
         "date_created": p["date_created"],

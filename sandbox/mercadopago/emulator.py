@@ -112,7 +112,11 @@ class Emulator:
                 "e2e_id": None,
                 "bank_info": {
                     "payer": {},
-                    "collector": {"account_holder_name": account.merchant_name},
+                    # CollectorBankInfo in the SDK's payment/commonTypes.d.ts
+                    "collector": {
+                        "account_id": account.collector_id,
+                        "long_name": "MERCADO PAGO INSTITUIÇÃO DE PAGAMENTO LTDA.",
+                    },
                 },
             },
         }

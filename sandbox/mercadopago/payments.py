@@ -235,8 +235,6 @@ def add_refund(
         "adjustment_amount": 0,
         "status": "approved",
         "reason": None,
-        "labels": [],
-        "partition_details": [],
     }
     payment["refunds"].append(refund)
     payment["transaction_amount_refunded"] += amount

@@ -92,7 +92,7 @@ def test_preference_flow_approved(mp: MercadoPagoSandbox) -> None:
     assert order["response"]["order_status"] == "paid"
     assert order["response"]["paid_amount"] == 51
     assert [p["id"] for p in order["response"]["payments"]] == [payment["id"]]
-    assert payment["order"] == {"id": params["merchant_order_id"][0], "type": "mercadopago"}
+    assert payment["order"] == {"id": int(params["merchant_order_id"][0]), "type": "mercadopago"}
 
 
 def test_preference_flow_rejected_then_retry_same_order(mp: MercadoPagoSandbox) -> None:
