@@ -112,23 +112,23 @@ def test_pix_and_card_payments_fit_payment_response(mp: MercadoPagoSandbox, sdk)
                                 "metadata": {"tenant": "loja"},
                                 "payer": {"email": "ana@example.com", "first_name": "Ana"}})
     assert pix["status"] == 201
-    assert_fits("PaymentResponse", pix["response"], PAYMENT_FIELDS + (
-        "date_of_expiration", "point_of_interaction.transaction_data.qr_code",
+    assert_fits("PaymentResponse", pix["response"], (
+        *PAYMENT_FIELDS, "date_of_expiration", "point_of_interaction.transaction_data.qr_code",
         "point_of_interaction.transaction_data.qr_code_base64",
         "point_of_interaction.transaction_data.ticket_url"))
     pid = pix["response"]["id"]
     mp.approve(pid)
     approved = sdk.payment().get(pid)["response"]
-    assert_fits("PaymentResponse", approved, PAYMENT_FIELDS + (
-        "date_approved", "money_release_date", "transaction_details.net_received_amount"))
+    assert_fits("PaymentResponse", approved, (
+        *PAYMENT_FIELDS, "date_approved", "money_release_date",
+        "transaction_details.net_received_amount"))
     for card in ("APRO", "OTHE", "CONT"):
         paid = sdk.payment().create({"transaction_amount": 50, "payment_method_id": "master",
                                      "token": f"tok-{card}", "installments": 1,
                                      "external_reference": f"o-{card}",
                                      "payer": {"email": "b@example.com", "first_name": card}})
         assert paid["status"] == 201
-        assert_fits("PaymentResponse", paid["response"], PAYMENT_FIELDS + (
-            "card.last_four_digits",))
+        assert_fits("PaymentResponse", paid["response"], (*PAYMENT_FIELDS, "card.last_four_digits"))
     open_one = sdk.payment().create({"transaction_amount": 5, "payment_method_id": "pix",
                                      "external_reference": "o-2",
                                      "payer": {"email": "c@example.com"}})["response"]
@@ -171,7 +171,7 @@ def test_refunds_fit_refund_response(mp: MercadoPagoSandbox, sdk) -> None:
     assert_fits("RefundResponse", fetched["response"])
     payment = sdk.payment().get(pid)["response"]
     assert payment["status"] == "refunded"
-    assert_fits("PaymentResponse", payment, PAYMENT_FIELDS + ("refunds",))
+    assert_fits("PaymentResponse", payment, (*PAYMENT_FIELDS, "refunds"))
 
 
 def test_preferences_and_merchant_orders_fit_their_models(mp: MercadoPagoSandbox, sdk) -> None:
@@ -198,7 +198,7 @@ def test_preferences_and_merchant_orders_fit_their_models(mp: MercadoPagoSandbox
     assert order["status"] == 200
     assert_fits("MerchantOrderResponse", order["response"], ("id", "preference_id", "payments"))
     payment = sdk.payment().get(query["payment_id"][0])["response"]
-    assert_fits("PaymentResponse", payment, PAYMENT_FIELDS + ("order.id",))
+    assert_fits("PaymentResponse", payment, (*PAYMENT_FIELDS, "order.id"))
 
 
 def test_errors_fit_the_sdk_error_body(mp: MercadoPagoSandbox, sdk) -> None:
