@@ -83,6 +83,13 @@ QUIRKS: dict[str, tuple[str, Any, str]] = {
         {"type": ["string", "integer", "null"], "pattern": "^[0-9]+$", "minimum": 0},
         "same as command-permissions-are-strings, for bulk overwrite (PUT)",
     ),
+    "ratelimit-code-optional": (
+        "/components/schemas/RatelimitedResponse/allOf/0",
+        {"type": "object", "required": ["message"],
+         "properties": {"code": {"type": "integer"}, "message": {"type": "string"}}},
+        "docs (Topics > Rate Limits): the 429 body is {message, retry_after, global} with "
+        "`code?` only for some limits; the spec requires `code` through `Error`",
+    ),
 }
 
 # Request-side only: the docs' snowflake is a 64-bit id Discord accepts as a string or an
@@ -141,12 +148,13 @@ def extract_subset(spec: dict[str, Any]) -> dict[str, Any]:
 
 def _set_pointer(doc: dict[str, Any], pointer: str, value: Any) -> None:
     parts = pointer.strip("/").split("/")
-    node = doc
+    node: Any = doc
     for part in parts[:-1]:
-        node = node[part]
-    if parts[-1] not in node:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    last: Any = int(parts[-1]) if isinstance(node, list) else parts[-1]
+    if (last >= len(node)) if isinstance(node, list) else (last not in node):
         raise KeyError(f"quirk target {pointer} is not in the spec")
-    node[parts[-1]] = value
+    node[last] = value
 
 
 @functools.cache

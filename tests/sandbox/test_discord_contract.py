@@ -25,6 +25,7 @@ from typing import Any
 
 import discord
 import pytest
+from aiohttp import web
 from discord import app_commands
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -114,10 +115,10 @@ def official_spec_path() -> Path:
     raise AssertionError("Discord's OpenAPI spec not found (set DISCORD_OPENAPI_SPEC)")
 
 
-def sandbox_routes() -> set[tuple[str, str]]:
+def sandbox_routes(app: web.Application | None = None) -> set[tuple[str, str]]:
     """Every REST route of the sandbox, from its router, under any API prefix."""
     routes = set()
-    for route in build_app().router.routes():
+    for route in (app or build_app()).router.routes():
         canonical = route.resource.canonical if route.resource else ""
         if route.method != "HEAD" and canonical.startswith("/api"):
             routes.add((route.method, re.sub(r"^/api(/v\d+)?", "", canonical)))
@@ -142,6 +143,17 @@ def test_every_sandbox_route_is_covered() -> None:
         assert op is not None and (op.path, op.method) == (spec_path, spec_method), template
     for route in NOT_IN_SPEC:
         assert openapi.find_operation(*route) is None
+
+
+def test_a_new_route_is_reported_as_uncovered() -> None:
+    app = build_app()
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response()
+
+    app.router.add_get("/api/v10/guilds/{guild_id}/bans", handler)
+    assert sandbox_routes(app) - set(SPEC_ROUTES) - set(NOT_IN_SPEC) == {
+        ("GET", "/guilds/{guild_id}/bans")}
 
 
 def test_quirks_are_documented() -> None:
@@ -272,6 +284,9 @@ def run_scenario(sb: DiscordSandbox) -> dict[str, Any]:
     api("GET", "/gateway", auth="", expect=200)
     api("GET", "/gateway/bot", expect=200)
     api("GET", "/gateway/bot", auth="", expect=401)
+    sb.rate_limit("GET", "/gateway/bot", retry_after=0.01)
+    limited = api("GET", "/gateway/bot", expect=429)
+    assert limited[1]["retry_after"] == 0.01 and limited[2]["Retry-After"] == "1"
 
     # DMs
     dm = api("POST", "/users/@me/channels", {"recipient_id": aid}, expect=200)[1]
