@@ -403,19 +403,13 @@ def form_errors(errors: Iterable[jsonschema.ValidationError]) -> dict[str, Any]:
     return tree
 
 
-@functools.cache
-def _cached_validator(method: str, path: str, what: str) -> jsonschema.Validator | None:
-    op = find_operation(method, path)
-    schema = op.request_schema() if op and what == "body" else None
-    return validator(schema, request=True) if schema is not None else None
-
-
 def request_body_errors(method: str, spec_path: str, body: Any) -> dict[str, Any] | None:
     """None when `body` fits the operation's request schema, else Discord's errors tree."""
-    check = _cached_validator(method.lower(), spec_path, "body")
-    if check is None:
+    op = find_operation(method, spec_path)
+    schema = op.request_schema() if op else None
+    if schema is None:
         return None
-    failures = list(check.iter_errors(body))
+    failures = list(validator(schema, request=True).iter_errors(body))
     return form_errors(failures) if failures else None
 
 
