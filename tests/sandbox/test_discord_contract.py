@@ -735,3 +735,25 @@ def test_fuzzed_bodies_are_refused_on_spec_never_with_a_500(sb: DiscordSandbox) 
     check()
     assert counts["accepted"] > 0 and counts["refused"] > 0
     assert sum(counts.values()) == FUZZ_EXAMPLES
+
+
+@pytest.mark.asyncio
+async def test_the_bots_command_sync_fits_the_spec(sb: DiscordSandbox) -> None:
+    """The shop bot (bot/) syncs its slash commands at login; that PUT fits the spec."""
+    from bot.__main__ import ShopBot
+    from bot.config import Config
+
+    app = await sb.aio.create_application("Loja Bot", intents=MEMBERS)
+    config = Config(discord_token=app["token"], platform_url="http://127.0.0.1:9",
+                    instance_token="vtr_unused", discord_api_url="", discord_gateway_url="",
+                    heartbeat_seconds=30)
+    for locale in ("", "en"):
+        bot = ShopBot(config if not locale else Config(**{**config.__dict__, "locale": locale}))
+        await bot.login(app["token"])  # runs setup_hook: tree.sync()
+        await bot.close()
+    synced = [e for e in await sb.aio.exchanges()
+              if (e["method"], e["route"]) == ("PUT", "/applications/{application_id}/commands")]
+    assert len(synced) == 2 and all(e["status"] == 200 for e in synced)
+    assert {c["name"] for c in synced[0]["request"]} >= {"loja", "carrinho", "vincular"}
+    problems = [p for e in synced for p in request_problems(e) + response_problems(e)]
+    assert not problems, "\n".join(problems)
