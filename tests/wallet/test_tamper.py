@@ -282,3 +282,65 @@ def test_wallet_verify_reports_a_negative_withdrawing_balance(funded, plant, cap
     with pytest.raises(CommandError, match="problem"):
         call_command("wallet_verify")
     assert "withdrawing balance -500 is negative" in capsys.readouterr().err
+
+
+def plant_posting(plant, tenant, *lines: tuple, filed_under=None) -> None:
+    """A balanced posting written past the defences, balances moved to match its entries (so
+    only the per-kind rules can tell). lines: (account, side, amount)."""
+    rows, moves = [], []
+    for account, side, amount in lines:
+        owner = filed_under if filed_under is not None else account.tenant_id
+        rows.append(f"({NEW_TXN}, {account.pk}, {'NULL' if owner is None else owner}, "
+                    f"'{side}', {amount}, now())")
+        grows = (side == "D") == (account.kind == "clearing")
+        moves.append("UPDATE wallet_account SET balance_cents = balance_cents "
+                     f"{'+' if grows else '-'} {amount} WHERE id = {account.pk}")
+    plant("INSERT INTO wallet_ledgertransaction (key, kind, tenant_id, memo, created_at) "
+          f"VALUES ('planted:{next(KEYS)}', 'other', {tenant.pk}, '', now())",
+          "INSERT INTO wallet_entry (transaction_id, account_id, tenant_id, side, amount_cents, "
+          f"created_at) VALUES {', '.join(rows)}", *moves, drop_non_negative=True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("kind", "lines", "reported"), [
+    ("pending", [("pending", "D", 100), ("available", "C", 100)],
+     "pending balance -100 is negative"),
+    ("available", [("available", "D", 25000), ("fees", "C", 25000)],
+     "available -5000 is more debt than its refunds and chargebacks (0) explain"),
+    ("withdrawing", [("withdrawing", "D", 100), ("available", "C", 100)],
+     "withdrawing balance -100 is negative"),
+    ("clearing", [("clearing", "C", 21054), ("available", "D", 21054)],
+     "clearing balance -1 is negative"),
+    ("fees", [("fees", "D", 2000), ("available", "C", 2000)], "fees balance -947 is negative"),
+    ("payouts", [("payouts", "D", 100), ("available", "C", 100)],
+     "payouts balance -100 is negative"),
+    ("refunds", [("refunds", "D", 100), ("available", "C", 100)],
+     "refunds balance -100 is negative"),
+])
+def test_wallet_verify_checks_every_kinds_rule(funded, plant, kind, lines, reported):
+    tenant = funded.tenant
+    accounts = services.tenant_accounts(tenant) | {
+        k: services.platform_account(k) for k in ("clearing", "fees", "payouts", "refunds")}
+    assert selectors.ledger_verify() == []
+    plant_posting(plant, tenant, *[(accounts[name], side, n) for name, side, n in lines])
+    problems = selectors.ledger_verify()
+    assert any(reported in p and kind in p for p in problems), problems
+    assert not [p for p in problems if "from its entries" in p or "books open" in p], problems
+
+
+@pytest.mark.django_db
+def test_wallet_verify_checks_payouts_against_paid_withdrawals(funded, plant):
+    accounts = services.tenant_accounts(funded.tenant)
+    plant_posting(plant, funded.tenant, (accounts["available"], "D", 700),
+                  (services.platform_account("payouts"), "C", 700))
+    assert any("payouts 700 != paid withdrawals 0" in p for p in selectors.ledger_verify())
+
+
+@pytest.mark.django_db
+def test_wallet_verify_checks_entries_are_filed_under_their_accounts_tenant(funded, other_shop,
+                                                                            plant):
+    accounts = services.tenant_accounts(funded.tenant)
+    plant_posting(plant, funded.tenant, (services.platform_account("clearing"), "D", 100),
+                  (accounts["available"], "C", 100), filed_under=other_shop.tenant.pk)
+    assert (f"account #{accounts['available'].pk}: entries filed under tenant "
+            f"#{other_shop.tenant.pk}, not the account's") in selectors.ledger_verify()
