@@ -185,10 +185,13 @@ TAMPERINGS = [
     Tampering("delete an account that holds money", lambda b: [
         f"DELETE FROM wallet_account WHERE id = {b.accounts['pending'][0]}"],
         "violates foreign key constraint"),
-    # Entries are filed under their account's tenant, in one currency per transaction.
+    # Entries are filed under their account's tenant, one shop and one currency per transaction.
     Tampering("file an entry under another tenant (statement leak)", lambda b: posting(
         b, "other", ("clearing", "D", 100), ("available", "C", 100, b.other_tenant)),
         "names a tenant other than its account"),
+    Tampering("move money to another shop in a balanced posting", lambda b: posting(
+        b, "other", ("available", "D", 100), ("other_available", "C", 100)),
+        "tenant other than its transaction's"),
     Tampering("mix currencies in one transaction", lambda b: [
         "INSERT INTO wallet_account (tenant_id, kind, currency, balance_cents, created_at) "
         f"VALUES ({b.tenant}, 'available', 'USD', 0, now())",
@@ -224,7 +227,7 @@ def test_every_tampering_is_refused_and_changes_nothing(books, subtests):
             assert re.search(case.refused, refusal), refusal
             assert snapshot() == before
     assert selectors.ledger_verify() == []
-    assert len(TAMPERINGS) >= 31
+    assert len(TAMPERINGS) >= 32
 
 
 @pytest.mark.django_db(transaction=True)

@@ -18,9 +18,10 @@ append a balanced pair to a transaction posted long ago. Now:
   into a transaction stamped with the current database transaction's id; rows stamped before
   this migration (NULL) are closed. Since 0002 refuses UPDATE, the stamp cannot be rewritten.
 - The same trigger refuses entries whose denormalised tenant is not their account's (a tenant's
-  statement is read by `entry.tenant`), transactions mixing currencies, and a debit that leaves
-  `available` below zero unless it belongs to a refund or chargeback (the one source of debt;
-  a withdrawal beyond the balance is refused).
+  statement is read by `entry.tenant`), a transaction touching the accounts of a tenant other
+  than its own (no transfers between shops; platform accounts are shared), transactions mixing
+  currencies, and a debit that leaves `available` below zero unless it belongs to a refund or
+  chargeback (the one source of debt; a withdrawal beyond the balance is refused).
 
 SQLite (the embedded `make run` default) gets the CHECK constraint only: wallet.services moves
 the balances in Python there and its checks still apply.
@@ -67,6 +68,15 @@ BEGIN
     IF FOUND THEN
         RAISE EXCEPTION 'wallet: entry % names a tenant other than its account''s', bad
             USING ERRCODE = 'check_violation';
+    END IF;
+
+    SELECT e.id INTO bad
+      FROM new_entries e JOIN wallet_ledgertransaction t ON t.id = e.transaction_id
+     WHERE e.tenant_id IS NOT NULL AND e.tenant_id IS DISTINCT FROM t.tenant_id
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'wallet: entry % is for a tenant other than its transaction''s (no '
+            'transfers between shops)', bad USING ERRCODE = 'check_violation';
     END IF;
 
     SELECT e.transaction_id INTO bad
