@@ -11,7 +11,11 @@ credit-normal ones (tenant `pending`/`available`/`withdrawing`, platform `fees`,
 (the issue writes "- refunds" for the same identity with `refunds` signed debit-positive.)
 
 Entries and transactions are append-only: PostgreSQL refuses UPDATE and DELETE on them and
-checks, at commit, that each transaction balances (migration 0002).
+checks, at commit, that each transaction balances (migration 0002). Running balances are moved
+by PostgreSQL's posting trigger as entries are inserted, and by nothing else; entries go only
+into a transaction opened by the same database transaction; a posting may leave `available`
+below zero only as a refund or chargeback (migration 0003). Every kind but `available` stays
+non-negative (a CHECK constraint, on SQLite too).
 """
 
 from __future__ import annotations
@@ -45,6 +49,13 @@ TENANT_KINDS = (AccountKind.PENDING, AccountKind.AVAILABLE, AccountKind.WITHDRAW
 PLATFORM_KINDS = (AccountKind.CLEARING, AccountKind.FEES, AccountKind.PAYOUTS,
                   AccountKind.REFUNDS)
 DEBIT_NORMAL = frozenset({AccountKind.CLEARING})
+# The one kind allowed below zero. A refund or chargeback after the money was released takes it
+# from `available` (the sale's pending part is gone): the negative balance *is* the tenant's debt
+# to the platform, recorded nowhere else. It blocks withdrawals and later sales cover it
+# (services.sale_reverse, withdrawal_request; selectors.platform_totals reports it as `debt`).
+# Every other kind only ever holds money that exists: pending (unreleased holds), withdrawing
+# (requested withdrawals), and the platform's clearing, fees, payouts and refunds.
+MAY_GO_NEGATIVE = frozenset({AccountKind.AVAILABLE})
 
 
 class Account(models.Model):
@@ -55,7 +66,8 @@ class Account(models.Model):
                                related_name="wallet_accounts")
     kind = models.CharField(_("kind"), max_length=20, choices=AccountKind.choices)
     currency = models.CharField(_("currency"), max_length=3, default=CURRENCY)
-    # Running total in the account's normal side, updated under a row lock with each posting.
+    # Running total in the account's normal side, moved with each posting under a row lock: by
+    # PostgreSQL's posting trigger (a direct UPDATE is refused there), by post_once on SQLite.
     balance_cents = models.BigIntegerField(_("balance (centavos)"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -75,6 +87,10 @@ class Account(models.Model):
                 condition=(Q(tenant__isnull=True, kind__in=[k.value for k in PLATFORM_KINDS])
                            | Q(tenant__isnull=False, kind__in=[k.value for k in TENANT_KINDS])),
                 name="wallet_account_kind_matches_owner"),
+            models.CheckConstraint(
+                condition=(Q(kind__in=[k.value for k in MAY_GO_NEGATIVE])
+                           | Q(balance_cents__gte=0)),
+                name="wallet_account_balance_non_negative"),
         ]
 
     def __str__(self) -> str:

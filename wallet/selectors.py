@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from wallet.models import (
     DEBIT_NORMAL,
+    MAY_GO_NEGATIVE,
     TENANT_KINDS,
     Account,
     AccountKind,
@@ -121,6 +122,21 @@ def platform_totals() -> dict[str, int]:
 
 
 # --- The ledger check (wallet_verify) -----------------------------------------------------------
+# What each account kind must satisfy; ledger_verify checks every one (and a test checks that
+# every kind has a rule). "Never negative" is also a CHECK constraint on the table, but
+# wallet_verify is what notices a database whose constraints were bypassed or dropped.
+KIND_RULES: dict[str, str] = {
+    K.PENDING: "never negative; equals the tenant's unreleased holds",
+    K.AVAILABLE: "may be negative (the tenant's debt) only as far as refunds and chargebacks "
+                 "took it: withdrawals never exceed what was credited",
+    K.WITHDRAWING: "never negative; equals the tenant's pending withdrawals",
+    K.CLEARING: "never negative",
+    K.FEES: "never negative",
+    K.PAYOUTS: "never negative; equals the paid withdrawals",
+    K.REFUNDS: "never negative",
+}
+
+
 def _debit_positive() -> Case:
     return Case(When(side=Side.DEBIT, then=F("amount_cents")), default=-F("amount_cents"),
                 output_field=BigIntegerField())
@@ -129,21 +145,32 @@ def _debit_positive() -> Case:
 def ledger_verify() -> list[str]:
     """Every difference between the books and their invariants; empty when all is well.
 
-    Recomputes each account's balance from its entries, checks each transaction balances and
-    has entries, that the platform's books close, and that the unreleased holds of each tenant
-    add up to its pending balance.
+    Recomputes each account's balance from its entries, checks each account against its kind's
+    rule (KIND_RULES), that entries are filed under their account's tenant, that each
+    transaction balances and has entries, and that the platform's books close.
     """
     problems: list[str] = []
-    sums = dict(Entry.objects.unscoped().values("account").annotate(s=Sum(_debit_positive()))
-                .values_list("account", "s"))
+    accounts = list(Account.objects.unscoped().select_related("tenant").order_by("pk"))
+    owner = {account.pk: account.tenant_id for account in accounts}
+    sums: dict[int, int] = {}
+    for account_id, tenant_id, total in (Entry.objects.unscoped().values("account", "tenant")
+                                         .annotate(s=Sum(_debit_positive()))
+                                         .values_list("account", "tenant", "s")):
+        sums[account_id] = sums.get(account_id, 0) + (total or 0)
+        if tenant_id != owner.get(account_id):
+            problems.append(f"account #{account_id}: entries filed under tenant #{tenant_id}, "
+                            f"not the account's")
     totals = {K.CLEARING: 0, "rest": 0}
-    for account in Account.objects.unscoped().select_related("tenant").order_by("pk"):
-        debit_positive = sums.get(account.pk, 0) or 0
+    computed: dict[int, int] = {}
+    for account in accounts:
+        debit_positive = sums.get(account.pk, 0)
         expected = debit_positive if account.kind in DEBIT_NORMAL else -debit_positive
+        computed[account.pk] = expected
         if account.balance_cents != expected:
             problems.append(f"account {account} (#{account.pk}): balance "
                             f"{account.balance_cents} != {expected} from its entries")
         totals[K.CLEARING if account.kind in DEBIT_NORMAL else "rest"] += account.balance_cents
+    problems += _kind_problems(accounts, computed)
     unbalanced = (Entry.objects.unscoped().values("transaction")
                   .annotate(s=Sum(_debit_positive()), n=Count("id"))
                   .filter(~Q(s=0) | Q(n__lt=2)).values_list("transaction__key", "s", "n"))
@@ -153,14 +180,41 @@ def ledger_verify() -> list[str]:
     if totals[K.CLEARING] != totals["rest"]:
         problems.append(f"books open: clearing {totals[K.CLEARING]} != tenant balances + fees "
                         f"+ payouts + refunds {totals['rest']}")
-    problems += _holds_problems()
     return problems
 
 
-def _holds_problems() -> list[str]:
+def _kind_problems(accounts: list[Account], computed: dict[int, int]) -> list[str]:
+    """Each account against KIND_RULES, on its stored balance and on its entries' sum alike."""
+    problems: list[str] = []
+    reversed_from = dict(
+        Entry.objects.unscoped()
+        .filter(account__kind=K.AVAILABLE, side=Side.DEBIT,
+                transaction__kind__in=[Kind.REFUND, Kind.CHARGEBACK])
+        .values("account").annotate(s=Sum("amount_cents")).values_list("account", "s"))
     held = dict(Hold.objects.unscoped().filter(released_at__isnull=True).values("tenant")
                 .annotate(s=Sum("remaining_cents")).values_list("tenant", "s"))
-    pending = Account.objects.unscoped().filter(kind=K.PENDING).values_list("tenant",
-                                                                           "balance_cents")
-    return [f"tenant #{tenant}: pending {cents} != unreleased holds {held.get(tenant, 0)}"
-            for tenant, cents in pending if cents != held.get(tenant, 0)]
+    requested = dict(Withdrawal.objects.unscoped().filter(status=Withdrawal.Status.PENDING)
+                     .values("tenant").annotate(s=Sum("amount_cents"))
+                     .values_list("tenant", "s"))
+    paid = (Withdrawal.objects.unscoped().filter(status=Withdrawal.Status.PAID)
+            .aggregate(s=Coalesce(Sum("amount_cents"), ZERO))["s"])
+    for account in accounts:
+        lowest = min(account.balance_cents, computed[account.pk])
+        name = f"account {account} (#{account.pk})"
+        if account.kind not in MAY_GO_NEGATIVE and lowest < 0:
+            problems.append(f"{name}: {account.kind} balance {lowest} is negative; "
+                            f"rule: {KIND_RULES[account.kind]}")
+        if account.kind == K.AVAILABLE and lowest < -reversed_from.get(account.pk, 0):
+            problems.append(f"{name}: available {lowest} is more debt than its refunds and "
+                            f"chargebacks ({reversed_from.get(account.pk, 0)}) explain")
+        expected = {K.PENDING: (held, "unreleased holds"),
+                    K.WITHDRAWING: (requested, "pending withdrawals")}.get(account.kind)
+        if expected is not None:
+            by_tenant, what = expected
+            if account.balance_cents != by_tenant.get(account.tenant_id, 0):
+                problems.append(f"tenant #{account.tenant_id}: {account.kind} "
+                                f"{account.balance_cents} != {what} "
+                                f"{by_tenant.get(account.tenant_id, 0)}")
+        if account.kind == K.PAYOUTS and account.balance_cents != paid:
+            problems.append(f"{name}: payouts {account.balance_cents} != paid withdrawals {paid}")
+    return problems

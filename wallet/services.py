@@ -3,8 +3,10 @@
 `post` is the one function that writes entries. Its `entries` are `(account, signed_cents)`:
 positive is a debit, negative a credit, and they must add up to zero. Every account touched is
 locked (`SELECT ... FOR UPDATE`, in primary-key order so two postings never deadlock) and its
-running balance moved in the same database transaction. A posting key is unique: posting the same
-business event again returns the transaction already posted and writes nothing.
+running balance moved in the same database transaction: by PostgreSQL's posting trigger as the
+entries are inserted (the only writer of balances there), by this module on SQLite. A posting
+key is unique: posting the same business event again returns the transaction already posted and
+writes nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -100,12 +102,16 @@ def post_once(*, key: str, entries: list[tuple[Account, int]], memo: str = "",
               side=Side.DEBIT if amount > 0 else Side.CREDIT, amount_cents=abs(amount))
         for account, amount in entries
     ])
+    # PostgreSQL's posting trigger has moved the balances with that INSERT (and refuses any
+    # other write to them, migration 0003); elsewhere (SQLite, the embedded default) we do.
+    moved_by_database = connection.vendor == "postgresql"
     for account, amount in entries:
         row = locked[account.pk]
         delta = amount if row.debit_normal else -amount
-        Account.objects.unscoped().filter(pk=row.pk).update(
-            balance_cents=F("balance_cents") + delta)
-        row.balance_cents += delta
+        if not moved_by_database:
+            Account.objects.unscoped().filter(pk=row.pk).update(
+                balance_cents=F("balance_cents") + delta)
+        row.balance_cents += delta  # the rows are locked: this is what the database now holds
         account.balance_cents = row.balance_cents
     return txn, True
 

@@ -19,6 +19,28 @@ def check_constraints():
 
 
 @pytest.fixture
+def plant():
+    """Write raw SQL past the ledger's defences, as a superuser restoring a dump would: with
+    triggers off (`session_replication_role = replica`) and, if asked, without the CHECK that
+    keeps balances non-negative (constraints are not triggers). Both last only until the test's
+    transaction rolls back. This is how wallet_verify's tests corrupt the books."""
+
+    def run(*statements: str, drop_non_negative: bool = False) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            if drop_non_negative:  # fire the queued deferred checks first: ALTER needs none
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                cursor.execute("ALTER TABLE wallet_account "
+                               "DROP CONSTRAINT wallet_account_balance_non_negative")
+            for statement in statements:
+                cursor.execute(statement)
+            cursor.execute("SET LOCAL session_replication_role = origin")
+
+    return run
+
+
+@pytest.fixture
 def funded(shop):
     """Loja Alfa with R$ 200,00 available (a released PIX sale of R$ 210,53 at 5%)."""
     services.sale_record(tenant=shop.tenant, payment_id=9001, gross_cents=21053, method="pix")

@@ -49,9 +49,11 @@ def test_post_refuses_unbalanced_or_odd_amounts(shop, amounts):
 
 def test_database_refuses_an_unbalanced_transaction(shop):
     acc = accounts(shop.tenant)
+    clearing = services.platform_account("clearing")
     txn = LedgerTransaction.objects.create(key="raw", tenant=shop.tenant)
-    Entry.objects.create(transaction=txn, account=acc["pending"], side="C", amount_cents=10)
-    Entry.objects.create(transaction=txn, account=acc["available"], side="D", amount_cents=9)
+    Entry.objects.create(transaction=txn, account=acc["pending"], tenant=shop.tenant, side="C",
+                         amount_cents=10)
+    Entry.objects.create(transaction=txn, account=clearing, side="D", amount_cents=9)
     with pytest.raises(DatabaseError, match="does not balance"), connection.cursor() as cur:
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
@@ -179,23 +181,23 @@ def test_reverse_refuses_bad_amounts(funded, amount):
     assert not LedgerTransaction.objects.unscoped().filter(key="refund:bad").exists()
 
 
-def test_wallet_verify_command_detects_a_tampered_balance(funded, capsys):
+def test_wallet_verify_command_detects_a_tampered_balance(funded, capsys, plant):
     call_command("wallet_verify")
     assert "balanced" in capsys.readouterr().out
-    Account.objects.unscoped().filter(tenant=funded.tenant, kind="available").update(
-        balance_cents=1)
+    plant("UPDATE wallet_account SET balance_cents = 1 WHERE kind = 'available' "
+          f"AND tenant_id = {funded.tenant.pk}")
     with pytest.raises(CommandError):
         call_command("wallet_verify")
     assert "balance 1 != 20000" in capsys.readouterr().err
 
 
-def test_nightly_task_alerts_operators(funded, mailoutbox, settings):
+def test_nightly_task_alerts_operators(funded, mailoutbox, settings, plant):
     from wallet import tasks
 
     settings.ADMINS = [("Ops", "ops@example.com")]
     assert tasks.verify_ledger() == 0
-    Account.objects.unscoped().filter(tenant=funded.tenant, kind="pending").update(
-        balance_cents=5)
+    plant("UPDATE wallet_account SET balance_cents = 5 WHERE kind = 'pending' "
+          f"AND tenant_id = {funded.tenant.pk}")
     assert tasks.verify_ledger() >= 1
     assert AuditEvent.objects.filter(action="wallet.verify.failed").exists()
     assert len(mailoutbox) == 1

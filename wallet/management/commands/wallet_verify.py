@@ -1,4 +1,4 @@
-"""Recompute every balance from the entries and check the ledger's invariants."""
+"""Recompute every balance from the entries and check the ledger's invariants, kind by kind."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from wallet.selectors import ledger_verify
 
 
 class Command(BaseCommand):
-    help = ("Recompute every wallet balance from its entries, check that every transaction "
-            "balances and that the platform's books close. Exits non-zero on any difference.")
+    help = ("Recompute every wallet balance from its entries, check every account against its "
+            "kind's rule (no negative balance but available's debt; pending = unreleased holds, "
+            "withdrawing = pending withdrawals, payouts = paid withdrawals), that entries are "
+            "filed under their account's tenant, that every transaction balances and that the "
+            "platform's books close. Exits non-zero on any difference.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         problems = ledger_verify()
