@@ -40,9 +40,10 @@ def emit(name: str, value: float, baseline: float, unit: str) -> None:
 
 
 def bench_tenants(n: int) -> list[Tenant]:
-    owner, _ = User.objects.get_or_create(username="bench-wallet-owner")
     tenants = list(Tenant.objects.filter(slug__startswith="bench-wallet-").order_by("pk")[:n])
     while len(tenants) < n:
+        # One owner per shop: a plan caps how many instances one account may own.
+        owner, _ = User.objects.get_or_create(username=f"bench-wallet-owner-{len(tenants)}")
         tenants.append(tenant_create(owner=owner, name=f"bench-wallet-{len(tenants)}"))
     for tenant in tenants:
         services.tenant_accounts(tenant)
