@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
+from admin_panel.models import Heartbeat
 from audit.models import AuditEvent
 from config.metrics import queue_depths
 from payments.models import Payment, WebhookEvent
@@ -16,7 +16,10 @@ from sales.models import Delivery
 from tenants.models import Tenant, User
 from wallet.models import Withdrawal
 
-BEAT_CACHE_KEY = "ops:beat:last_seen"
+
+def beat_last_seen() -> datetime | None:
+    """When beat last dispatched its pulse (admin_panel.tasks.record_beat), or None."""
+    return Heartbeat.objects.filter(name="beat").values_list("seen_at", flat=True).first()
 
 
 def ops_summary() -> dict:
@@ -35,7 +38,7 @@ def ops_summary() -> dict:
             for value, label in Tenant.Status.choices
         ],
         "users_total": User.objects.count(),
-        "beat_last_seen": cache.get(BEAT_CACHE_KEY),
+        "beat_last_seen": beat_last_seen(),
         "bots_failing": list(runtimes_failing_first().exclude(
             observed_state__in=["running", "stopped"])[:10]),
         "bots_by_state": sorted(bots.items()),

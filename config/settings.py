@@ -258,6 +258,9 @@ else:
         "data_folder_in": str(_broker / "queue"),
         "data_folder_out": str(_broker / "queue"),
         "processed_folder": str(_broker / "processed"),
+        # Fanout bindings (worker pidboxes): `celery inspect ping` and the diagnostics page's
+        # worker ping work on the embedded broker too.
+        "control_folder": str(_broker / "control"),
         "store_processed": False,
     }
 CELERY_BROKER_URL = env.secret("CELERY_BROKER_URL") or CELERY_BROKER_URL

@@ -1,8 +1,8 @@
-"""The bot instance page: state, last error, Start/Stop/Restart, logs, memory and CPU now.
+"""The bot instance page: state, last error, Start/Stop/Restart, logs, memory and CPU.
 
-Thin: access through `tenant_view`, writes through `runtime.services`, engine reads through
-`runtime.controller` (which has timeouts and never raises to the page: the page always renders
-what is known, and says so when the engine cannot be asked).
+Thin: access through `tenant_view`, writes through `runtime.services`, reads through
+`runtime.selectors`. Logs, memory and CPU come from the snapshot the runtime worker records on
+each reconcile pass (the web has no engine socket): the page says when it was taken.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from runtime import controller, selectors, services
-from runtime.models import BotRuntime, Desired, Observed
+from runtime import selectors, services
+from runtime.models import BotRuntime, BotSnapshot, Desired, Observed
 from tenants.access import tenant_view
 from tenants.models import Role
 
@@ -31,25 +31,30 @@ LIVE = (Observed.RUNNING, Observed.STARTING, Observed.UNHEALTHY)
 
 def _context(request: HttpRequest) -> dict:
     runtime = selectors.runtime_get(tenant=request.tenant) or BotRuntime(tenant=request.tenant)
-    stats = controller.stats(runtime) if runtime.pk and runtime.container_id else None
-    uptime = (timezone.now() - runtime.started_at
-              if runtime.started_at and runtime.observed_state in LIVE else None)
-    can_act = request.membership.allows(Role.MANAGER)
+    snapshot = selectors.snapshot_get(tenant=request.tenant)
+    live = runtime.observed_state in LIVE
+    uptime = timezone.now() - runtime.started_at if runtime.started_at and live else None
+    # Figures of a bot that has stopped since the snapshot would be stale: shown only while live.
+    stats = snapshot if snapshot and snapshot.running and live else None
     return {
         "runtime": runtime, "badge": BADGES.get(Observed(runtime.observed_state), ""),
-        "stats": stats, "uptime": uptime, "can_act": can_act,
+        "snapshot": snapshot, "uptime": uptime,
+        "can_act": request.membership.allows(Role.MANAGER),
         "is_owner": request.membership.allows(Role.OWNER),
         "memory_mb": round(stats.memory_bytes / 1048576, 1) if stats and stats.memory_bytes
         else None,
         "cpu": round(stats.cpu_percent, 1) if stats and stats.cpu_percent is not None else None,
-        "logs": _logs(runtime),
+        "logs": _logs(snapshot),
     }
 
 
-def _logs(runtime: BotRuntime) -> str | None:
-    if not runtime.pk or not runtime.container_id:
+def _logs(snapshot: BotSnapshot | None) -> str | None:
+    """The recorded log tail; None when the engine could not be read on the last pass."""
+    if snapshot is None:
         return ""
-    return controller.logs(runtime, tail=200)
+    if not snapshot.engine_ok and not snapshot.log_tail:
+        return None
+    return snapshot.log_tail
 
 
 @tenant_view()
@@ -61,9 +66,9 @@ def bot_instance(request: HttpRequest) -> HttpResponse:
 @tenant_view()
 @require_GET
 def bot_logs(request: HttpRequest) -> HttpResponse:
-    runtime = selectors.runtime_get(tenant=request.tenant)
-    logs = _logs(runtime) if runtime else ""
-    return render(request, "portal/runtime/_logs.html", {"logs": logs})
+    snapshot = selectors.snapshot_get(tenant=request.tenant)
+    return render(request, "portal/runtime/_logs.html",
+                  {"logs": _logs(snapshot), "snapshot": snapshot})
 
 
 @tenant_view(role=Role.MANAGER)

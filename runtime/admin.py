@@ -4,12 +4,14 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import action_with_reason
 from runtime import selectors, services
-from runtime.models import BotRuntime, Desired
+from runtime.models import BotRuntime, BotSnapshot, Desired
 from tenants.admin import TenantScopedAdmin
 
 
@@ -28,7 +30,39 @@ class BotRuntimeAdmin(TenantScopedAdmin):
                        "last_exit_at", "last_exit_ref", "oom_killed", "last_heartbeat_at",
                        "gateway_latency_ms", "bot_version", "desired_by", "desired_at",
                        "generation", "restart_requested", "restart_done",
-                       "instance_token_lookup", "desired_state", "desired_reason")
+                       "instance_token_lookup", "desired_state", "desired_reason",
+                       "snapshot_taken_at", "snapshot_figures", "snapshot_log")
+
+    # Logs and figures come from the controller's snapshot: the admin never asks the engine.
+    def _snapshot(self, obj: BotRuntime) -> BotSnapshot | None:
+        if not hasattr(obj, "_snapshot_cache"):
+            obj._snapshot_cache = selectors.snapshot_get(tenant=obj.tenant)
+        return obj._snapshot_cache
+
+    @admin.display(description=_("snapshot taken at"))
+    def snapshot_taken_at(self, obj: BotRuntime) -> str:
+        snapshot = self._snapshot(obj)
+        if snapshot is None:
+            return _("No snapshot yet (the runtime worker records one on each pass).")
+        if snapshot.engine_ok:
+            return date_format(localtime(snapshot.taken_at), "DATETIME_FORMAT")
+        return _("%(when)s (the engine did not answer on the last pass)") % {
+            "when": date_format(localtime(snapshot.taken_at), "DATETIME_FORMAT")}
+
+    @admin.display(description=_("memory and CPU"))
+    def snapshot_figures(self, obj: BotRuntime) -> str:
+        snapshot = self._snapshot(obj)
+        if snapshot is None or not snapshot.running or snapshot.memory_bytes is None:
+            return "—"
+        memory = round(snapshot.memory_bytes / 1048576, 1)
+        cpu = "—" if snapshot.cpu_percent is None else f"{snapshot.cpu_percent:.1f}%"
+        return _("%(memory)s MB · CPU %(cpu)s") % {"memory": memory, "cpu": cpu}
+
+    @admin.display(description=_("last log lines"))
+    def snapshot_log(self, obj: BotRuntime) -> str:
+        snapshot = self._snapshot(obj)
+        return format_html('<pre style="max-height:360px;overflow:auto;white-space:pre-wrap">'
+                           "{}</pre>", snapshot.log_tail if snapshot else "")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return selectors.runtimes_failing_first()

@@ -4,12 +4,17 @@
 next. `sync_tenant()` does it for one tenant under that tenant's row lock (one at a time per
 tenant); `reconcile_all()` lists the engine once and syncs only the tenants whose plan is not a
 no-op, so a pass with nothing to change costs one engine call and one query or two.
+`snapshot_all()` then records what each bot looks like (state, restarts, CPU, memory, a redacted
+log tail) and `record_engine_report()` the engine's health: the portal and the admin read those
+rows, so only this worker ever talks to the engine.
 """
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import structlog
@@ -23,8 +28,16 @@ from django.utils.translation import override
 import audit
 from runtime import policy
 from runtime.backends import get_backend, namespace
-from runtime.backends.base import EXIT_MISCONFIGURED, Backend, BotSpec, EngineError, Instance
-from runtime.models import BotRuntime, Desired, Observed
+from runtime.backends.base import (
+    EXIT_MISCONFIGURED,
+    Backend,
+    BotSpec,
+    EngineError,
+    Instance,
+    Stats,
+)
+from runtime.models import BotRuntime, BotSnapshot, Desired, EngineReport, Observed
+from runtime.redaction import redact
 from tenants.models import InstanceToken, Tenant
 
 log = structlog.get_logger(__name__)
@@ -261,6 +274,9 @@ class PassResult:
     removed_orphans: int = 0
     engine_calls: int = 0
     engine_ok: bool = True
+    listed: int | None = None
+    error: str = ""
+    snapshots: int = 0
 
 
 def reconcile_all(*, backend: Backend | None = None) -> PassResult:
@@ -273,12 +289,13 @@ def reconcile_all(*, backend: Backend | None = None) -> PassResult:
         instances = backend.list()
     except EngineError as exc:
         log.warning("runtime.reconcile_engine_unreachable", error=str(exc))
-        result.engine_ok = False
+        result.engine_ok, result.error = False, str(exc)
         (BotRuntime.objects.unscoped().exclude(observed_state=Observed.UNKNOWN)
          .filter(desired_state=Desired.RUNNING)
          .update(observed_state=Observed.UNKNOWN, reason=_unknown_reason(), observed_at=now))
         result.engine_calls = backend.counter.calls - calls_before
         return result
+    result.listed = len(instances)
     runtimes = list(BotRuntime.objects.unscoped().select_related("tenant"))
     _refresh_revoked_tokens(runtimes)
     for runtime in runtimes:
@@ -312,19 +329,123 @@ def _refresh_revoked_tokens(runtimes: list[BotRuntime]) -> None:
             runtime.instance_token = ""  # forces a new spec hash; sync issues a new token
 
 
-def logs(runtime: BotRuntime, *, tail: int = 200) -> str | None:
-    """The bot's last log lines, or None when the engine cannot say."""
-    return _read(runtime, lambda backend, inst: backend.logs(inst, tail=tail))
+# --- what pages show: snapshots and engine reports -------------------------------------------
+# Web processes have no engine socket (docker-compose.yml); they read what this worker records.
+LOG_TAIL_LINES = 200
+LOG_TAIL_CHARS = 64_000
 
 
-def stats(runtime: BotRuntime):
-    return _read(runtime, lambda backend, inst: backend.stats(inst))
+@dataclass
+class Reading:
+    """One bot as the engine showed it; `logs` None keeps the lines recorded before."""
+
+    ok: bool = True
+    running: bool = False
+    logs: str | None = None
+    stats: Stats | None = None
 
 
-def _read(runtime: BotRuntime, func):
-    backend = get_backend()
+def _read_engine(backend: Backend, instance: Instance | None, deadline: float) -> Reading | None:
+    if time.monotonic() > deadline:
+        return None  # over this pass's budget: next pass (oldest snapshots go first)
+    if instance is None:
+        return Reading(running=False, stats=None)
     try:
-        instance = backend.list().get(runtime.tenant_id)
-        return func(backend, instance) if instance else None
-    except EngineError:
-        return None
+        logs = backend.logs(instance, tail=LOG_TAIL_LINES)
+        stats = backend.stats(instance) if instance.running else None
+    except EngineError as exc:
+        log.warning("runtime.snapshot_engine_error", tenant_id=instance.tenant_id, error=str(exc))
+        return Reading(ok=False)
+    return Reading(running=instance.running, logs=logs, stats=stats)
+
+
+def _write_snapshot(runtime: BotRuntime, reading: Reading, before: BotSnapshot | None,
+                    now: datetime) -> None:
+    fields: dict = {"state": runtime.observed_state, "restart_count": runtime.restart_count,
+                    "engine_ok": reading.ok}
+    if reading.ok:
+        stats = reading.stats or Stats()
+        fields |= {"running": reading.running, "cpu_percent": stats.cpu_percent,
+                   "memory_bytes": stats.memory_bytes,
+                   "memory_limit_bytes": stats.memory_limit_bytes, "taken_at": now}
+        if reading.logs is not None:
+            lines = "\n".join(reading.logs.splitlines()[-LOG_TAIL_LINES:])[-LOG_TAIL_CHARS:]
+            fields["log_tail"] = redact(lines, secrets=(runtime.discord_token,
+                                                        runtime.instance_token))
+    if before is None:
+        BotSnapshot.objects.create(tenant_id=runtime.tenant_id, **{"taken_at": now, **fields})
+        return
+    BotSnapshot.objects.unscoped().filter(pk=before.pk).update(**fields)
+
+
+def snapshot_all(*, backend: Backend | None = None, budget_seconds: float | None = None) -> int:
+    """Record what each bot looks like now (state, restarts, CPU, memory, redacted log tail).
+
+    One engine listing, then logs and stats read in a few threads (engine calls only; the
+    database is written from this thread) within a time budget, oldest snapshot first.
+    Returns how many snapshots were taken.
+    """
+    backend = backend or get_backend()
+    try:
+        instances = backend.list()
+    except EngineError as exc:
+        log.warning("runtime.snapshot_engine_unreachable", error=str(exc))
+        _snapshots_stale()
+        return 0
+    before = {snap.tenant_id: snap for snap in BotSnapshot.objects.unscoped().only(
+        "id", "tenant_id", "taken_at")}
+    oldest = datetime.min.replace(tzinfo=UTC)
+    runtimes = sorted(BotRuntime.objects.unscoped().all(), key=lambda r: (
+        before[r.tenant_id].taken_at if r.tenant_id in before else oldest))
+    budget = policy.snapshot_budget() if budget_seconds is None else budget_seconds
+    deadline = time.monotonic() + budget
+    with ThreadPoolExecutor(max_workers=policy.snapshot_threads()) as pool:
+        readings = [pool.submit(_read_engine, backend, instances.get(r.tenant_id), deadline)
+                    for r in runtimes]
+    now, taken = timezone.now(), 0
+    for runtime, future in zip(runtimes, readings, strict=True):
+        reading = future.result()
+        if reading is not None:
+            _write_snapshot(runtime, reading, before.get(runtime.tenant_id), now)
+            taken += 1
+    return taken
+
+
+def _snapshots_stale() -> None:
+    """The engine did not answer: pages say their lines are from the last good pass."""
+    BotSnapshot.objects.unscoped().filter(engine_ok=True).update(engine_ok=False)
+
+
+def record_engine_report(backend: Backend, *, ok: bool, bots: int | None = None,
+                         error: str = "", version: str | None = None) -> EngineReport:
+    fields: dict = {"ok": ok, "bots": bots, "error": error[:300], "checked_at": timezone.now()}
+    if version is not None:
+        fields["version"] = version[:120]
+    report, _created = EngineReport.objects.update_or_create(
+        namespace=namespace(), backend=backend.name, defaults=fields)
+    return report
+
+
+def engine_check(*, backend: Backend | None = None) -> EngineReport:
+    """Ask the engine now (the diagnostics page's request, run on the runtime queue)."""
+    backend = backend or get_backend()
+    try:
+        backend.ping()
+        version = backend.version()
+        bots = len(backend.list())
+    except EngineError as exc:
+        return record_engine_report(backend, ok=False, error=str(exc))
+    return record_engine_report(backend, ok=True, bots=bots, version=version)
+
+
+def run_pass(*, backend: Backend | None = None) -> PassResult:
+    """The beat's pass: reconcile, record the engine's health, then snapshot every bot."""
+    backend = backend or get_backend()
+    result = reconcile_all(backend=backend)
+    record_engine_report(backend, ok=result.engine_ok, bots=result.listed,
+                         error="" if result.engine_ok else result.error)
+    if result.engine_ok:
+        result.snapshots = snapshot_all(backend=backend)
+    else:
+        _snapshots_stale()
+    return result

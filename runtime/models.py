@@ -101,3 +101,60 @@ class BotRuntime(TenantOwnedModel):
     @property
     def is_failing(self) -> bool:
         return SEVERITY[Observed(self.observed_state)] <= SEVERITY[Observed.EXITED]
+
+
+class BotSnapshot(TenantOwnedModel):
+    """What the controller last saw of a tenant's bot, for pages that must not ask the engine.
+
+    Written only by the runtime worker (the one process with the engine's socket) on each
+    reconcile pass; the portal and the admin read it. The log tail is redacted before it is
+    stored (`runtime.redaction`), so no secret reaches the database or a page through it.
+    """
+
+    state = models.CharField(_("state"), max_length=16, choices=Observed.choices,
+                             default=Observed.STOPPED)
+    restart_count = models.PositiveIntegerField(_("restarts"), default=0)
+    running = models.BooleanField(_("running in the engine"), default=False)
+    cpu_percent = models.FloatField(_("CPU (%)"), null=True, blank=True)
+    memory_bytes = models.BigIntegerField(_("memory (bytes)"), null=True, blank=True)
+    memory_limit_bytes = models.BigIntegerField(_("memory limit (bytes)"), null=True, blank=True)
+    log_tail = models.TextField(_("last log lines"), blank=True)
+    # False when the engine could not be read on the last pass (the lines above are older).
+    engine_ok = models.BooleanField(_("engine answered"), default=True)
+    taken_at = models.DateTimeField(_("taken at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("bot snapshot")
+        verbose_name_plural = _("bot snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="botsnapshot_one_per_tenant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} @ {self.taken_at:%Y-%m-%d %H:%M:%S}"
+
+
+class EngineReport(models.Model):
+    """The controller's last word on its engine (one row per namespace and backend).
+
+    The reconcile pass updates `ok`/`bots`/`error`; an explicit check (the diagnostics page asks
+    for one on the runtime queue) also fills `version`. Web processes read it, never the engine.
+    """
+
+    namespace = models.CharField(max_length=64)
+    backend = models.CharField(max_length=16)
+    ok = models.BooleanField(default=False)
+    version = models.CharField(max_length=120, blank=True)
+    bots = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("engine report")
+        verbose_name_plural = _("engine reports")
+        constraints = [
+            models.UniqueConstraint(fields=["namespace", "backend"], name="enginereport_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.backend}/{self.namespace}: {'ok' if self.ok else 'failing'}"

@@ -45,3 +45,13 @@ def backoff(failures: int) -> timedelta:
     base = _get("BACKOFF_BASE_SECONDS", 10)
     return timedelta(seconds=min(base * 2 ** max(failures - 1, 0), _get("BACKOFF_MAX_SECONDS",
                                                                           600)))
+
+
+def snapshot_budget() -> float:
+    """Seconds a pass may spend reading logs and stats (the reconcile task stops at 25 s)."""
+    return float(_get("SNAPSHOT_BUDGET_SECONDS", 12))
+
+
+def snapshot_threads() -> int:
+    # Docker's one-off stats wait for two samples (about a second): read a few bots at once.
+    return int(_get("SNAPSHOT_THREADS", 8))

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 
-from runtime.models import SEVERITY, BotRuntime, Observed
+from runtime.backends import namespace
+from runtime.models import SEVERITY, BotRuntime, BotSnapshot, EngineReport, Observed
 from tenants.models import Tenant
 
 
 def runtime_get(*, tenant: Tenant) -> BotRuntime | None:
     return BotRuntime.objects.for_tenant(tenant).select_related("desired_by").first()
+
+
+def snapshot_get(*, tenant: Tenant) -> BotSnapshot | None:
+    """What the controller last recorded of the tenant's bot (logs, CPU, memory)."""
+    return BotSnapshot.objects.for_tenant(tenant).first()
+
+
+def engine_report_latest() -> EngineReport | None:
+    """The controller's last report on the configured engine (None: it never reported)."""
+    return EngineReport.objects.filter(namespace=namespace(),
+                                       backend=settings.RUNTIME_BACKEND).first()
 
 
 def runtimes_failing_first() -> QuerySet[BotRuntime]:

@@ -40,7 +40,14 @@ def runtime_restart_task(tenant_id: int) -> None:
 def runtime_reconcile() -> dict:
     # Expires before the next beat: passes never pile up behind a slow engine.
     with RECONCILE_SECONDS.time():
-        result = controller.reconcile_all()
+        result = controller.run_pass()
     record_bot_states()
     return {"tenants": result.tenants, "synced": result.synced,
-            "engine_calls": result.engine_calls, "engine_ok": result.engine_ok}
+            "engine_calls": result.engine_calls, "engine_ok": result.engine_ok,
+            "snapshots": result.snapshots}
+
+
+@shared_task(soft_time_limit=10, time_limit=15, expires=10, ignore_result=True)
+def runtime_engine_check() -> None:
+    # Asked for by the diagnostics page, which reads the EngineReport row this writes.
+    controller.engine_check()

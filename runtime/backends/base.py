@@ -126,5 +126,8 @@ class Backend(Protocol):
     def ping(self) -> None:
         """Raise EngineError when the engine cannot be reached."""
 
+    def version(self) -> str:
+        """What the engine is, in a few words ("Docker 26.1.5"); raises EngineError."""
+
     def remove_all(self) -> int:
         """Remove every bot of this namespace (tests, teardown). Returns how many."""

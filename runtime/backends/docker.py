@@ -207,6 +207,10 @@ class DockerBackend:
     def ping(self) -> None:
         self._call("ping", self.api.ping)
 
+    def version(self) -> str:
+        data = self._call("version", self.api.version)
+        return f"Docker {data.get('Version', '?')} (API {data.get('ApiVersion', '?')})"
+
     def remove_all(self) -> int:
         rows = self._call("list", self.api.containers, all=True, filters=self._filters())
         for row in rows:

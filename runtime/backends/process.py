@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -194,6 +195,10 @@ class ProcessBackend:
 
     def ping(self) -> None:
         self.counter.add("ping")
+
+    def version(self) -> str:
+        self.counter.add("version")
+        return f"local processes (Python {platform.python_version()})"
 
     def remove_all(self) -> int:
         instances = self.list()

@@ -182,6 +182,9 @@ class SwarmBackend(DockerBackend):
                                               spec_hash="", running=True))
         return None
 
+    def version(self) -> str:
+        return f"{super().version()}, swarm"
+
     def remove_all(self) -> int:
         services = self._services()
         for service in services:

@@ -188,3 +188,27 @@ def role_name(*, token: str, guild_id: str, role_id: str) -> str | None:
         return None
     return next((r.name for r in roles if r.id == str(role_id)), None)
 
+
+
+def gateway_url(*, timeout: float = 3.0) -> str:
+    """Discord's gateway URL (`GET /gateway`, no token): can this platform reach Discord's API.
+
+    For the operators' diagnostics; raises DiscordError like every other call here.
+    """
+    _point_at_settings()
+
+    async def fetch() -> str:
+        limit = aiohttp.ClientTimeout(total=timeout)
+        async with aiohttp.ClientSession(timeout=limit) as session, session.get(
+                f"{Route.BASE}/gateway") as response:
+            if response.status >= 400:
+                raise DiscordError(permanent=response.status < 500, code=response.status,
+                                   message=f"GET /gateway answered {response.status}")
+            return str((await response.json()).get("url", ""))
+
+    try:
+        return asyncio.run(fetch())
+    except DiscordError:
+        raise
+    except Exception as exc:
+        raise _translate(exc, "") from None

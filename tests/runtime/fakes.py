@@ -58,6 +58,10 @@ class FakeBackend:
     def ping(self) -> None:
         self._check("ping")
 
+    def version(self) -> str:
+        self._check("version")
+        return "fake engine 1.0"
+
     def remove_all(self) -> int:
         count = len(self.instances)
         self.instances.clear()

@@ -76,14 +76,19 @@ def test_start_without_token_or_suspended_says_what_to_do(shop, client_for) -> N
 
 
 def test_engine_errors_never_reach_the_page(shop, client_for, settings) -> None:
+    # The page reads the controller's snapshot; an engine that never answered says so.
     settings.RUNTIME_BACKEND = "docker"
     settings.DOCKER_HOST = "unix:///nonexistent.sock"
+    from django.utils import timezone
+
     from runtime.backends import reset_backend_cache
+    from runtime.models import BotSnapshot
 
     reset_backend_cache()
     services.runtime_set_discord_token(tenant=shop.tenant, token=TOKEN, actor=shop.owner)
     BotRuntime.objects.for_tenant(shop.tenant).update(
         container_id="abc", observed_state=Observed.UNKNOWN, reason="engine down")
+    BotSnapshot.objects.create(tenant=shop.tenant, engine_ok=False, taken_at=timezone.now())
     client = client_for(shop.owner)
     client.cookies["vitrine_language"] = "en"
     response = client.get(_url(shop))

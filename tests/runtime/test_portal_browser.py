@@ -44,6 +44,7 @@ def test_bot_page(browser, live_server, shop, screenshot, monkeypatch, settings,
     services.runtime_heartbeat(tenant=shop.tenant, latency_ms=41)
     BotRuntime.objects.for_tenant(shop.tenant).update(
         started_at=timezone.now() - timedelta(hours=3, minutes=5))
+    controller.run_pass()  # the runtime worker records what the page shows
     context, page = _login(browser, live_server, shop.owner, lang)
     try:
         page.goto(f"{live_server.url}/app/t/{shop.tenant.slug}/bot/")
@@ -54,7 +55,7 @@ def test_bot_page(browser, live_server, shop, screenshot, monkeypatch, settings,
         screenshot(page, f"runtime-bot-running-{lang}")
 
         engine.exit(shop.tenant.pk, 78)
-        controller.reconcile_all()
+        controller.run_pass()
         page.locator("[data-testid=bot-logs-refresh]").click()
         page.reload()
         assert state.get_attribute("data-state") == Observed.MISCONFIGURED
