@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -53,17 +54,18 @@ def _when(moment: datetime) -> str:
     return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
-def _database() -> str:
+def _database(conn: BaseDatabaseWrapper | None = None) -> str:
     """Vendor and version of the live connection (what the server itself says)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    conn = conn or connection
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
             cursor.execute("SHOW server_version")
-        elif connection.vendor == "sqlite":
+        elif conn.vendor == "sqlite":
             cursor.execute("SELECT sqlite_version()")
         else:
-            return connection.display_name
+            return conn.display_name
         version = str(cursor.fetchone()[0]).split(" ")[0]
-    return f"{connection.display_name} {version}"
+    return f"{conn.display_name} {version}"
 
 
 def _redis() -> str | None:

@@ -10,8 +10,6 @@ from django.test import Client
 from django.urls import reverse
 
 import audit
-from sandbox.discord.testing import DiscordSandbox
-from sandbox.mercadopago.testing import MercadoPagoSandbox
 from tests.sales.factories import mp  # noqa: F401
 
 OPS_PAGES = ["admin:ops", "admin:ops_audit", "admin:ops_diagnostics", "admin:ops_business"]
@@ -20,6 +18,7 @@ OPS_PAGES = ["admin:ops", "admin:ops_audit", "admin:ops_diagnostics", "admin:ops
 @pytest.mark.parametrize("name", OPS_PAGES)
 def test_ops_pages_access(name, shop, monitor, operator, client_for, settings):
     settings.DISCORD_API_BASE_URL = "http://127.0.0.1:9/api"  # diagnostics must not wait
+    settings.DIAGNOSTICS_ENGINE_WAIT_SECONDS = 0.2
     url = reverse(name)
     assert client_for(operator).get(url).status_code == 200
     assert client_for(monitor).get(url).status_code == 200
@@ -57,31 +56,6 @@ def test_audit_rejects_inverted_dates(operator, client_for):
     assert bad.status_code == 400
 
 
-def test_diagnostics_green_against_the_sandboxes(operator, client_for, settings):
-    with DiscordSandbox() as discord, MercadoPagoSandbox() as mercadopago:
-        settings.DISCORD_API_BASE_URL = f"{discord.url}/api"
-        settings.MERCADOPAGO_API_BASE_URL = mercadopago.url
-        settings.MERCADOPAGO_ACCESS_TOKEN = "TEST-diagnostics"
-        response = client_for(operator).get(reverse("admin:ops_diagnostics"))
-    checks = {check.name: check for check in response.context["checks"]}
-    assert checks["PostgreSQL"].ok is True and "PostgreSQL" in checks["PostgreSQL"].detail
-    assert checks["Redis"].ok is True
-    assert checks["Discord API"].ok is True
-    assert checks["Mercado Pago"].ok is True
-    assert checks["Docker"].ok is None  # the process backend uses no engine
-
-
-def test_diagnostics_red_with_the_error_text(operator, client_for, settings):
-    settings.DISCORD_API_BASE_URL = "http://127.0.0.1:9/api"
-    settings.MERCADOPAGO_ACCESS_TOKEN = ""
-    response = client_for(operator).get(reverse("admin:ops_diagnostics"))
-    checks = {check.name: check for check in response.context["checks"]}
-    assert checks["Discord API"].ok is False and "Connection" in checks["Discord API"].detail
-    assert checks["Mercado Pago"].ok is False
-    assert "MERCADOPAGO_ACCESS_TOKEN" in checks["Mercado Pago"].detail
-    assert b'data-ok="false"' in response.content
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_ops_pages_render_in_a_browser(page, live_server, screenshot, settings):
@@ -89,6 +63,7 @@ def test_ops_pages_render_in_a_browser(page, live_server, screenshot, settings):
 
     make_user("opsuser", is_staff=True, is_superuser=True)
     settings.DISCORD_API_BASE_URL = "http://127.0.0.1:9/api"
+    settings.DIAGNOSTICS_ENGINE_WAIT_SECONDS = 0.2
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", "opsuser")
     page.fill("#id_password", "pw-opsuser")

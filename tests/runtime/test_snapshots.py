@@ -171,7 +171,7 @@ def test_web_without_engine_shows_the_controllers_logs_and_stats(
         page = client.get(reverse("portal:bot", args=[shop.tenant.slug])).content.decode()
         assert "bot READY as Loja#0001" in page and "synced 3 commands" in page
         assert "40.0 MB" in page and "1.5%" in page
-        assert "Recorded by the platform" in page and 'data-testid="bot-snapshot-at"' in page
+        assert "recorded by the platform" in page and 'data-testid="bot-snapshot-at"' in page
         partial = client.get(reverse("portal:bot_logs", args=[shop.tenant.slug]))
         assert "synced 3 commands" in partial.content.decode()
     for stranger in (outsider, other_shop.owner):
