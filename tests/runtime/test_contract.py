@@ -94,3 +94,11 @@ def test_spec_hash_is_a_label_without_secrets(sandbox) -> None:
     spec = make_spec(sandbox, tenant_id=9, token="secret-token-value-123456")
     assert spec.labels[LABEL_SPEC] == spec.spec_hash
     assert "secret-token" not in repr(spec.labels)
+
+
+def test_version_names_the_engine(backend, backend_kind) -> None:
+    # What the diagnostics page shows for the engine, asked by the runtime worker.
+    expected = {"process": "local processes", "docker": "Docker ", "swarm": "Docker "}
+    version = backend.version()
+    assert version.startswith(expected[backend_kind])
+    assert (", swarm" in version) == (backend_kind == "swarm")

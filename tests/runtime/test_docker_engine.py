@@ -196,3 +196,29 @@ def test_unlabelled_containers_are_never_touched(platform, shop, bot_app) -> Non
                                                                           "someone-else"}
     finally:
         api.remove_container(plain["Id"], force=True)
+
+
+def test_snapshot_from_the_real_engine_shown_by_a_web_without_one(
+        platform, shop, bot_app, client_for, settings) -> None:
+    """The controller (with the socket) records; a web with no reachable engine shows it."""
+    from django.urls import reverse
+
+    from runtime.models import BotSnapshot
+
+    _start(shop, bot_app["token"])
+    wait_for(lambda: _runtime(shop).observed_state == Observed.RUNNING, timeout=60,
+             what="the first heartbeat")
+    wait_for(lambda: "READY" in platform.logs(platform.list()[shop.tenant.pk]), timeout=30,
+             what="the bot's READY line")
+    result = controller.run_pass(backend=platform)
+    assert result.snapshots >= 1
+    snap = BotSnapshot.objects.for_tenant(shop.tenant).get()
+    assert snap.running and snap.memory_bytes and snap.memory_limit_bytes == 128 * 1024 * 1024
+    assert "READY" in snap.log_tail and bot_app["token"] not in snap.log_tail
+
+    settings.DOCKER_HOST = "unix:///nonexistent.sock"  # the web's view: no socket at all
+    reset_backend_cache()
+    client = client_for(shop.owner)
+    client.cookies["vitrine_language"] = "en"
+    page = client.get(reverse("portal:bot", args=[shop.tenant.slug])).content.decode()
+    assert "READY" in page and f"{round(snap.memory_bytes / 1048576, 1)} MB" in page
