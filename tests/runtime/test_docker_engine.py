@@ -216,9 +216,14 @@ def test_snapshot_from_the_real_engine_shown_by_a_web_without_one(
     assert snap.running and snap.memory_bytes and snap.memory_limit_bytes == 128 * 1024 * 1024
     assert "READY" in snap.log_tail and bot_app["token"] not in snap.log_tail
 
+    engine_host = settings.DOCKER_HOST
     settings.DOCKER_HOST = "unix:///nonexistent.sock"  # the web's view: no socket at all
     reset_backend_cache()
-    client = client_for(shop.owner)
-    client.cookies["vitrine_language"] = "en"
-    page = client.get(reverse("portal:bot", args=[shop.tenant.slug])).content.decode()
+    try:
+        client = client_for(shop.owner)
+        client.cookies["vitrine_language"] = "en"
+        page = client.get(reverse("portal:bot", args=[shop.tenant.slug])).content.decode()
+    finally:
+        settings.DOCKER_HOST = engine_host  # the teardown removes the bot through the engine
+        reset_backend_cache()
     assert "READY" in page and f"{round(snap.memory_bytes / 1048576, 1)} MB" in page
