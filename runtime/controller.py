@@ -378,6 +378,16 @@ def _write_snapshot(runtime: BotRuntime, reading: Reading, before: BotSnapshot |
     BotSnapshot.objects.unscoped().filter(pk=before.pk).update(**fields)
 
 
+def _worth_a_snapshot(runtime: BotRuntime, in_engine: bool, before: BotSnapshot | None) -> bool:
+    """A bot with nothing in the engine is written once, when it changes (most shops idle)."""
+    if in_engine:
+        return True
+    if before is None:
+        return False
+    return (before.running or before.state != runtime.observed_state
+            or before.restart_count != runtime.restart_count)
+
+
 def snapshot_all(*, backend: Backend | None = None, budget_seconds: float | None = None) -> int:
     """Record what each bot looks like now (state, restarts, CPU, memory, redacted log tail).
 
@@ -393,10 +403,13 @@ def snapshot_all(*, backend: Backend | None = None, budget_seconds: float | None
         _snapshots_stale()
         return 0
     before = {snap.tenant_id: snap for snap in BotSnapshot.objects.unscoped().only(
-        "id", "tenant_id", "taken_at")}
+        "id", "tenant_id", "taken_at", "state", "running", "restart_count")}
     oldest = datetime.min.replace(tzinfo=UTC)
-    runtimes = sorted(BotRuntime.objects.unscoped().all(), key=lambda r: (
-        before[r.tenant_id].taken_at if r.tenant_id in before else oldest))
+    runtimes = sorted((r for r in BotRuntime.objects.unscoped().all()
+                       if _worth_a_snapshot(r, r.tenant_id in instances,
+                                            before.get(r.tenant_id))),
+                      key=lambda r: (before[r.tenant_id].taken_at if r.tenant_id in before
+                                     else oldest))
     budget = policy.snapshot_budget() if budget_seconds is None else budget_seconds
     deadline = time.monotonic() + budget
     with ThreadPoolExecutor(max_workers=policy.snapshot_threads()) as pool:

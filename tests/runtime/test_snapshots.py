@@ -229,3 +229,17 @@ def test_only_runtime_backends_import_the_docker_sdk() -> None:
                  and _imports_docker(path)]
     assert offenders == []
     assert _imports_docker(ROOT / "runtime" / "backends" / "docker.py")  # the check works
+
+
+def test_idle_bots_cost_no_writes(running, engine, shop, other_shop) -> None:
+    from runtime.services import runtime_for
+
+    runtime_for(tenant=other_shop.tenant)  # a shop that never started its bot
+    assert controller.snapshot_all(backend=engine) == 1  # only the bot the engine has
+    assert not BotSnapshot.objects.for_tenant(other_shop.tenant).exists()
+    services.runtime_set_desired(tenant=shop.tenant, state=Desired.STOPPED, reason="t")
+    controller.sync_tenant(shop.tenant.pk)
+    assert controller.snapshot_all(backend=engine) == 1  # stopped: recorded once
+    snap = BotSnapshot.objects.for_tenant(shop.tenant).get()
+    assert snap.state == Observed.STOPPED and not snap.running and snap.log_tail
+    assert controller.snapshot_all(backend=engine) == 0  # and then left alone
