@@ -63,6 +63,7 @@ def _isolated_runtime(settings, tmp_path) -> Iterator[None]:
 
 
 def _checks(client) -> dict:
+    client.cookies["vitrine_language"] = "en"  # the assertions read the English texts
     response = client.get(reverse("admin:ops_diagnostics"))
     assert response.status_code == 200
     return {check.key: check for check in response.context["checks"]}
@@ -160,7 +161,9 @@ def test_engine_without_a_runtime_worker_falls_back_to_its_last_report(operator,
 @pytest.mark.django_db
 def test_outside_services_red_with_the_error_text(operator, client_for, settings) -> None:
     settings.MERCADOPAGO_ACCESS_TOKEN = ""
-    response = client_for(operator).get(reverse("admin:ops_diagnostics"))
+    client = client_for(operator)
+    client.cookies["vitrine_language"] = "en"
+    response = client.get(reverse("admin:ops_diagnostics"))
     checks = {check.key: check for check in response.context["checks"]}
     assert checks["discord"].ok is False and "unreachable" in checks["discord"].detail
     assert checks["mercadopago"].ok is False

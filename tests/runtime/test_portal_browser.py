@@ -36,9 +36,13 @@ def _login(browser, live_server, user, lang: str):
 @pytest.mark.parametrize("lang", ["pt-br", "en"])
 def test_bot_page(browser, live_server, shop, screenshot, monkeypatch, settings, lang) -> None:
     engine = FakeBackend()
+    token = "MTIz" + "x" * 40
+    engine.logs = lambda instance, tail=200: (
+        "line: bot starting (discord.py 2.4)\n"
+        f"line: DEBUG login with token {token}\n"
+        "line: READY as Loja Alfa#0001, 1 guild\n")
     monkeypatch.setattr(controller, "get_backend", lambda: engine)
-    services.runtime_set_discord_token(tenant=shop.tenant, token="MTIz" + "x" * 40,
-                                       actor=shop.owner)
+    services.runtime_set_discord_token(tenant=shop.tenant, token=token, actor=shop.owner)
     services.runtime_set_desired(tenant=shop.tenant, state=Desired.RUNNING, reason="t")
     controller.sync_tenant(shop.tenant.pk)
     services.runtime_heartbeat(tenant=shop.tenant, latency_ms=41)
@@ -51,7 +55,9 @@ def test_bot_page(browser, live_server, shop, screenshot, monkeypatch, settings,
         state = page.locator("[data-testid=bot-state]")
         assert state.get_attribute("data-state") == Observed.RUNNING
         assert "MB" in page.locator("[data-testid=bot-memory]").inner_text()
-        assert page.locator("[data-testid=bot-logs]").inner_text().startswith("line")
+        logs = page.locator("[data-testid=bot-logs]").inner_text()
+        assert logs.startswith("line") and "READY" in logs
+        assert token not in logs and "[redacted]" in logs
         screenshot(page, f"runtime-bot-running-{lang}")
 
         engine.exit(shop.tenant.pk, 78)
