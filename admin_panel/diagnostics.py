@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from admin_panel.selectors import beat_last_seen
-from config.celery import app as celery_app
 from payments.providers import mercadopago
 from runtime.selectors import engine_report_latest
 from runtime.tasks import runtime_engine_check
@@ -79,7 +78,9 @@ def _redis() -> str | None:
 
 def _celery_workers() -> str:
     """Every worker answers a broadcast with the queues it consumes; each queue needs one."""
-    replies = celery_app.control.inspect(timeout=1.0).active_queues() or {}
+    # The Celery app through a task of ours (config.celery sits above the UI apps).
+    control = runtime_engine_check.app.control
+    replies = control.inspect(timeout=1.0).active_queues() or {}
     if not replies:
         raise CheckFailed(_("no worker answered the ping within 1 second"))
     served = {queue["name"] for queues in replies.values() for queue in queues or []}
