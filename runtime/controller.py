@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 import audit
+from config.metrics import RECONCILE_SECONDS
 from runtime import policy
 from runtime.backends import get_backend, namespace
 from runtime.backends.base import (
@@ -454,7 +455,8 @@ def engine_check(*, backend: Backend | None = None) -> EngineReport:
 def run_pass(*, backend: Backend | None = None) -> PassResult:
     """The beat's pass: reconcile, record the engine's health, then snapshot every bot."""
     backend = backend or get_backend()
-    result = reconcile_all(backend=backend)
+    with RECONCILE_SECONDS.time():  # the reconcile alone; snapshots have their own budget
+        result = reconcile_all(backend=backend)
     record_engine_report(backend, ok=result.engine_ok, bots=result.listed,
                          error="" if result.engine_ok else result.error)
     if result.engine_ok:
