@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
@@ -30,6 +32,14 @@ def order_detail(*, tenant: Tenant, code: str) -> Order | None:
     return (Order.objects.for_tenant(tenant).select_related("customer", "tenant")
             .prefetch_related("lines", "events__actor_user", "deliveries")
             .filter(code=code.upper()).first())
+
+
+def order_of_payment(*, payment: Any) -> Order | None:
+    """The order a payment pays for; None for other payables (a plan's subscription)."""
+    if payment.payable_type_id != ContentType.objects.get_for_model(Order).pk:
+        return None
+    return (Order.objects.for_tenant(payment.tenant_id).select_related("tenant", "customer")
+            .filter(pk=payment.payable_id).first())
 
 
 def customers(*, tenant: Tenant, query: str = "") -> QuerySet[Customer]:

@@ -233,6 +233,7 @@ class DeliveryActionOut(serializers.Serializer):
 class RefundOut(serializers.Serializer):
     order = serializers.CharField()
     refunded_cents = serializers.IntegerField()
+    refunded_display = serializers.CharField(help_text="The amount, formatted for the shop.")
     message = serializers.CharField()
 
 

@@ -13,12 +13,11 @@ from rest_framework.response import Response
 from catalog.models import Product, ProductPost
 from catalog.selectors import products_with_variants
 from catalog.services import post_record
-from payments.models import Payment
-from payments.services import PaymentError, payment_refund
+from money import format_money
 from sales import services
 from sales.api import payloads
 from sales.api import serializers as s
-from sales.api.base import BotAPIError, BotAPIView
+from sales.api.base import BotAPIView
 from sales.errors import SalesError
 from sales.fulfillment.members import roles_requeue_for_member
 from sales.fulfillment.services import delivery_resend
@@ -230,23 +229,19 @@ class OrderDeliverView(_OrderMixin):
 
 class OrderRefundView(_OrderMixin):
     @extend_schema(operation_id="order_refund", request=s.RefundIn,
-                   responses={200: s.RefundOut, **ERRORS},
-                   summary="Staff (/reembolsar): refund the order's approved payment in full")
+                   responses={200: s.RefundOut, 503: s.ErrorOut, **ERRORS},
+                   summary="Staff (/reembolsar): refund the order's approved payment in full "
+                           "(not_refundable 409; provider_unavailable 503 when Mercado Pago is "
+                           "down: nothing was refunded, try again later)")
     def post(self, request: Request, code: str) -> Response:
         data = _valid(s.RefundIn, request)
         self.require_staff(data)
         order = self._order(code)
-        payment = services.order_payment(order=order)
-        if payment is None or payment.status != Payment.Status.APPROVED:
-            raise BotAPIError("not_refundable", status.HTTP_409_CONFLICT, gettext(
-                "Order %(code)s has no approved payment to refund.") % {"code": order.code})
-        reason = data["reason"].strip()
-        reason = f"{reason} (bot staff {data['user_id']})" if reason else ""
-        try:
-            refund = payment_refund(payment=payment, actor=None, reason=reason)
-        except PaymentError as exc:
-            raise BotAPIError("not_refundable", status.HTTP_409_CONFLICT, str(exc)) from exc
+        refund = services.order_refund(
+            order=order, by=services.RefundActor.discord_staff(data["user_id"]),
+            reason=data["reason"])
         return Response({"order": order.code, "refunded_cents": refund.amount_cents,
+                         "refunded_display": format_money(refund.amount_cents, order.currency),
                          "message": gettext("Order %(code)s was refunded.") % {
                              "code": order.code}})
 
