@@ -14,8 +14,8 @@ from sales import services
 from sales.errors import SalesError
 from sales.models import Order, OrderEvent
 from sales.services import RefundActor, order_refund
-from tests.api.conftest import BotClient
 from tenants.services import instance_token_create
+from tests.api.conftest import BotClient
 from tests.sales import factories as f
 
 pytestmark = pytest.mark.django_db
