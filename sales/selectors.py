@@ -9,8 +9,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
+from payments.models import Payment
 from sales.models import Customer, Order
 from tenants.models import Tenant
+from tenants.quotas import features
 
 
 def orders(*, tenant: Tenant, status: str = "", date_from: date | None = None,
@@ -32,6 +34,19 @@ def order_detail(*, tenant: Tenant, code: str) -> Order | None:
     return (Order.objects.for_tenant(tenant).select_related("customer", "tenant")
             .prefetch_related("lines", "events__actor_user", "deliveries")
             .filter(code=code.upper()).first())
+
+
+def card_payments_enabled(*, tenant: Tenant) -> bool:
+    """Card needs both the plan's feature and the shop's own choice to offer it."""
+    return bool(tenant.settings.get("card_enabled") and features(tenant).card_payments)
+
+
+def payment_methods(*, tenant: Tenant) -> list[str]:
+    """What a buyer of this shop may pay with: PIX always, card when enabled (above)."""
+    methods = [Payment.Method.PIX]
+    if card_payments_enabled(tenant=tenant):
+        methods.append(Payment.Method.CARD)
+    return methods
 
 
 def order_of_payment(*, payment: Any) -> Order | None:

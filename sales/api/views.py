@@ -11,8 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from catalog.models import Product, ProductPost
-from catalog.selectors import products_with_variants
-from catalog.services import post_record
+from catalog.selectors import product_postable, products_with_variants
+from catalog.services import PostNotAllowed, post_record
 from money import format_money
 from sales import services
 from sales.api import payloads
@@ -22,9 +22,8 @@ from sales.errors import SalesError
 from sales.fulfillment.members import roles_requeue_for_member
 from sales.fulfillment.services import delivery_resend
 from sales.models import Order
-from sales.selectors import HEARTBEAT_TTL, heartbeat_key
-from tenants.quotas import features
-from tenants.services import instance_token_authenticate, tenant_link_guild
+from sales.selectors import HEARTBEAT_TTL, card_payments_enabled, heartbeat_key
+from tenants.services import KeyNotOwned, tenant_link_guild_by_key
 
 ERRORS = {code: s.ErrorOut for code in (400, 401, 403, 404, 409, 413)}
 ORDER_HISTORY = 25
@@ -215,19 +214,22 @@ class OrderResendView(_OrderMixin):
 
 
 class OrderDeliverView(_OrderMixin):
+    staff_methods = frozenset({"POST"})
+
     @extend_schema(operation_id="order_deliver", request=s.StaffIn,
                    responses={200: s.DeliveryActionOut, **ERRORS},
                    summary="Staff (/entregar): send an order's deliveries again and retry the "
                            "failed ones")
     def post(self, request: Request, code: str) -> Response:
         data = _valid(s.StaffIn, request)
-        self.require_staff(data)
         order = self._order(code)
         actor = f"bot staff:{data['user_id']}"
         return _delivery_answer(order, delivery_resend(order=order, actor=actor))
 
 
 class OrderRefundView(_OrderMixin):
+    staff_methods = frozenset({"POST"})
+
     @extend_schema(operation_id="order_refund", request=s.RefundIn,
                    responses={200: s.RefundOut, 503: s.ErrorOut, **ERRORS},
                    summary="Staff (/reembolsar): refund the order's approved payment in full "
@@ -235,7 +237,6 @@ class OrderRefundView(_OrderMixin):
                            "down: nothing was refunded, try again later)")
     def post(self, request: Request, code: str) -> Response:
         data = _valid(s.RefundIn, request)
-        self.require_staff(data)
         order = self._order(code)
         refund = services.order_refund(
             order=order, by=services.RefundActor.discord_staff(data["user_id"]),
@@ -251,10 +252,10 @@ class SettingsView(BotAPIView):
                    summary="What the bot needs to know about its shop (staff role, card, locale)")
     def get(self, request: Request) -> Response:
         tenant = self.tenant
-        card = bool(tenant.settings.get("card_enabled") and features(tenant).card_payments)
         return Response({"guild_id": tenant.discord_guild_id,
                          "staff_role_id": tenant.staff_role_id,
-                         "card_enabled": card, "locale": tenant.locale})
+                         "card_enabled": card_payments_enabled(tenant=tenant),
+                         "locale": tenant.locale})
 
 
 POSTS_PAGE = 50
@@ -282,14 +283,37 @@ class PostsView(BotAPIView):
 
 
 class ProductPostView(BotAPIView):
-    @extend_schema(operation_id="post_record", request=s.PostIn,
-                   responses={200: s.PostOut, **ERRORS},
-                   summary="Record where the bot posted a product (post, repost or refresh)")
-    def put(self, request: Request, product_id: int) -> Response:
-        product = Product.objects.for_tenant(self.tenant).filter(pk=product_id).first()
+    staff_methods = frozenset({"POST"})  # PUT is the bot's bookkeeping (refresh loop too)
+
+    def _product(self, product_id: int, *, active_only: bool = False) -> Product:
+        product = (products_with_variants(tenant=self.tenant, active_only=active_only)
+                   .select_related("tenant").filter(pk=product_id).first())
         if product is None:
             raise SalesError("not_found")
-        post = post_record(product=product, **_valid(s.PostIn, request))
+        return product
+
+    @extend_schema(operation_id="post_allow", request=s.StaffIn,
+                   responses={200: s.ProductOut, **ERRORS},
+                   summary="Staff (/postar, /repostar): may this product be posted now? The "
+                           "product to post, or forbidden (403, not staff) / post_not_allowed "
+                           "(409: not for sale, or past the plan's active products)")
+    def post(self, request: Request, product_id: int) -> Response:
+        product = self._product(product_id)
+        if not product_postable(product=product):
+            raise SalesError("post_not_allowed", item=product.name)
+        return Response(payloads.product(self._product(product_id, active_only=True)))
+
+    @extend_schema(operation_id="post_record", request=s.PostIn,
+                   responses={200: s.PostOut, **ERRORS},
+                   summary="Record where the bot posted a product (post, repost or refresh); "
+                           "a new message of a product that may not be posted answers "
+                           "post_not_allowed (409)")
+    def put(self, request: Request, product_id: int) -> Response:
+        product = self._product(product_id)
+        try:
+            post = post_record(product=product, **_valid(s.PostIn, request))
+        except PostNotAllowed:
+            raise SalesError("post_not_allowed", item=product.name) from None
         return Response({"channel_id": post.channel_id, "message_id": post.message_id,
                          "needs_refresh": post.needs_refresh})
 
@@ -301,11 +325,12 @@ class LinkView(BotAPIView):
                            "staff must be an active instance key of this same shop")
     def post(self, request: Request) -> Response:
         data = _valid(s.LinkIn, request)
-        typed = instance_token_authenticate(raw=data["key"])
-        if typed is None or typed.tenant_id != self.tenant.pk:
-            raise SalesError("unauthorized")
-        tenant = tenant_link_guild(tenant=self.tenant, guild_id=data["guild_id"],
-                                   staff_role_id=data.get("staff_role_id"))
+        try:
+            tenant = tenant_link_guild_by_key(tenant=self.tenant, key=data["key"],
+                                              guild_id=data["guild_id"],
+                                              staff_role_id=data.get("staff_role_id"))
+        except KeyNotOwned:
+            raise SalesError("unauthorized") from None
         return Response({"guild_id": tenant.discord_guild_id,
                          "staff_role_id": tenant.staff_role_id, "shop": tenant.name})
 
