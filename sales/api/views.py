@@ -14,7 +14,7 @@ from catalog.models import Product, ProductPost
 from catalog.selectors import product_postable, products_with_variants
 from catalog.services import PostNotAllowed, post_record
 from money import format_money
-from sales import services
+from sales import selectors, services
 from sales.api import payloads
 from sales.api import serializers as s
 from sales.api.base import BotAPIView
@@ -41,7 +41,8 @@ class CatalogView(BotAPIView):
     def get(self, request: Request) -> Response:
         products = products_with_variants(tenant=self.tenant, active_only=True)
         return Response({"currency": self.tenant.currency, "locale": self.tenant.locale,
-                         "products": [payloads.product(p) for p in products]})
+                         "products": [payloads.product(p, self.tenant.currency)
+                                      for p in products]})
 
 
 class CustomerUpsertView(BotAPIView):
@@ -87,7 +88,7 @@ class MemberJoinedView(BotAPIView):
 class _CartMixin(BotAPIView):
     def _cart(self, discord_user_id: str) -> Response:
         view = services.cart_view(customer=self.customer(discord_user_id))
-        return Response(payloads.cart(view))
+        return Response(payloads.cart(view, self.tenant.currency))
 
 
 class CartView(_CartMixin):
@@ -159,9 +160,12 @@ class CustomerOrdersView(BotAPIView):
     @extend_schema(operation_id="customer_orders", responses={200: s.OrderListOut, **ERRORS})
     def get(self, request: Request, discord_user_id: str) -> Response:
         customer = self.customer(discord_user_id)
-        orders = (Order.objects.for_tenant(self.tenant).filter(customer=customer)
-                  .prefetch_related("lines")[:ORDER_HISTORY])
-        return Response({"orders": [payloads.order(o) for o in orders]})
+        orders = list(Order.objects.for_tenant(self.tenant).filter(customer=customer)
+                      .prefetch_related("lines")[:ORDER_HISTORY])
+        refundable = selectors.refundable_order_ids(tenant=self.tenant,
+                                                    order_ids=[o.pk for o in orders])
+        return Response({"orders": [payloads.order(o, can_refund=o.pk in refundable)
+                                    for o in orders]})
 
 
 class _OrderMixin(BotAPIView):
@@ -277,7 +281,7 @@ class PostsView(BotAPIView):
         return Response({"posts": [{
             "id": post.pk, "product_id": post.product_id, "channel_id": post.channel_id,
             "message_id": post.message_id, "needs_refresh": post.needs_refresh,
-            "product": payloads.product(products[post.product_id])
+            "product": payloads.product(products[post.product_id], self.tenant.currency)
             if post.product_id in products else None,
         } for post in posts]})
 
@@ -301,7 +305,8 @@ class ProductPostView(BotAPIView):
         product = self._product(product_id)
         if not product_postable(product=product):
             raise SalesError("post_not_allowed", item=product.name)
-        return Response(payloads.product(self._product(product_id, active_only=True)))
+        return Response(payloads.product(self._product(product_id, active_only=True),
+                                         self.tenant.currency))
 
     @extend_schema(operation_id="post_record", request=s.PostIn,
                    responses={200: s.PostOut, **ERRORS},
