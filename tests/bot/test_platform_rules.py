@@ -13,6 +13,7 @@ from tenants.models import PlanVersion, Subscription
 from tests.bot.conftest import orm
 from tests.bot.test_storefront import command
 
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
 async def test_postar_of_a_product_past_the_plan_is_refused_by_the_platform(world, running,
