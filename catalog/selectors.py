@@ -68,9 +68,9 @@ def low_stock_variants(*, tenant: Tenant, variant_ids: list[int] | None = None
 
 def product_postable(*, product: Product) -> bool:
     """May the bot post `product` (a new post or a repost)? Only when it is for sale: active,
-    with an active variant, and within the plan's active products (a downgrade can leave more
-    products active than the new plan allows; the first ones by position keep their posts)."""
-    if not product.is_active or not product.variants.filter(is_active=True).exists():
+    and within the plan's active products (a downgrade can leave more products active than the
+    new plan allows; the first ones by position keep their posts)."""
+    if not product.is_active:
         return False
     limit = features(product.tenant).max_active_products
     if limit is None:

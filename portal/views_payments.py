@@ -7,7 +7,7 @@ access and call payments.services only.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -17,7 +17,6 @@ from money import format_money
 from payments import services
 from payments.models import Payment
 from portal.forms_payments import RefundForm
-from sales import selectors as sales_selectors
 from sales import services as sales_services
 from sales.errors import SalesError
 from tenants.access import get_for_tenant_or_404, tenant_view
@@ -64,12 +63,9 @@ def payment_refund(request: HttpRequest, public_id: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         return _back(request, payment)
-    order = sales_selectors.order_of_payment(payment=payment)
-    if order is None:  # only an order's payment is the shop's to give back
-        raise Http404(_("Not found."))
     try:
-        refund = sales_services.order_refund(
-            order=order, by=sales_services.RefundActor.portal(request.user),
+        refund = sales_services.payment_refund_by(
+            payment=payment, by=sales_services.RefundActor.portal(request.user),
             reason=form.cleaned_data["reason"], amount_cents=form.cleaned_data["amount"])
     except SalesError as exc:  # not refundable, bad amount, Mercado Pago down or refusing
         messages.error(request, exc.message())

@@ -24,7 +24,12 @@ from sales.services.customers import (
     customer_upsert,
 )
 from sales.services.orders import on_payment_outcome, order_cancel, order_expire, order_transition
-from sales.services.refunds import RefundActor, order_refund, order_refundable_payment
+from sales.services.refunds import (
+    RefundActor,
+    order_refund,
+    order_refundable_payment,
+    payment_refund_by,
+)
 from sales.services.sweeps import carts_expire, orders_expire
 
 __all__ = [
@@ -52,4 +57,5 @@ __all__ = [
     "order_transition",
     "orders_expire",
     "payment_methods",
+    "payment_refund_by",
 ]

@@ -18,6 +18,7 @@ from payments.providers.mercadopago import ProviderError
 from payments.services import PaymentError, payment_refund
 from sales.errors import SalesError
 from sales.models import Order, OrderEvent
+from sales.selectors import order_of_payment
 from sales.services.checkout import order_payment
 
 
@@ -79,17 +80,34 @@ def order_refund(*, order: Order, by: RefundActor, reason: str,
         raise SalesError("not_refundable", order=order.code)
     reason = (reason or "").strip()
     told = f"{reason} (bot staff {by.discord_user_id})" if reason and by.via == "bot" else reason
+    refund = _give_back(payment=payment, actor=by.user, reason=told, amount_cents=amount_cents)
+    _record(order=order, payment=payment, refund=refund, by=by, reason=reason)
+    return refund
+
+
+def payment_refund_by(*, payment: Payment, by: RefundActor, reason: str,
+                      amount_cents: int | None = None) -> Refund:
+    """The portal's Refund button on a payment: an order's payment is refunded as its order
+    (order_refund); a payment of no order (e.g. a manual PIX the shop recorded) follows payments'
+    own rules. Either way the refusals are the same SalesErrors, never a provider exception."""
+    order = order_of_payment(payment=payment)
+    if order is not None:
+        return order_refund(order=order, by=by, reason=reason, amount_cents=amount_cents)
+    return _give_back(payment=payment, actor=by.user, reason=reason, amount_cents=amount_cents)
+
+
+def _give_back(*, payment: Payment, actor: Any, reason: str, amount_cents: int | None) -> Refund:
+    """payments.payment_refund, its refusals and provider errors turned into the SalesErrors
+    every caller shows."""
     try:
-        refund = payment_refund(payment=payment, actor=by.user, reason=told,
-                                amount_cents=amount_cents)
+        return payment_refund(payment=payment, actor=actor, reason=reason,
+                              amount_cents=amount_cents)
     except PaymentError as exc:  # the rules of payments (reason, amount)
         raise SalesError("refund_invalid", reason=str(exc)) from exc
     except ProviderError as exc:
         if exc.permanent:
             raise SalesError("refund_refused", extra={"retryable": False}) from exc
         raise SalesError("provider_unavailable", extra={"retryable": True}) from exc
-    _record(order=order, payment=payment, refund=refund, by=by, reason=reason)
-    return refund
 
 
 def _record(*, order: Order, payment: Payment, refund: Refund, by: RefundActor,

@@ -116,9 +116,8 @@ def test_a_product_not_for_sale_cannot_be_posted(bot, linked, shop):
     same = bot.put(f"products/{product.pk}/posts/", {"channel_id": "10", "message_id": "11"})
     assert same.status_code == 200
     assert ProductPost.objects.for_tenant(shop.tenant).get().message_id == "11"
-    empty = f.product(linked.tenant, name="Sem opções")
     with pytest.raises(PostNotAllowed):
-        post_record(product=empty, channel_id="10", message_id="13")
+        post_record(product=product, channel_id="20", message_id="13")
 
 
 def test_products_past_the_plans_limit_cannot_be_posted(bot, linked, shop):
