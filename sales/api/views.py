@@ -314,7 +314,10 @@ class ProductPostView(BotAPIView):
                            "a new message of a product that may not be posted answers "
                            "post_not_allowed (409)")
     def put(self, request: Request, product_id: int) -> Response:
-        product = self._product(product_id)
+        product = (Product.objects.for_tenant(self.tenant).select_related("tenant")
+                   .filter(pk=product_id).first())
+        if product is None:
+            raise SalesError("not_found")
         try:
             post = post_record(product=product, **_valid(s.PostIn, request))
         except PostNotAllowed:
