@@ -148,3 +148,15 @@ def test_admin_action_refunds_through_the_service(shop, mp, client_for, operator
     assert OrderEvent.objects.for_tenant(shop.tenant).filter(
         order=order, actor=f"operator:{operator.pk}").exists()
     assert pending.code in response.content.decode()  # not refundable: said, not hidden
+
+
+def test_provider_refusing_is_refund_refused_not_unavailable(shop, mp):
+    order = _paid(shop, mp)
+    # Mercado Pago answers 404 for a payment it does not know: a permanent refusal.
+    Payment.objects.for_tenant(shop.tenant).filter(payable_id=order.pk).update(
+        provider_payment_id="999999999")
+    with pytest.raises(SalesError) as refused:
+        order_refund(order=order, by=RefundActor.portal(shop.owner), reason="desistiu")
+    assert refused.value.code == "refund_refused" and refused.value.status == 409
+    assert refused.value.extra == {"retryable": False}
+    _unchanged(order)
