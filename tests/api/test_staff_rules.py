@@ -4,15 +4,18 @@ the plan allow, /vincular's key must be this shop's, and the card rule is one se
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import get_resolver
+from django.utils import timezone
 
 from catalog.models import ProductPost
 from catalog.services import PostNotAllowed, post_record, product_set_active
 from sales import selectors, services
 from sales.api.base import BotAPIView
 from sales.models import Delivery
-from tenants.models import PlanVersion, Subscription
+from tenants.models import Plan, PlanVersion, Subscription
 from tenants.services import (
     KeyNotOwned,
     instance_token_create,
@@ -36,6 +39,18 @@ def linked(shop):
     tenant.discord_guild_id, tenant.staff_role_id = GUILD, "66"
     tenant.save(update_fields=["discord_guild_id", "staff_role_id"])
     return shop
+
+
+def one_product_plan(tenant) -> None:
+    """Put `tenant` on a plan that allows one active product (whatever plans are seeded: a
+    transactional test may have flushed them)."""
+    plan, _ = Plan.objects.get_or_create(slug="one-product", defaults={"name": "Um produto"})
+    version, _ = PlanVersion.objects.get_or_create(plan=plan, version=1,
+                                                   defaults={"max_active_products": 1})
+    now = timezone.now()
+    Subscription.objects.for_tenant(tenant).update_or_create(tenant=tenant, defaults={
+        "plan_version": version, "current_period_start": now,
+        "current_period_end": now + timedelta(days=30)})
 
 
 def _staff_routes() -> list[tuple[str, str]]:
@@ -125,8 +140,7 @@ def test_products_past_the_plans_limit_cannot_be_posted(bot, linked, shop):
     f.variant(first, keys=1)
     second = f.product(linked.tenant, name="Segundo")
     f.variant(second, keys=1)
-    sub = Subscription.objects.for_tenant(shop.tenant).get()  # the trial of a new shop
-    PlanVersion.objects.filter(pk=sub.plan_version_id).update(max_active_products=1)
+    one_product_plan(shop.tenant)
     assert bot.post(f"products/{first.pk}/posts/", STAFF_ROLE).status_code == 200
     assert bot.post(f"products/{second.pk}/posts/", STAFF_ROLE).status_code == 409
 

@@ -9,7 +9,7 @@ import pytest
 from bot.ui.orders import outcome_embed
 from bot.ui.text import TONES
 from catalog.models import ProductPost
-from tenants.models import PlanVersion, Subscription
+from tests.api.test_staff_rules import one_product_plan
 from tests.bot.conftest import orm
 from tests.bot.test_storefront import command
 
@@ -18,11 +18,7 @@ from tests.bot.test_storefront import command
 @pytest.mark.asyncio
 async def test_postar_of_a_product_past_the_plan_is_refused_by_the_platform(world, running,
                                                                            shop):
-    def one_product_plan() -> None:
-        sub = Subscription.objects.for_tenant(shop.tenant).get()
-        PlanVersion.objects.filter(pk=sub.plan_version_id).update(max_active_products=1)
-
-    await orm(one_product_plan)
+    await orm(one_product_plan, shop.tenant)
     answer = await command(world, running, "postar", user=world.owner,
                            options={"produto": "curso", "canal": world.channel_id})
     [reply] = answer["followups"] or [answer["message"]]
