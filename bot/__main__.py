@@ -1,9 +1,10 @@
 """`python -m bot`: the tenant sales bot. Log in to Discord, sell through the Bot API, report
 health to the platform.
 
-Slash commands and buttons live in bot/commands.py and bot/views.py; every decision is the
-platform's (bot/api.py). The bot POSTs a heartbeat (gateway latency, version) to the platform's
-runtime API every HEARTBEAT_SECONDS, the first one right after READY.
+Slash commands live in bot/commands.py, what they do in bot/storefront/, what they show in
+bot/ui/; every decision is the platform's (bot/api.py). The bot POSTs a heartbeat (gateway
+latency, version) to the platform's runtime API every HEARTBEAT_SECONDS, the first one right
+after READY.
 Exit codes: 0 after SIGTERM, 78 when the token is refused or a privileged intent is not
 enabled (the runtime marks the bot misconfigured and does not restart it),
 1 for anything else (the runtime restarts it with backoff).
@@ -27,7 +28,7 @@ from bot.api import BotAPI
 from bot.commands import Storefront, build_tree
 from bot.config import EXIT_MISCONFIGURED, Config, ConfigError
 from bot.ratelimit import UserBuckets
-from bot.views import DYNAMIC_ITEMS
+from bot.ui.components import DYNAMIC_ITEMS
 
 log = logging.getLogger("bot")
 

@@ -150,6 +150,10 @@ class BotAPI:
         return await self.request("PUT", f"products/{int(product_id)}/posts/", {
             "channel_id": str(channel_id), "message_id": str(message_id)})
 
+    async def post_allow(self, product_id: int, staff: dict[str, Any]) -> dict[str, Any]:
+        """Staff (/postar, /repostar): the product to post, or forbidden / post_not_allowed."""
+        return await self.request("POST", f"products/{int(product_id)}/posts/", staff)
+
     async def link(self, *, guild_id: int | str, key: str,
                    staff_role_id: int | str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"guild_id": str(guild_id), "key": key}

@@ -47,6 +47,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "delivery_failed": "Pagamento confirmado, mas a entrega falhou. A equipe da loja já foi "
                            "avisada; abra suas DMs e use /meuspedidos para reenviar.",
         "refunded": "Pedido reembolsado.",
+        "cancelled": "Pedido cancelado.",
+        "charged_back": "O pagamento foi contestado e estornado.",
         "slow_down": "Calma! Muitas ações seguidas. Tente de novo em {n} s.",
         "thread_name": "🛒 Carrinho · {name}",
         "added_thread": "Adicionado ao carrinho: {item}. Seu carrinho está em {thread}.",
@@ -118,6 +120,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "delivery_failed": "Payment confirmed, but the delivery failed. The shop's staff were "
                            "told; open your DMs and use /meuspedidos to re-send.",
         "refunded": "Order refunded.",
+        "cancelled": "Order cancelled.",
+        "charged_back": "The payment was disputed and charged back.",
         "slow_down": "Slow down! Too many actions in a row. Try again in {n} s.",
         "thread_name": "🛒 Cart · {name}",
         "added_thread": "Added to your cart: {item}. Your cart is in {thread}.",
@@ -160,6 +164,11 @@ def normalize(locale: str | None) -> str:
     if value.startswith("en"):
         return "en"
     return DEFAULT
+
+
+def known(key: str) -> bool:
+    """Whether the bot has words for `key` (e.g. an order `outcome` named by the Bot API)."""
+    return key in STRINGS[DEFAULT]
 
 
 def t(locale: str | None, key: str, **kwargs: object) -> str:

@@ -14,6 +14,7 @@ from catalog.models import (
 )
 from catalog.templating import default_body
 from tenants.models import Tenant
+from tenants.quotas import features
 
 _S = StockItem.Status
 
@@ -63,3 +64,17 @@ def low_stock_variants(*, tenant: Tenant, variant_ids: list[int] | None = None
         qs = qs.filter(pk__in=variant_ids)
     return [v for v in qs.select_related("product")
             if v.stock_available <= v.low_stock_threshold]
+
+
+def product_postable(*, product: Product) -> bool:
+    """May the bot post `product` (a new post or a repost)? Only when it is for sale: active,
+    and within the plan's active products (a downgrade can leave more products active than the
+    new plan allows; the first ones by position keep their posts)."""
+    if not product.is_active:
+        return False
+    limit = features(product.tenant).max_active_products
+    if limit is None:
+        return True
+    first = (Product.objects.for_tenant(product.tenant).filter(is_active=True)
+             .order_by("sort_order", "id").values_list("pk", flat=True)[:limit])
+    return product.pk in set(first)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 import audit
 from catalog.models import Coupon, MessageTemplate, Product, ProductPost, StockItem, Variant
+from catalog.selectors import product_postable
 from tenants.models import Tenant
 from tenants.quotas import QuotaExceeded, features, quota_check
 
@@ -219,9 +220,20 @@ def template_save(*, tenant: Tenant, actor: Any, kind: str, locale: str,
     return row
 
 
+class PostNotAllowed(CatalogError):
+    """The product may not be posted now (not for sale, or past the plan's products)."""
+
+
 @transaction.atomic
 def post_record(*, product: Product, channel_id: str, message_id: str) -> ProductPost:
+    """Record where the bot posted `product`. A new post (or a repost: another message) is
+    refused unless the product may be posted; re-recording the same message after a refresh
+    is always accepted (that is how a product no longer for sale loses its buttons)."""
     now = timezone.now()
+    known = ProductPost.objects.for_tenant(product.tenant).filter(
+        product=product, channel_id=channel_id, message_id=message_id).exists()
+    if not known and not product_postable(product=product):
+        raise PostNotAllowed(str(product))
     post, created = ProductPost.objects.for_tenant(product.tenant).get_or_create(
         tenant=product.tenant, product=product, channel_id=channel_id,
         defaults={"message_id": message_id, "posted_at": now, "refreshed_at": now})

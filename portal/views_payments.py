@@ -16,8 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 from money import format_money
 from payments import services
 from payments.models import Payment
-from payments.providers.mercadopago import ProviderError
 from portal.forms_payments import RefundForm
+from sales import services as sales_services
+from sales.errors import SalesError
 from tenants.access import get_for_tenant_or_404, tenant_view
 from tenants.models import Role
 
@@ -63,14 +64,11 @@ def payment_refund(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         return _back(request, payment)
     try:
-        refund = services.payment_refund(payment=payment, actor=request.user,
-                                         reason=form.cleaned_data["reason"],
-                                         amount_cents=form.cleaned_data["amount"])
-    except services.PaymentError as exc:
-        messages.error(request, str(exc))
-    except ProviderError:
-        messages.error(request, _("Mercado Pago did not accept the refund right now. "
-                                  "Try again in a few minutes."))
+        refund = sales_services.payment_refund_by(
+            payment=payment, by=sales_services.RefundActor.portal(request.user),
+            reason=form.cleaned_data["reason"], amount_cents=form.cleaned_data["amount"])
+    except SalesError as exc:  # not refundable, bad amount, Mercado Pago down or refusing
+        messages.error(request, exc.message())
     else:
         messages.success(request, _("Refund of %(amount)s done.")
                          % {"amount": format_money(refund.amount_cents, payment.currency)})

@@ -48,6 +48,13 @@ ERRORS: dict[str, tuple[int, Any]] = {
                                    "is kept; try again in a minute.")),
     "order_not_found": (404, _("Order not found.")),
     "order_not_payable": (409, _("This order can no longer be paid.")),
+    "not_refundable": (409, _("Order %(order)s has no approved payment to refund.")),
+    "refund_invalid": (400, "%(reason)s"),  # payments' own message, already translated
+    "refund_refused": (409, _("Mercado Pago refused this refund. Check the payment in your "
+                              "Mercado Pago account.")),
+    "provider_unavailable": (503, _("Mercado Pago is unavailable, try again in a few "
+                                    "minutes.")),
+    "post_not_allowed": (409, _("“%(item)s” is not for sale, so it cannot be posted.")),
 }
 
 

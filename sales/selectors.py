@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
-from sales.models import Customer, Order
+from payments.models import Payment
+from sales.models import Customer, Order, OrderStatus
 from tenants.models import Tenant
+from tenants.quotas import features
 
 
 def orders(*, tenant: Tenant, status: str = "", date_from: date | None = None,
@@ -30,6 +34,69 @@ def order_detail(*, tenant: Tenant, code: str) -> Order | None:
     return (Order.objects.for_tenant(tenant).select_related("customer", "tenant")
             .prefetch_related("lines", "events__actor_user", "deliveries")
             .filter(code=code.upper()).first())
+
+
+def card_payments_enabled(*, tenant: Tenant) -> bool:
+    """Card needs both the plan's feature and the shop's own choice to offer it."""
+    return bool(tenant.settings.get("card_enabled") and features(tenant).card_payments)
+
+
+def payment_methods(*, tenant: Tenant) -> list[str]:
+    """What a buyer of this shop may pay with: PIX always, card when enabled (above)."""
+    methods = [Payment.Method.PIX]
+    if card_payments_enabled(tenant=tenant):
+        methods.append(Payment.Method.CARD)
+    return methods
+
+
+# What the buyer sees of an order in Discord: its stage, how it ended and what they may do.
+_DELIVERING = {OrderStatus.PAID, OrderStatus.DELIVERING}
+_RESENDABLE = {OrderStatus.DELIVERED, OrderStatus.PARTIALLY_DELIVERED,
+               OrderStatus.DELIVERY_FAILED}
+_TONES = {OrderStatus.PAID: "brand", OrderStatus.DELIVERING: "brand",
+          OrderStatus.PENDING_PAYMENT: "brand", OrderStatus.DELIVERED: "success"}
+_OUTCOMES = {OrderStatus.PAID: "delivering", OrderStatus.DELIVERING: "delivering"}
+
+
+def order_stage(*, order: Order) -> str:
+    """pending (awaiting payment), delivering (paid, not settled yet) or final."""
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        return "pending"
+    return "delivering" if order.status in _DELIVERING else "final"
+
+
+def order_outcome(*, order: Order) -> str:
+    """Which buyer message fits the order once it left pending_payment: one of delivering,
+    delivered, partially_delivered, delivery_failed, expired, cancelled, refunded,
+    charged_back (the bot words them; the status decides)."""
+    return _OUTCOMES.get(order.status, order.status)
+
+
+def order_tone(*, order: Order) -> str:
+    """brand (in progress), success or danger."""
+    return _TONES.get(order.status, "danger")
+
+
+def order_can_resend(*, order: Order) -> bool:
+    """The buyer's "Reenviar para DM": only orders whose deliveries ran."""
+    return order.status in _RESENDABLE
+
+
+def refundable_order_ids(*, tenant: Tenant, order_ids: list[int]) -> set[int]:
+    """Orders among `order_ids` with an approved payment that still has money to give back
+    (what sales.services.order_refund accepts), in one query."""
+    return set(Payment.objects.for_tenant(tenant).filter(
+        payable_type=ContentType.objects.get_for_model(Order), payable_id__in=order_ids,
+        status=Payment.Status.APPROVED, refunded_cents__lt=F("amount_cents"),
+    ).values_list("payable_id", flat=True))
+
+
+def order_of_payment(*, payment: Any) -> Order | None:
+    """The order a payment pays for; None for other payables (a plan's subscription)."""
+    if payment.payable_type_id != ContentType.objects.get_for_model(Order).pk:
+        return None
+    return (Order.objects.for_tenant(payment.tenant_id).select_related("tenant", "customer")
+            .filter(pk=payment.payable_id).first())
 
 
 def customers(*, tenant: Tenant, query: str = "") -> QuerySet[Customer]:

@@ -150,6 +150,20 @@ def instance_token_rotate(*, tenant: Tenant, actor: User | None) -> tuple[Instan
 GUILD_ID_RE = re.compile(r"^[1-9]\d{0,19}$")
 
 
+class KeyNotOwned(ValueError):
+    """/vincular: the key typed is not an active instance key of this same shop."""
+
+
+def tenant_link_guild_by_key(*, tenant: Tenant, key: str, guild_id: str,
+                             staff_role_id: str | None = None) -> Tenant:
+    """/vincular: staff prove the shop is theirs by typing one of its active instance keys;
+    a revoked key, another shop's key or garbage raises KeyNotOwned and links nothing."""
+    typed = instance_token_authenticate(raw=key)
+    if typed is None or typed.tenant_id != tenant.pk:
+        raise KeyNotOwned("the key is not an active instance key of this shop")
+    return tenant_link_guild(tenant=tenant, guild_id=guild_id, staff_role_id=staff_role_id)
+
+
 @transaction.atomic
 def tenant_link_guild(*, tenant: Tenant, guild_id: str, staff_role_id: str | None = None,
                       actor: User | None = None) -> Tenant:

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from sales.api.serializers import StaffIn
 from sales.errors import SalesError
 from sales.models import Customer
 from sales.services.carts import MAX_QUANTITY
@@ -93,6 +94,9 @@ def error_body(code: str, message: str, details: dict | None = None) -> dict:
 class BotAPIView(APIView):
     authentication_classes = [InstanceTokenAuthentication]
     permission_classes = [HasInstanceToken]
+    # HTTP methods only the shop's staff may call: the body carries the staff claim
+    # (serializers.StaffIn) and the platform checks it before the view runs.
+    staff_methods: frozenset[str] = frozenset()
 
     @property
     def tenant(self) -> Tenant:
@@ -109,6 +113,10 @@ class BotAPIView(APIView):
         self._language.__enter__()
         if not self.tenant.is_writable:
             raise SalesError("tenant_suspended")
+        if request.method in self.staff_methods:
+            claim = StaffIn(data=request.data)
+            claim.is_valid(raise_exception=True)
+            self.require_staff(claim.validated_data)
 
     def finalize_response(self, request: Request, response: Response, *args: Any,
                           **kwargs: Any) -> Response:

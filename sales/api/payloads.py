@@ -1,4 +1,9 @@
-"""Model -> JSON-ready dicts for the Bot API (shapes documented in serializers.py)."""
+"""Model -> JSON-ready dicts for the Bot API (shapes documented in serializers.py).
+
+Payloads carry what the bot shows: amounts already formatted (money.format_money, in the shop's
+currency and the language the view set), status labels, the order's stage and the actions the
+buyer or staff may take, so the bot holds no status sets and formats no money.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,20 @@ from typing import Any
 
 from catalog.models import Product
 from money import format_money
+from sales import selectors
 from sales.models import Customer, Order
 from sales.services.carts import CartView
 
 
-def product(p: Product) -> dict[str, Any]:
+def product(p: Product, currency: str) -> dict[str, Any]:
     return {
         "id": p.pk, "name": p.name, "description": p.description,
         "image_url": p.image.url if p.image else "", "category": p.category,
         "sort_order": p.sort_order, "channel_id": p.channel_id,
         "variants": [{
             "id": v.pk, "label": v.label, "emoji": v.emoji, "price_cents": v.price_cents,
-            "price_display": format_money(v.price_cents), "duration_days": v.duration_days,
+            "price_display": format_money(v.price_cents, currency),
+            "duration_days": v.duration_days,
             "fulfillment": v.fulfillment, "grants_role": bool(v.role_id),
             "in_stock": not v.uses_stock or v.stock_available > 0,
             "stock": {"available": v.stock_available, "reserved": v.stock_reserved,
@@ -34,8 +41,12 @@ def customer(c: Customer) -> dict[str, Any]:
             "cart_thread_id": c.cart_thread_id}
 
 
-def cart(view: CartView) -> dict[str, Any]:
+def cart(view: CartView, currency: str) -> dict[str, Any]:
     pricing = view.pricing
+
+    def money(cents: int) -> str:
+        return format_money(cents, currency)
+
     return {
         "expires_at": view.cart.expires_at if view.cart else None,
         "coupon": view.cart.coupon.code if view.cart and view.cart.coupon else None,
@@ -43,22 +54,39 @@ def cart(view: CartView) -> dict[str, Any]:
             "variant_id": pl.variant.pk, "product_name": pl.variant.product.name,
             "variant_label": pl.variant.label, "emoji": pl.variant.emoji,
             "quantity": pl.quantity, "unit_price_cents": pl.unit_price_cents,
+            "unit_price_display": money(pl.unit_price_cents),
             "discount_cents": pl.discount_cents, "total_cents": pl.total_cents,
+            "total_display": money(pl.total_cents),
         } for pl in pricing.lines],
         "subtotal_cents": pricing.subtotal_cents, "discount_cents": pricing.discount_cents,
-        "total_cents": pricing.total_cents, "total_display": format_money(pricing.total_cents),
+        "total_cents": pricing.total_cents, "subtotal_display": money(pricing.subtotal_cents),
+        "discount_display": money(pricing.discount_cents),
+        "total_display": money(pricing.total_cents),
     }
 
 
-def order(o: Order, payment: Any = None) -> dict[str, Any]:
+def order(o: Order, payment: Any = None, *, can_refund: bool | None = None) -> dict[str, Any]:
+    """`can_refund` is computed from `payment` when not given (lists pass it in bulk)."""
+    if can_refund is None:
+        can_refund = payment is not None and payment.status == "approved" \
+            and payment.refunded_cents < payment.amount_cents
+
+    def money(cents: int) -> str:
+        return format_money(cents, o.currency)
+
     return {
         "code": o.code, "status": o.status, "status_display": str(o.get_status_display()),
+        "stage": selectors.order_stage(order=o), "outcome": selectors.order_outcome(order=o),
+        "tone": selectors.order_tone(order=o),
+        "can_resend": selectors.order_can_resend(order=o), "can_refund": can_refund,
         "created_at": o.created_at, "paid_at": o.paid_at,
         "payment_expires_at": o.payment_expires_at, "coupon_code": o.coupon_code,
         "subtotal_cents": o.subtotal_cents, "discount_cents": o.discount_cents,
-        "total_cents": o.total_cents, "total_display": format_money(o.total_cents),
+        "total_cents": o.total_cents, "subtotal_display": money(o.subtotal_cents),
+        "discount_display": money(o.discount_cents), "total_display": money(o.total_cents),
         "lines": [{"product_name": ln.product_name, "variant_label": ln.variant_label,
                    "quantity": ln.quantity, "unit_price_cents": ln.unit_price_cents,
-                   "line_total_cents": ln.line_total_cents} for ln in o.lines.all()],
+                   "line_total_cents": ln.line_total_cents,
+                   "line_total_display": money(ln.line_total_cents)} for ln in o.lines.all()],
         "payment": payment.instructions().__dict__ if payment is not None else None,
     }

@@ -153,8 +153,10 @@ class CartLineOut(serializers.Serializer):
     emoji = serializers.CharField()
     quantity = serializers.IntegerField()
     unit_price_cents = serializers.IntegerField()
+    unit_price_display = serializers.CharField()
     discount_cents = serializers.IntegerField()
     total_cents = serializers.IntegerField()
+    total_display = serializers.CharField()
 
 
 class CartOut(serializers.Serializer):
@@ -164,7 +166,10 @@ class CartOut(serializers.Serializer):
     subtotal_cents = serializers.IntegerField()
     discount_cents = serializers.IntegerField()
     total_cents = serializers.IntegerField()
-    total_display = serializers.CharField()
+    subtotal_display = serializers.CharField()
+    discount_display = serializers.CharField()
+    total_display = serializers.CharField(help_text=(
+        "Amounts as the bot shows them: the shop's currency, the shop's language."))
 
 
 class PaymentOut(serializers.Serializer):
@@ -186,12 +191,25 @@ class OrderLineOut(serializers.Serializer):
     quantity = serializers.IntegerField()
     unit_price_cents = serializers.IntegerField()
     line_total_cents = serializers.IntegerField()
+    line_total_display = serializers.CharField()
 
 
 class OrderOut(serializers.Serializer):
     code = serializers.CharField()
     status = serializers.CharField()
-    status_display = serializers.CharField()
+    status_display = serializers.CharField(help_text="The status, in the shop's language.")
+    stage = serializers.ChoiceField(choices=["pending", "delivering", "final"], help_text=(
+        "pending: awaiting payment; delivering: paid, deliveries running; final: settled."))
+    outcome = serializers.ChoiceField(choices=[
+        "pending_payment", "delivering", "delivered", "partially_delivered", "delivery_failed",
+        "expired", "cancelled", "refunded", "charged_back"], help_text=(
+        "Which message tells the buyer how the order went."))
+    tone = serializers.ChoiceField(choices=["brand", "success", "danger"], help_text=(
+        "How to colour it: in progress, success or a problem."))
+    can_resend = serializers.BooleanField(help_text=(
+        "The buyer may ask for the deliveries again (orders/{code}/resend/)."))
+    can_refund = serializers.BooleanField(help_text=(
+        "Staff may refund it (orders/{code}/refund/): an approved payment with money left."))
     created_at = serializers.DateTimeField()
     paid_at = serializers.DateTimeField(allow_null=True)
     payment_expires_at = serializers.DateTimeField(allow_null=True)
@@ -199,6 +217,8 @@ class OrderOut(serializers.Serializer):
     subtotal_cents = serializers.IntegerField()
     discount_cents = serializers.IntegerField()
     total_cents = serializers.IntegerField()
+    subtotal_display = serializers.CharField()
+    discount_display = serializers.CharField()
     total_display = serializers.CharField()
     lines = OrderLineOut(many=True)
     payment = PaymentOut(allow_null=True)
@@ -233,6 +253,7 @@ class DeliveryActionOut(serializers.Serializer):
 class RefundOut(serializers.Serializer):
     order = serializers.CharField()
     refunded_cents = serializers.IntegerField()
+    refunded_display = serializers.CharField(help_text="The amount, formatted for the shop.")
     message = serializers.CharField()
 
 

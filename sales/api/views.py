@@ -11,21 +11,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from catalog.models import Product, ProductPost
-from catalog.selectors import products_with_variants
-from catalog.services import post_record
-from payments.models import Payment
-from payments.services import PaymentError, payment_refund
-from sales import services
+from catalog.selectors import product_postable, products_with_variants
+from catalog.services import PostNotAllowed, post_record
+from money import format_money
+from sales import selectors, services
 from sales.api import payloads
 from sales.api import serializers as s
-from sales.api.base import BotAPIError, BotAPIView
+from sales.api.base import BotAPIView
 from sales.errors import SalesError
 from sales.fulfillment.members import roles_requeue_for_member
 from sales.fulfillment.services import delivery_resend
 from sales.models import Order
-from sales.selectors import HEARTBEAT_TTL, heartbeat_key
-from tenants.quotas import features
-from tenants.services import instance_token_authenticate, tenant_link_guild
+from sales.selectors import HEARTBEAT_TTL, card_payments_enabled, heartbeat_key
+from tenants.services import KeyNotOwned, tenant_link_guild_by_key
 
 ERRORS = {code: s.ErrorOut for code in (400, 401, 403, 404, 409, 413)}
 ORDER_HISTORY = 25
@@ -43,7 +41,8 @@ class CatalogView(BotAPIView):
     def get(self, request: Request) -> Response:
         products = products_with_variants(tenant=self.tenant, active_only=True)
         return Response({"currency": self.tenant.currency, "locale": self.tenant.locale,
-                         "products": [payloads.product(p) for p in products]})
+                         "products": [payloads.product(p, self.tenant.currency)
+                                      for p in products]})
 
 
 class CustomerUpsertView(BotAPIView):
@@ -89,7 +88,7 @@ class MemberJoinedView(BotAPIView):
 class _CartMixin(BotAPIView):
     def _cart(self, discord_user_id: str) -> Response:
         view = services.cart_view(customer=self.customer(discord_user_id))
-        return Response(payloads.cart(view))
+        return Response(payloads.cart(view, self.tenant.currency))
 
 
 class CartView(_CartMixin):
@@ -161,9 +160,12 @@ class CustomerOrdersView(BotAPIView):
     @extend_schema(operation_id="customer_orders", responses={200: s.OrderListOut, **ERRORS})
     def get(self, request: Request, discord_user_id: str) -> Response:
         customer = self.customer(discord_user_id)
-        orders = (Order.objects.for_tenant(self.tenant).filter(customer=customer)
-                  .prefetch_related("lines")[:ORDER_HISTORY])
-        return Response({"orders": [payloads.order(o) for o in orders]})
+        orders = list(Order.objects.for_tenant(self.tenant).filter(customer=customer)
+                      .prefetch_related("lines")[:ORDER_HISTORY])
+        refundable = selectors.refundable_order_ids(tenant=self.tenant,
+                                                    order_ids=[o.pk for o in orders])
+        return Response({"orders": [payloads.order(o, can_refund=o.pk in refundable)
+                                    for o in orders]})
 
 
 class _OrderMixin(BotAPIView):
@@ -216,37 +218,35 @@ class OrderResendView(_OrderMixin):
 
 
 class OrderDeliverView(_OrderMixin):
+    staff_methods = frozenset({"POST"})
+
     @extend_schema(operation_id="order_deliver", request=s.StaffIn,
                    responses={200: s.DeliveryActionOut, **ERRORS},
                    summary="Staff (/entregar): send an order's deliveries again and retry the "
                            "failed ones")
     def post(self, request: Request, code: str) -> Response:
         data = _valid(s.StaffIn, request)
-        self.require_staff(data)
         order = self._order(code)
         actor = f"bot staff:{data['user_id']}"
         return _delivery_answer(order, delivery_resend(order=order, actor=actor))
 
 
 class OrderRefundView(_OrderMixin):
+    staff_methods = frozenset({"POST"})
+
     @extend_schema(operation_id="order_refund", request=s.RefundIn,
-                   responses={200: s.RefundOut, **ERRORS},
-                   summary="Staff (/reembolsar): refund the order's approved payment in full")
+                   responses={200: s.RefundOut, 503: s.ErrorOut, **ERRORS},
+                   summary="Staff (/reembolsar): refund the order's approved payment in full "
+                           "(not_refundable 409; provider_unavailable 503 when Mercado Pago is "
+                           "down: nothing was refunded, try again later)")
     def post(self, request: Request, code: str) -> Response:
         data = _valid(s.RefundIn, request)
-        self.require_staff(data)
         order = self._order(code)
-        payment = services.order_payment(order=order)
-        if payment is None or payment.status != Payment.Status.APPROVED:
-            raise BotAPIError("not_refundable", status.HTTP_409_CONFLICT, gettext(
-                "Order %(code)s has no approved payment to refund.") % {"code": order.code})
-        reason = data["reason"].strip()
-        reason = f"{reason} (bot staff {data['user_id']})" if reason else ""
-        try:
-            refund = payment_refund(payment=payment, actor=None, reason=reason)
-        except PaymentError as exc:
-            raise BotAPIError("not_refundable", status.HTTP_409_CONFLICT, str(exc)) from exc
+        refund = services.order_refund(
+            order=order, by=services.RefundActor.discord_staff(data["user_id"]),
+            reason=data["reason"])
         return Response({"order": order.code, "refunded_cents": refund.amount_cents,
+                         "refunded_display": format_money(refund.amount_cents, order.currency),
                          "message": gettext("Order %(code)s was refunded.") % {
                              "code": order.code}})
 
@@ -256,10 +256,10 @@ class SettingsView(BotAPIView):
                    summary="What the bot needs to know about its shop (staff role, card, locale)")
     def get(self, request: Request) -> Response:
         tenant = self.tenant
-        card = bool(tenant.settings.get("card_enabled") and features(tenant).card_payments)
         return Response({"guild_id": tenant.discord_guild_id,
                          "staff_role_id": tenant.staff_role_id,
-                         "card_enabled": card, "locale": tenant.locale})
+                         "card_enabled": card_payments_enabled(tenant=tenant),
+                         "locale": tenant.locale})
 
 
 POSTS_PAGE = 50
@@ -281,20 +281,47 @@ class PostsView(BotAPIView):
         return Response({"posts": [{
             "id": post.pk, "product_id": post.product_id, "channel_id": post.channel_id,
             "message_id": post.message_id, "needs_refresh": post.needs_refresh,
-            "product": payloads.product(products[post.product_id])
+            "product": payloads.product(products[post.product_id], self.tenant.currency)
             if post.product_id in products else None,
         } for post in posts]})
 
 
 class ProductPostView(BotAPIView):
-    @extend_schema(operation_id="post_record", request=s.PostIn,
-                   responses={200: s.PostOut, **ERRORS},
-                   summary="Record where the bot posted a product (post, repost or refresh)")
-    def put(self, request: Request, product_id: int) -> Response:
-        product = Product.objects.for_tenant(self.tenant).filter(pk=product_id).first()
+    staff_methods = frozenset({"POST"})  # PUT is the bot's bookkeeping (refresh loop too)
+
+    def _product(self, product_id: int, *, active_only: bool = False) -> Product:
+        product = (products_with_variants(tenant=self.tenant, active_only=active_only)
+                   .select_related("tenant").filter(pk=product_id).first())
         if product is None:
             raise SalesError("not_found")
-        post = post_record(product=product, **_valid(s.PostIn, request))
+        return product
+
+    @extend_schema(operation_id="post_allow", request=s.StaffIn,
+                   responses={200: s.ProductOut, **ERRORS},
+                   summary="Staff (/postar, /repostar): may this product be posted now? The "
+                           "product to post, or forbidden (403, not staff) / post_not_allowed "
+                           "(409: not for sale, or past the plan's active products)")
+    def post(self, request: Request, product_id: int) -> Response:
+        product = self._product(product_id)
+        if not product_postable(product=product):
+            raise SalesError("post_not_allowed", item=product.name)
+        return Response(payloads.product(self._product(product_id, active_only=True),
+                                         self.tenant.currency))
+
+    @extend_schema(operation_id="post_record", request=s.PostIn,
+                   responses={200: s.PostOut, **ERRORS},
+                   summary="Record where the bot posted a product (post, repost or refresh); "
+                           "a new message of a product that may not be posted answers "
+                           "post_not_allowed (409)")
+    def put(self, request: Request, product_id: int) -> Response:
+        product = (Product.objects.for_tenant(self.tenant).select_related("tenant")
+                   .filter(pk=product_id).first())
+        if product is None:
+            raise SalesError("not_found")
+        try:
+            post = post_record(product=product, **_valid(s.PostIn, request))
+        except PostNotAllowed:
+            raise SalesError("post_not_allowed", item=product.name) from None
         return Response({"channel_id": post.channel_id, "message_id": post.message_id,
                          "needs_refresh": post.needs_refresh})
 
@@ -306,11 +333,12 @@ class LinkView(BotAPIView):
                            "staff must be an active instance key of this same shop")
     def post(self, request: Request) -> Response:
         data = _valid(s.LinkIn, request)
-        typed = instance_token_authenticate(raw=data["key"])
-        if typed is None or typed.tenant_id != self.tenant.pk:
-            raise SalesError("unauthorized")
-        tenant = tenant_link_guild(tenant=self.tenant, guild_id=data["guild_id"],
-                                   staff_role_id=data.get("staff_role_id"))
+        try:
+            tenant = tenant_link_guild_by_key(tenant=self.tenant, key=data["key"],
+                                              guild_id=data["guild_id"],
+                                              staff_role_id=data.get("staff_role_id"))
+        except KeyNotOwned:
+            raise SalesError("unauthorized") from None
         return Response({"guild_id": tenant.discord_guild_id,
                          "staff_role_id": tenant.staff_role_id, "shop": tenant.name})
 

@@ -21,12 +21,12 @@ from money import format_money
 from payments.models import Payment
 from payments.providers.mercadopago import ProviderError
 from payments.services import PaymentError, payment_create
-from sales import pricing
+from sales import pricing, selectors
 from sales.errors import SalesError
 from sales.models import Cart, Customer, Order, OrderEvent, OrderLine
 from sales.models import OrderStatus as S
 from sales.services.carts import MAX_QUANTITY, _check_buyer
-from tenants.quotas import QuotaExceeded, features, quota_check, usage_record
+from tenants.quotas import QuotaExceeded, quota_check, usage_record
 
 PAYMENT_WINDOW_DEFAULT = 30  # minutes, as payments' PIX expiry
 
@@ -38,11 +38,8 @@ class CheckoutResult:
 
 
 def payment_methods(tenant) -> list[str]:
-    methods = [Payment.Method.PIX]
-    # Card needs both the plan's feature and the shop's own choice to offer it.
-    if tenant.settings.get("card_enabled") and features(tenant).card_payments:
-        methods.append(Payment.Method.CARD)
-    return methods
+    """Kept for callers of sales.services; the rule is sales.selectors.payment_methods."""
+    return selectors.payment_methods(tenant=tenant)
 
 
 def _window(tenant) -> timedelta:
