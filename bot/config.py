@@ -1,6 +1,11 @@
-"""The bot's configuration, read from its environment only (the container holds nothing else).
+"""The bot's configuration, read from its environment (and the two secrets from files).
 
-DISCORD_TOKEN      the tenant's Discord bot token (required)
+DISCORD_TOKEN_FILE a file holding the tenant's Discord bot token (the docker and swarm
+                   runtimes mount it at /run/secrets/discord_token; the environment then holds
+                   only the path, so `docker inspect` shows no token)
+DISCORD_TOKEN      the token itself, when no *_FILE is given (the process runtime, local runs);
+                   one of the two is required
+INSTANCE_TOKEN_FILE / INSTANCE_TOKEN  the same for the instance API key
 PLATFORM_URL       where Vitrine is reached, e.g. https://vitrine.example (heartbeats, Bot API)
 INSTANCE_TOKEN     the tenant's instance API key (Bearer) for the platform
 DISCORD_API_URL    optional REST base, e.g. http://127.0.0.1:8600/api/v10 (the sandbox)
@@ -20,12 +25,24 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 EXIT_MISCONFIGURED = 78  # EX_CONFIG: the runtime marks the bot misconfigured, no restart
 
 
 class ConfigError(RuntimeError):
     pass
+
+
+def secret(env: dict[str, str], name: str) -> str:
+    """NAME_FILE's content when NAME_FILE is set (a missing file is an error), else NAME."""
+    path = env.get(f"{name}_FILE", "").strip()
+    if not path:
+        return env.get(name, "").strip()
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"{name}_FILE {path} cannot be read: {exc.strerror}") from None
 
 
 @dataclass(frozen=True)
@@ -46,9 +63,9 @@ class Config:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
         env = dict(os.environ if env is None else env)
-        token = env.get("DISCORD_TOKEN", "").strip()
+        token = secret(env, "DISCORD_TOKEN")
         if not token:
-            raise ConfigError("DISCORD_TOKEN is not set")
+            raise ConfigError("DISCORD_TOKEN (or DISCORD_TOKEN_FILE) is not set")
         try:
             heartbeat = float(env.get("HEARTBEAT_SECONDS", "30"))
         except ValueError:
@@ -70,7 +87,7 @@ class Config:
         return cls(
             discord_token=token,
             platform_url=env.get("PLATFORM_URL", "").rstrip("/"),
-            instance_token=env.get("INSTANCE_TOKEN", ""),
+            instance_token=secret(env, "INSTANCE_TOKEN"),
             discord_api_url=env.get("DISCORD_API_URL", "").rstrip("/"),
             discord_gateway_url=env.get("DISCORD_GATEWAY_URL", ""),
             heartbeat_seconds=max(heartbeat, 1.0),

@@ -204,6 +204,15 @@ BILLING_TRIAL_DAYS = env.integer("BILLING_TRIAL_DAYS", 3, minimum=0)
 BILLING_GRACE_DAYS = env.integer("BILLING_GRACE_DAYS", 2, minimum=0)
 RUNTIME_BOT_IMAGE = env.string("RUNTIME_BOT_IMAGE", "vitrine-bot:latest")
 DOCKER_HOST = env.string("DOCKER_HOST", "unix:///var/run/docker.sock")
+# The network bot containers join (docker, swarm backends). Empty: "<namespace>-bots", a bridge
+# the controller creates with inter-container traffic off. "host": the host's own network, for
+# tests and the local sandbox only (check runtime.E001 refuses it when DEBUG is off).
+RUNTIME_BOT_NETWORK = env.string("RUNTIME_BOT_NETWORK", "")
+# Its subnet (e.g. 10.213.0.0/24), so a host firewall can name it; empty lets Docker choose.
+RUNTIME_BOT_SUBNET = env.string("RUNTIME_BOT_SUBNET", "")
+# Where the docker backend writes each bot's token files (bind-mounted read-only into it);
+# empty: VAR_DIR/bot-secrets. Put it on a tmpfs (e.g. /run/vitrine/bot-secrets).
+RUNTIME_SECRETS_DIR = env.string("RUNTIME_SECRETS_DIR", "")
 
 # --- i18n: Brazilian first, English complete ----------------------------------------------------
 LANGUAGE_CODE = "pt-br"

@@ -22,6 +22,28 @@ LABEL_BACKEND = "io.vitrine.backend"  # docker and swarm share an engine: never 
 
 EXIT_MISCONFIGURED = 78  # EX_CONFIG from sysexits.h: bad token, missing intent.
 
+# Secrets never travel as environment variables into a container (`docker inspect` would show
+# them): the docker and swarm backends deliver each as a file under SECRETS_DIR and pass only
+# its path, in <NAME>_FILE. The process backend keeps plain variables (same user, same host).
+SECRET_FILES = {"DISCORD_TOKEN": "discord_token", "INSTANCE_TOKEN": "instance_token"}
+SECRETS_DIR = "/run/secrets"
+HOST_NETWORK = "host"
+
+
+def split_secrets(env: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(environment without secrets but with their *_FILE paths, {file name: value}).
+
+    Empty secrets are left out (Swarm refuses an empty secret); the bot reads a missing
+    *_FILE as "not set"."""
+    plain = {k: v for k, v in env.items() if k not in SECRET_FILES}
+    files: dict[str, str] = {}
+    for key, filename in SECRET_FILES.items():
+        value = env.get(key, "")
+        if value:
+            files[filename] = value
+            plain[f"{key}_FILE"] = f"{SECRETS_DIR}/{filename}"
+    return plain, files
+
 
 class EngineError(RuntimeError):
     """The engine failed or could not be reached; `permanent` is False when a retry may help."""

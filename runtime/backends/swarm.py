@@ -7,14 +7,25 @@ call whatever the number of tenants (tasks by container label).
 
 What Swarm (engine API 1.41, Debian's 20.10) cannot express, compared with the docker backend:
 no-new-privileges, a swap limit and the pids limit are not settable per service there; the
-hardening test checks those on the docker backend. Environment variables are visible to
-`docker service inspect` (production should move the two secrets to Swarm secrets).
+hardening test checks those on the docker backend.
+
+Network: an overlay has no switch to stop its containers talking to each other, so bots join a
+swarm-scoped *bridge* network instead (`<namespace>-bots`): a config-only network holds the
+options (enable_icc=false, the subnet) and the swarm network is created `--config-from` it.
+Each node then runs the same isolated bridge the docker backend uses; a bot needs no traffic
+to another node. On a multi-node swarm the config-only network must exist on every node
+(deploy/README.md). RUNTIME_BOT_NETWORK=host keeps the host's network (tests only).
+
+Secrets: DISCORD_TOKEN and INSTANCE_TOKEN are Swarm secrets (one pair per service, named after
+the spec hash, so a rotated token is a new secret and a new service), mounted 0400 for the
+bot's uid at /run/secrets; `docker service inspect` shows only their names.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +36,7 @@ from docker.types import (
     Mount,
     Resources,
     RestartPolicy,
+    SecretReference,
     ServiceMode,
     TaskTemplate,
 )
@@ -32,13 +44,22 @@ from docker.types import (
 from runtime import policy
 from runtime.backends.base import (
     EXIT_MISCONFIGURED,
+    HOST_NETWORK,
     LABEL_SPEC,
     LABEL_TENANT,
     BotSpec,
+    EngineError,
     Instance,
     Stats,
+    split_secrets,
 )
-from runtime.backends.docker import BOT_USER, DockerBackend, parse_time
+from runtime.backends.docker import (
+    BOT_UID,
+    BOT_USER,
+    BRIDGE_OPTIONS,
+    DockerBackend,
+    parse_time,
+)
 
 LIVE = {"new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting",
         "running"}
@@ -51,9 +72,73 @@ class SwarmBackend(DockerBackend):
     def _max_attempts(self) -> int:
         return max(policy.crashloop_after() - 1, 0)
 
-    def task_template(self, spec: BotSpec) -> TaskTemplate:
+    # --- the bot network: a swarm-scoped bridge, options from a config-only network ----------
+    def _create_network(self, name: str) -> None:
+        config = f"{name}-config"
+        if self._find_network(config) is None:
+            ipam = self._ipam()
+            self._raw_network(config, {
+                "Driver": "bridge", "ConfigOnly": True,
+                "Options": BRIDGE_OPTIONS, "Labels": self.network_labels(),
+                "IPAM": dict(ipam) if ipam else {"Driver": "default", "Config": []}})
+        # The engine refuses any setting (labels included) beside ConfigFrom here.
+        self._raw_network(name, {"Driver": "bridge", "Scope": "swarm",
+                                 "ConfigFrom": {"Network": config}})
+
+    def _raw_network(self, name: str, body: dict) -> None:
+        # docker-py 7 cannot say ConfigOnly / ConfigFrom: the same endpoint, by hand.
+        api = self.api
+
+        def create() -> dict:
+            return api._result(api._post_json(api._url("/networks/create"),
+                                              data={"Name": name, "CheckDuplicate": True,
+                                                    **body}), True)
+        self._call("network", create)
+
+    def _check_network(self, name: str, network: dict) -> None:
+        config = (network.get("ConfigFrom") or {}).get("Network", "")
+        source = self._find_network(config) if config else None
+        options = (source or {}).get("Options") or {}
+        if network.get("Scope") != "swarm" or network.get("Driver") != "bridge" or \
+                options.get("com.docker.network.bridge.enable_icc") != "false":
+            raise EngineError(f"network {name!r} exists but is not a swarm bridge with "
+                              "inter-container traffic disabled; remove it or pick another "
+                              "RUNTIME_BOT_NETWORK", permanent=True)
+
+    def remove_network(self) -> None:
+        super().remove_network()
+        name = self.network_name()
+        if name != HOST_NETWORK:
+            with contextlib.suppress(NotFound, EngineError):
+                self._call("network-remove", self.api.remove_network, f"{name}-config")
+
+    # --- secrets ----------------------------------------------------------------------------------
+    def _create_secrets(self, spec: BotSpec, files: dict[str, str]) -> list[SecretReference]:
+        refs, suffix = [], uuid.uuid4().hex[:6]
+        for filename, value in files.items():
+            secret_name = f"{spec.name}-{spec.spec_hash[:12]}-{suffix}-{filename}"
+            created = self._call("secret", self.api.create_secret, secret_name,
+                                 value.encode(), labels=self.labels(spec))
+            refs.append(SecretReference(created["ID"], secret_name, filename=filename,
+                                        uid=str(BOT_UID), gid=str(BOT_UID), mode=0o400))
+        return refs
+
+    def _drop_secrets(self, tenant_id: int | None = None) -> None:
+        """Delete this tenant's (or namespace's) secrets no service uses any more."""
+        in_use = {ref.get("SecretID") for service in self._services(tenant_id)
+                  for ref in (service["Spec"]["TaskTemplate"]["ContainerSpec"]
+                              .get("Secrets") or [])}
+        for secret in self._call("secrets", self.api.secrets, filters=self._filters(tenant_id)):
+            if secret["ID"] not in in_use:
+                with contextlib.suppress(NotFound, EngineError):
+                    self._call("secret-remove", self.api.remove_secret, secret["ID"])
+
+    def task_template(self, spec: BotSpec,
+                      secrets: list[SecretReference] | None = None) -> TaskTemplate:
+        env, _files = split_secrets(spec.env)
         container = ContainerSpec(
-            spec.image, user=BOT_USER, env=[f"{k}={v}" for k, v in spec.env.items()],
+            spec.image, user=BOT_USER, env=[f"{k}={v}" for k, v in env.items()],
+            secrets=secrets or None,
             labels=self.labels(spec), read_only=True, init=True, cap_drop=["ALL"],
             stop_grace_period=self.stop_grace * 10**9,
             mounts=[Mount("/tmp", "", type="tmpfs",  # noqa: S108 - in-memory scratch space
@@ -68,7 +153,7 @@ class SwarmBackend(DockerBackend):
         logs = DriverConfig("json-file", {"max-size": spec.log_max_size,
                                           "max-file": str(spec.log_max_files)})
         return TaskTemplate(container, resources=resources, restart_policy=restart,
-                            log_driver=logs, networks=["host"])
+                            log_driver=logs, networks=[self.ensure_network()])
 
     # --- interface ----------------------------------------------------------------------------
     def list(self) -> dict[int, Instance]:
@@ -130,9 +215,16 @@ class SwarmBackend(DockerBackend):
     def start(self, spec: BotSpec) -> Instance:
         for old in self._services(spec.tenant_id):
             self._delete(old["ID"])
-        created = self._call("create", self.api.create_service, self.task_template(spec),
-                             name=spec.name, labels=self.labels(spec),
-                             mode=ServiceMode("replicated", replicas=1))
+        self._drop_secrets(spec.tenant_id)
+        secrets = self._create_secrets(spec, split_secrets(spec.env)[1])
+        try:
+            created = self._call("create", self.api.create_service,
+                                 self.task_template(spec, secrets), name=spec.name,
+                                 labels=self.labels(spec),
+                                 mode=ServiceMode("replicated", replicas=1))
+        except EngineError:
+            self._drop_secrets(spec.tenant_id)
+            raise
         self._wait_for_task(created["ID"])
         return Instance(tenant_id=spec.tenant_id, ref=created["ID"], spec_hash=spec.spec_hash,
                         running=True, status="pending")
@@ -195,6 +287,7 @@ class SwarmBackend(DockerBackend):
         while services and self.list() and waited < 15:
             tick.wait(0.1)
             waited += 0.1
+        self._drop_secrets()
         return len(services)
 
 

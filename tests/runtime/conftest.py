@@ -79,6 +79,9 @@ def require_engine(kind: str) -> None:
 def _runtime_settings(settings, tmp_path) -> Iterator[None]:
     settings.RUNTIME_NAMESPACE = NAMESPACE
     settings.RUNTIME_BACKEND = "process"
+    # The contract and engine suites run bots on the host's network (they reach the sandbox
+    # on 127.0.0.1); test_network_isolation.py runs them on the isolated bot network.
+    settings.RUNTIME_BOT_NETWORK = "host"
     settings.VAR_DIR = tmp_path
     reset_backend_cache()
     yield

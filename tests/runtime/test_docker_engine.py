@@ -165,18 +165,22 @@ def test_every_container_is_hardened(platform, shop, bot_app) -> None:
     assert host["LogConfig"] == {"Type": "json-file",
                                  "Config": {"max-file": "3", "max-size": "1m"}}
     assert host["RestartPolicy"]["Name"] == "no"
-    assert host["NetworkMode"] == "host"
-    assert not host.get("Binds") and data["Mounts"] == []  # no Docker socket, no volumes
+    assert host["NetworkMode"] == "host"  # explicit in tests; production: the bot network
+    # No Docker socket, no volumes: only the bot's own secrets directory, read-only.
+    assert [(m["Type"], m["Destination"], m["RW"]) for m in data["Mounts"]] == [
+        ("bind", "/run/secrets", False)]
     labels = config["Labels"]
     assert labels[LABEL_MANAGED] == "1" and labels[LABEL_TENANT] == str(shop.tenant.pk)
     assert labels[LABEL_SPEC] == runtime.spec_hash and labels[LABEL_NAMESPACE] == NAMESPACE
     assert labels[LABEL_BACKEND] == "docker"
     env = dict(item.split("=", 1) for item in config["Env"])
-    ours = {"DISCORD_TOKEN", "INSTANCE_TOKEN", "PLATFORM_URL", "HEARTBEAT_SECONDS",
+    ours = {"DISCORD_TOKEN_FILE", "INSTANCE_TOKEN_FILE", "PLATFORM_URL", "HEARTBEAT_SECONDS",
             "BOT_LOCALE", "DISCORD_API_URL", "DISCORD_GATEWAY_URL"}
     image_env = {"PATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}
     assert set(env) <= ours | image_env
-    assert env["DISCORD_TOKEN"] == bot_app["token"]
+    assert env["DISCORD_TOKEN_FILE"] == "/run/secrets/discord_token"
+    assert runtime.instance_token and "INSTANCE_TOKEN_FILE" in env
+    assert bot_app["token"] not in str(data) and runtime.instance_token not in str(data)
     top = platform.api.top(runtime.container_id, ps_args="-o pid,uid,comm")
     uid = top["Titles"].index("UID")
     assert top["Processes"] and all(proc[uid] == "10001" for proc in top["Processes"])

@@ -1,0 +1,301 @@
+"""Bots on the isolated bot network (docker and swarm), proved from inside a running bot.
+
+The harness owns two small subnets (10.213.N.0/24, 10.213.N+1.0/24, N derived from the test
+session) and sends traffic to nothing else: the docker backend's bot network is created first
+and the Discord sandbox and a live Bot API server listen on ITS gateway address; docker bots
+sit on that bridge, swarm bots on their own swarm-scoped bridge and reach the same host address
+through their gateway. From inside a bot (`docker exec` of a TCP connect with a 2 s timeout):
+PostgreSQL, Redis, the Docker API and another bot are unreachable; Discord and the Bot API
+are reached (the bot connects to the gateway and heartbeats). `docker inspect` holds no token;
+rotating a token recreates the bot with the new secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+import socket
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import override_settings
+from pytest_django.live_server_helper import LiveServer
+
+from runtime import checks, controller, services
+from runtime.backends import make_backend, reset_backend_cache
+from runtime.models import BotRuntime, Desired
+from sandbox.discord.testing import DiscordSandbox
+from tests.runtime.conftest import (
+    MEMBERS_INTENT,
+    NAMESPACE,
+    REQUIRE_DOCKER,
+    docker_available,
+    make_spec,
+    require_engine,
+    wait_for,
+)
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+_OCTET = 64 + int(NAMESPACE[-6:], 16) % 90 * 2
+SUBNETS = {"docker": f"10.213.{_OCTET}.0/24", "swarm": f"10.213.{_OCTET + 1}.0/24"}
+NETWORKS = {kind: f"{NAMESPACE}-{kind}-bots" for kind in SUBNETS}
+LISTENER_PORT = 8099
+
+PROBE = """
+import socket, sys
+s = socket.socket()
+s.settimeout(2)
+try:
+    s.connect((sys.argv[1], int(sys.argv[2])))
+    print("open")
+except OSError as exc:
+    print("closed", type(exc).__name__)
+"""
+LISTEN = f"""
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", {LISTENER_PORT}))
+s.listen(8)
+while True:
+    s.accept()[0].close()
+"""
+
+
+def _gateway(kind: str) -> str:
+    return str(ipaddress.ip_network(SUBNETS[kind])[1])
+
+
+def _net_settings(kind: str) -> dict:
+    return {"RUNTIME_NAMESPACE": NAMESPACE, "RUNTIME_BOT_NETWORK": NETWORKS[kind],
+            "RUNTIME_BOT_SUBNET": SUBNETS[kind]}
+
+
+@pytest.fixture(scope="module")
+def harness(django_db_blocker) -> Iterator[dict]:
+    """The docker bot network, with the Discord sandbox and the Bot API on its gateway."""
+    reason = docker_available()
+    if reason:
+        if REQUIRE_DOCKER:
+            pytest.fail(f"REQUIRE_DOCKER=1 but no usable docker engine: {reason}")
+        pytest.skip(f"no docker engine: {reason}")
+    gateway = _gateway("docker")
+    with override_settings(**_net_settings("docker")):
+        owner = make_backend("docker", ns=NAMESPACE)
+        owner.ensure_network()
+    try:
+        with DiscordSandbox(host=gateway) as sandbox, django_db_blocker.unblock():
+            server = LiveServer(f"{gateway}:0")
+            try:
+                yield {"sandbox": sandbox, "api_url": server.url, "gateway": gateway}
+            finally:
+                server.stop()
+    finally:
+        for kind in SUBNETS:
+            with override_settings(**_net_settings(kind)):
+                backend = make_backend(kind, ns=NAMESPACE)
+                try:
+                    backend.remove_all()
+                finally:
+                    backend.remove_network()
+
+
+@pytest.fixture(params=["docker", "swarm"])
+def isolated(request, settings, harness) -> Iterator:
+    kind = request.param
+    require_engine(kind)
+    for key, value in _net_settings(kind).items():
+        setattr(settings, key, value)
+    settings.RUNTIME_BACKEND = kind
+    settings.RUNTIME_PLATFORM_URL = harness["api_url"]
+    settings.RUNTIME_HEARTBEAT_SECONDS = 1
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, harness["gateway"]]
+    settings.DISCORD_API_BASE_URL = f"{harness['sandbox'].url}/api"
+    reset_backend_cache()
+    backend = make_backend(kind, ns=NAMESPACE)
+    yield backend
+    backend.remove_all()
+
+
+def _app(sandbox: DiscordSandbox, name: str) -> dict:
+    app = sandbox.create_application(name, intents=MEMBERS_INTENT)
+    sandbox.create_guild(f"Guild {app['id']}", [app["id"]])
+    return app
+
+
+def _container(backend, ref: str) -> str:
+    """The running container of a bot (swarm: of its service's running task)."""
+    if backend.name == "docker":
+        return ref
+
+    def running() -> str | None:
+        for task in backend.api.tasks(filters={"service": ref, "desired-state": "running"}):
+            status = task.get("Status", {})
+            if status.get("State") == "running":
+                return (status.get("ContainerStatus") or {}).get("ContainerID")
+        return None
+    return wait_for(running, timeout=60, what="the service's running container")
+
+
+def _exec(backend, container: str, *argv: str, detach: bool = False) -> str:
+    run = backend.api.exec_create(container, list(argv))
+    out = backend.api.exec_start(run["Id"], detach=detach)
+    return "" if detach else out.decode().strip()
+
+
+def _probe(backend, container: str, host: str, port: int, *, full: bool = False) -> str:
+    out = _exec(backend, container, "python", "-c", PROBE, host, str(port))
+    return out if full else out.split()[0]
+
+
+def _host_probe(host: str, port: int) -> str:
+    with socket.socket() as sock:
+        sock.settimeout(2)
+        try:
+            sock.connect((host, port))
+        except OSError:
+            return "closed"
+        return "open"
+
+
+def _ip(backend, container: str) -> str:
+    networks = backend.api.inspect_container(container)["NetworkSettings"]["Networks"]
+    return networks[NETWORKS[backend.name]]["IPAddress"]
+
+
+def _runtime(shop) -> BotRuntime:
+    return BotRuntime.objects.for_tenant(shop.tenant).get()
+
+
+def test_a_bot_reaches_discord_and_the_bot_api_and_nothing_else(isolated, harness, shop,
+                                                                 report) -> None:
+    backend, sandbox, gateway = isolated, harness["sandbox"], harness["gateway"]
+    app = _app(sandbox, f"Iso {backend.name}")
+    services.runtime_set_discord_token(tenant=shop.tenant, token=app["token"], actor=shop.owner)
+    services.runtime_set_desired(tenant=shop.tenant, state=Desired.RUNNING, reason="test",
+                                 actor=shop.owner)
+    runtime = controller.sync_tenant(shop.tenant.pk)
+    # Another shop's bot on the same network, with something listening in it.
+    other = backend.start(make_spec(sandbox, tenant_id=shop.tenant.pk + 1000,
+                                    token=_app(sandbox, "Other")["token"]))
+    mine, theirs = _container(backend, runtime.container_id), _container(backend, other.ref)
+
+    # Discord (the sandbox) and the Bot API, as the bot itself uses them.
+    wait_for(lambda: any(s["app_id"] == str(app["id"]) and s["connected"]
+                         for s in sandbox.overview()["sessions"]),
+             timeout=60, what="the bot's gateway session")
+    wait_for(lambda: _runtime(shop).last_heartbeat_at is not None, timeout=60,
+             what="a heartbeat through the Bot API")
+    api_port = urlsplit(harness["api_url"]).port
+    db = django_settings.DATABASES["default"]
+    db_host, db_port = db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432)
+    redis = urlsplit(django_settings.REDIS_URL or "redis://127.0.0.1:6379/0")
+    redis_host, redis_port = redis.hostname or "127.0.0.1", redis.port or 6379
+    # The targets are real: from the host, PostgreSQL and Redis answer.
+    assert _host_probe(db_host, db_port) == "open"
+    assert _host_probe(redis_host, redis_port) == "open"
+
+    _exec(backend, theirs, "python", "-c", LISTEN, detach=True)
+    their_ip = _ip(backend, theirs)
+    wait_for(lambda: _probe(backend, theirs, their_ip, LISTENER_PORT) == "open", timeout=20,
+             what="the other bot's listener")
+
+    paths = {
+        ("Discord sandbox", gateway, sandbox.port): "open",
+        ("Bot API", gateway, api_port): "open",
+        ("PostgreSQL (host's address)", db_host, db_port): "closed",
+        ("PostgreSQL (via gateway)", gateway, db_port): "closed",
+        ("Redis (host's address)", redis_host, redis_port): "closed",
+        ("Redis (via gateway)", gateway, redis_port): "closed",
+        ("Docker API tcp", gateway, 2375): "closed",
+        ("Docker API tls", gateway, 2376): "closed",
+        ("another bot", their_ip, LISTENER_PORT): "closed",
+    }
+    seen = {path: _probe(backend, mine, path[1], path[2], full=True) for path in paths}
+    for path, result in seen.items():
+        report(f"{backend.name}: {path[0]} {path[1]}:{path[2]} -> {result}")
+    assert {path: result.split()[0] for path, result in seen.items()} == paths
+    socket_there = _exec(backend, mine, "python", "-c",
+                         "import os; print(os.path.exists('/var/run/docker.sock'))")
+    assert socket_there == "False"
+
+
+def test_no_token_in_inspect_and_rotation_recreates(isolated, harness, shop) -> None:
+    backend, sandbox = isolated, harness["sandbox"]
+    first_app, second_app = _app(sandbox, "Rotate 1"), _app(sandbox, "Rotate 2")
+    services.runtime_set_discord_token(tenant=shop.tenant, token=first_app["token"],
+                                       actor=shop.owner)
+    services.runtime_set_desired(tenant=shop.tenant, state=Desired.RUNNING, reason="test",
+                                 actor=shop.owner)
+    runtime = controller.sync_tenant(shop.tenant.pk)
+    container = _container(backend, runtime.container_id)
+    inspected = str(backend.api.inspect_container(container))
+    if backend.name == "swarm":
+        inspected += str(backend.api.inspect_service(runtime.container_id))
+        inspected += str(backend.api.secrets(filters=backend._filters()))
+    assert runtime.instance_token
+    assert first_app["token"] not in inspected and runtime.instance_token not in inspected
+    assert "/run/secrets/discord_token" in inspected
+
+    digest = "import hashlib; print(hashlib.sha256(open('{}').read().encode()).hexdigest())"
+
+    def secret_digest(name: str, of: str) -> str:
+        return _exec(backend, of, "python", "-c", digest.format(f"/run/secrets/{name}"))
+    assert secret_digest("discord_token", container) == \
+        hashlib.sha256(first_app["token"].encode()).hexdigest()
+    assert secret_digest("instance_token", container) == \
+        hashlib.sha256(runtime.instance_token.encode()).hexdigest()
+    mode = _exec(backend, container, "python", "-c",
+                 "import os; s = os.stat('/run/secrets/discord_token'); "
+                 "print(oct(s.st_mode & 0o777), s.st_uid)")
+    assert mode == "0o400 10001"
+
+    services.runtime_set_discord_token(tenant=shop.tenant, token=second_app["token"],
+                                       actor=shop.owner)
+    rotated = controller.sync_tenant(shop.tenant.pk)
+    assert rotated.container_id != runtime.container_id
+    fresh = _container(backend, rotated.container_id)
+    assert secret_digest("discord_token", fresh) == \
+        hashlib.sha256(second_app["token"].encode()).hexdigest()
+    wait_for(lambda: any(s["app_id"] == str(second_app["id"]) and s["connected"]
+                         for s in sandbox.overview()["sessions"]),
+             timeout=60, what="the rotated bot's gateway session")
+
+
+def test_the_bot_network_isolates_its_containers(isolated) -> None:
+    backend = isolated
+    backend.ensure_network()
+    network = backend.api.inspect_network(NETWORKS[backend.name])
+    assert network["Driver"] == "bridge"
+    if backend.name == "swarm":  # a swarm-scoped bridge; its options live in a config network
+        assert network["Scope"] == "swarm"
+        network = backend.api.inspect_network(network["ConfigFrom"]["Network"])
+    assert network["Options"]["com.docker.network.bridge.enable_icc"] == "false"
+    assert network["IPAM"]["Config"][0]["Subnet"] == SUBNETS[backend.name]
+
+
+@pytest.fixture
+def report(request) -> Iterator:
+    lines: list[str] = []
+    yield lines.append
+    path = os.path.join(django_settings.BASE_DIR, "var", "test-artifacts", "bot-network.txt")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.writelines(f"{line}\n" for line in lines)
+
+
+@pytest.mark.parametrize(("debug", "backend", "network", "refused"), [
+    (False, "docker", "host", True), (False, "swarm", "host", True),
+    (True, "docker", "host", False), (False, "docker", "", False),
+    (False, "process", "host", False), (False, "swarm", "vitrine-bots", False),
+])
+def test_host_networking_is_refused_outside_debug(settings, debug, backend, network,
+                                                  refused) -> None:
+    settings.DEBUG, settings.RUNTIME_BACKEND, settings.RUNTIME_BOT_NETWORK = \
+        debug, backend, network
+    errors = checks.bot_network_check()
+    assert [e.id for e in errors] == (["runtime.E001"] if refused else [])
