@@ -7,7 +7,11 @@ sit on that bridge, swarm bots on their own swarm-scoped bridge and reach the sa
 through their gateway. From inside a bot (`docker exec` of a TCP connect with a 2 s timeout):
 PostgreSQL, Redis, the Docker API and another bot are unreachable; Discord and the Bot API
 are reached (the bot connects to the gateway and heartbeats). `docker inspect` holds no token;
-rotating a token recreates the bot with the new secret.
+rotating a token recreates the bot with the new secret. Egress: a network namespace standing in
+for the Internet (10.213.N+2.2) answers on two ports; with deploy/bot_firewall.sh applied only
+the allowed one (and Discord, the Bot API) stays reachable from a bot, and a host service
+listening on the bridge's address is dropped too. Every path tried, with its result, goes to
+var/test-artifacts/bot-network.txt.
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ import hashlib
 import ipaddress
 import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -44,6 +51,11 @@ _OCTET = 64 + int(NAMESPACE[-6:], 16) % 90 * 2
 SUBNETS = {"docker": f"10.213.{_OCTET}.0/24", "swarm": f"10.213.{_OCTET + 1}.0/24"}
 NETWORKS = {kind: f"{NAMESPACE}-{kind}-bots" for kind in SUBNETS}
 LISTENER_PORT = 8099
+# "Outside": a network namespace the harness creates, on a /30 of its own.
+OUTSIDE_NS = f"vt{NAMESPACE[-6:]}"
+OUTSIDE_HOST, OUTSIDE = f"10.213.{_OCTET + 2}.1", f"10.213.{_OCTET + 2}.2"
+OUTSIDE_ALLOWED, OUTSIDE_DENIED = 8443, 5432  # "Discord" and "PostgreSQL on another host"
+FIREWALL = Path(__file__).resolve().parents[2] / "deploy" / "bot_firewall.sh"
 
 PROBE = """
 import socket, sys
@@ -276,6 +288,84 @@ def test_the_bot_network_isolates_its_containers(isolated) -> None:
         network = backend.api.inspect_network(network["ConfigFrom"]["Network"])
     assert network["Options"]["com.docker.network.bridge.enable_icc"] == "false"
     assert network["IPAM"]["Config"][0]["Subnet"] == SUBNETS[backend.name]
+
+
+def _ip_cmd(*argv: str) -> None:
+    subprocess.run(["ip", *argv], check=True, timeout=10, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def outside(harness) -> Iterator[str]:
+    """A namespace standing in for the Internet: 10.213.N+2.2 listens on two ports."""
+    host_if, ns_if = f"{OUTSIDE_NS}h", f"{OUTSIDE_NS}n"
+    _ip_cmd("netns", "add", OUTSIDE_NS)
+    listener = None
+    try:
+        _ip_cmd("link", "add", host_if, "type", "veth", "peer", "name", ns_if)
+        _ip_cmd("link", "set", ns_if, "netns", OUTSIDE_NS)
+        _ip_cmd("addr", "add", f"{OUTSIDE_HOST}/30", "dev", host_if)
+        _ip_cmd("link", "set", host_if, "up")
+        for argv in (("addr", "add", f"{OUTSIDE}/30", "dev", ns_if), ("link", "set", ns_if, "up"),
+                     ("link", "set", "lo", "up"), ("route", "add", "default", "via", OUTSIDE_HOST)):
+            _ip_cmd("netns", "exec", OUTSIDE_NS, "ip", *argv)
+        code = ("import socket, threading\n"
+                "def serve(port):\n"
+                "    s = socket.socket(); s.bind(('0.0.0.0', port)); s.listen(8)\n"
+                "    while True: s.accept()[0].close()\n"
+                f"threading.Thread(target=serve, args=({OUTSIDE_ALLOWED},)).start()\n"
+                f"serve({OUTSIDE_DENIED})\n")
+        listener = subprocess.Popen(["ip", "netns", "exec", OUTSIDE_NS, sys.executable, "-c",
+                                     code])
+        wait_for(lambda: _host_probe(OUTSIDE, OUTSIDE_ALLOWED) == "open"
+                 and _host_probe(OUTSIDE, OUTSIDE_DENIED) == "open", timeout=20,
+                 what="the outside listeners")
+        yield OUTSIDE
+    finally:
+        if listener is not None:
+            listener.terminate()
+            listener.wait(timeout=10)
+        subprocess.run(["ip", "netns", "del", OUTSIDE_NS], timeout=10, check=False)
+        subprocess.run(["ip", "link", "del", host_if], timeout=10, check=False,
+                       capture_output=True)
+
+
+def _firewall(action: str, allow: str = "") -> None:
+    env = {**os.environ, "BOT_SUBNETS": " ".join(SUBNETS.values()), "ALLOW": allow,
+           "CHAIN": f"VTB-{NAMESPACE[-8:]}"}
+    subprocess.run(["bash", str(FIREWALL), action], check=True, timeout=30, env=env)
+
+
+def test_the_egress_allow_list_drops_everything_else(isolated, harness, outside,
+                                                     report) -> None:
+    """deploy/bot_firewall.sh: only the allowed destinations stay reachable from a bot."""
+    backend, sandbox, gateway = isolated, harness["sandbox"], harness["gateway"]
+    api_port = urlsplit(harness["api_url"]).port
+    bot = backend.start(make_spec(sandbox, tenant_id=7, token=_app(sandbox, "Egress")["token"]))
+    mine = _container(backend, bot.ref)
+    # A host service carelessly listening on the bridge's address.
+    careless = socket.socket()
+    careless.bind((gateway, 0))
+    careless.listen(8)
+    try:
+        careless_port = careless.getsockname()[1]
+        paths = [("outside, allowed (Discord)", outside, OUTSIDE_ALLOWED),
+                 ("outside, not allowed (a database elsewhere)", outside, OUTSIDE_DENIED),
+                 ("host service on the bridge address", gateway, careless_port),
+                 ("Discord sandbox", gateway, sandbox.port), ("Bot API", gateway, api_port)]
+        before = {p: _probe(backend, mine, p[1], p[2], full=True) for p in paths}
+        _firewall("apply", f"{gateway}:{sandbox.port} {gateway}:{api_port} "
+                           f"{outside}:{OUTSIDE_ALLOWED}")
+        try:
+            after = {p: _probe(backend, mine, p[1], p[2], full=True) for p in paths}
+        finally:
+            _firewall("remove")
+    finally:
+        careless.close()
+    for path in paths:
+        report(f"{backend.name}: {path[0]} {path[1]}:{path[2]} -> without firewall "
+               f"{before[path]}; with it {after[path]}")
+    assert all(result.startswith("open") for result in before.values()), before
+    assert [after[p].split()[0] for p in paths] == ["open", "closed", "closed", "open", "open"]
 
 
 @pytest.fixture
