@@ -108,9 +108,20 @@ class SwarmBackend(DockerBackend):
     def remove_network(self) -> None:
         super().remove_network()
         name = self.network_name()
-        if name != HOST_NETWORK:
-            with contextlib.suppress(NotFound, EngineError):
+        if name == HOST_NETWORK:
+            return
+        # The swarm network leaves the node asynchronously; until then its config network is
+        # "in use": retry, bounded.
+        tick, waited = threading.Event(), 0.0
+        while waited < 15:
+            try:
                 self._call("network-remove", self.api.remove_network, f"{name}-config")
+                return
+            except NotFound:
+                return
+            except EngineError:
+                tick.wait(0.2)
+                waited += 0.2
 
     # --- secrets ----------------------------------------------------------------------------------
     def _create_secrets(self, spec: BotSpec, files: dict[str, str]) -> list[SecretReference]:
