@@ -8,12 +8,14 @@ remove everything with that label, even when the test failed, and touch nothing 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
+from django.test import override_settings
 
 from runtime.backends import make_backend, reset_backend_cache
 from runtime.backends.base import BotSpec
@@ -22,6 +24,21 @@ from sandbox.discord.testing import DiscordSandbox
 NAMESPACE = f"vtest{uuid.uuid4().hex[:8]}"
 REQUIRE_DOCKER = os.environ.get("REQUIRE_DOCKER") == "1"
 MEMBERS_INTENT = 1 << 1
+
+# The bot networks of this test session, on subnets the harness owns (10.213.N.0/24, N from the
+# session): docker bots on one bridge, swarm bots on another. Nothing else is ever addressed.
+_OCTET = 64 + int(NAMESPACE[-6:], 16) % 90 * 2
+BOT_SUBNETS = {"docker": f"10.213.{_OCTET}.0/24", "swarm": f"10.213.{_OCTET + 1}.0/24"}
+BOT_NETWORKS = {kind: f"{NAMESPACE}-{kind}-bots" for kind in BOT_SUBNETS}
+
+
+def bot_network_settings(kind: str) -> dict[str, str]:
+    return {"RUNTIME_NAMESPACE": NAMESPACE, "RUNTIME_BOT_NETWORK": BOT_NETWORKS[kind],
+            "RUNTIME_BOT_SUBNET": BOT_SUBNETS[kind]}
+
+
+def bot_gateway(kind: str = "docker") -> str:
+    return str(ipaddress.ip_network(BOT_SUBNETS[kind])[1])
 
 
 def wait_for(predicate: Callable[[], object], *, timeout: float = 30.0,
@@ -79,8 +96,9 @@ def require_engine(kind: str) -> None:
 def _runtime_settings(settings, tmp_path) -> Iterator[None]:
     settings.RUNTIME_NAMESPACE = NAMESPACE
     settings.RUNTIME_BACKEND = "process"
-    # The contract and engine suites run bots on the host's network (they reach the sandbox
-    # on 127.0.0.1); test_network_isolation.py runs them on the isolated bot network.
+    # Bots on the host's network unless a test says otherwise: the engine suites heartbeat to
+    # live_server on 127.0.0.1. The contract suite (backend_kind) and test_network_isolation.py
+    # run docker and swarm bots on the isolated bot networks.
     settings.RUNTIME_BOT_NETWORK = "host"
     settings.VAR_DIR = tmp_path
     reset_backend_cache()
@@ -89,8 +107,30 @@ def _runtime_settings(settings, tmp_path) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def sandbox() -> Iterator[DiscordSandbox]:
-    with DiscordSandbox() as sb:
+def bot_network() -> Iterator[str | None]:
+    """The docker bot network's gateway (where the sandbox listens, so bots on the isolated
+    networks reach it, and host processes too), or None without an engine."""
+    if docker_available() is not None:
+        yield None
+        return
+    with override_settings(**bot_network_settings("docker")):
+        make_backend("docker", ns=NAMESPACE).ensure_network()
+    try:
+        yield bot_gateway("docker")
+    finally:
+        for kind in BOT_SUBNETS:
+            with override_settings(**bot_network_settings(kind)), \
+                    contextlib.suppress(Exception):
+                backend = make_backend(kind, ns=NAMESPACE)
+                try:
+                    backend.remove_all()
+                finally:
+                    backend.remove_network()
+
+
+@pytest.fixture(scope="session")
+def sandbox(bot_network: str | None) -> Iterator[DiscordSandbox]:
+    with DiscordSandbox(host=bot_network or "127.0.0.1") as sb:
         yield sb
 
 
@@ -128,6 +168,9 @@ def backend_kind(request, settings, tmp_path) -> Iterator[str]:
     kind = request.param
     if kind != "process":
         require_engine(kind)
+        # The contract holds on the production network: the isolated bot network.
+        for key, value in bot_network_settings(kind).items():
+            setattr(settings, key, value)
     settings.RUNTIME_BACKEND = kind
     reset_backend_cache()
     yield kind

@@ -17,7 +17,6 @@ var/test-artifacts/bot-network.txt.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import os
 import socket
 import subprocess
@@ -28,7 +27,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings as django_settings
-from django.test import override_settings
 from pytest_django.live_server_helper import LiveServer
 
 from runtime import checks, controller, services
@@ -36,10 +34,11 @@ from runtime.backends import make_backend, reset_backend_cache
 from runtime.models import BotRuntime, Desired
 from sandbox.discord.testing import DiscordSandbox
 from tests.runtime.conftest import (
+    BOT_NETWORKS,
+    BOT_SUBNETS,
     MEMBERS_INTENT,
     NAMESPACE,
-    REQUIRE_DOCKER,
-    docker_available,
+    bot_network_settings,
     make_spec,
     require_engine,
     wait_for,
@@ -47,9 +46,8 @@ from tests.runtime.conftest import (
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-_OCTET = 64 + int(NAMESPACE[-6:], 16) % 90 * 2
-SUBNETS = {"docker": f"10.213.{_OCTET}.0/24", "swarm": f"10.213.{_OCTET + 1}.0/24"}
-NETWORKS = {kind: f"{NAMESPACE}-{kind}-bots" for kind in SUBNETS}
+_OCTET = int(BOT_SUBNETS["docker"].split(".")[2])
+SUBNETS, NETWORKS = BOT_SUBNETS, BOT_NETWORKS
 LISTENER_PORT = 8099
 # "Outside": a network namespace the harness creates, on a /30 of its own.
 OUTSIDE_NS = f"vt{NAMESPACE[-6:]}"
@@ -78,49 +76,25 @@ while True:
 """
 
 
-def _gateway(kind: str) -> str:
-    return str(ipaddress.ip_network(SUBNETS[kind])[1])
-
-
-def _net_settings(kind: str) -> dict:
-    return {"RUNTIME_NAMESPACE": NAMESPACE, "RUNTIME_BOT_NETWORK": NETWORKS[kind],
-            "RUNTIME_BOT_SUBNET": SUBNETS[kind]}
-
-
 @pytest.fixture(scope="module")
-def harness(django_db_blocker) -> Iterator[dict]:
-    """The docker bot network, with the Discord sandbox and the Bot API on its gateway."""
-    reason = docker_available()
-    if reason:
-        if REQUIRE_DOCKER:
-            pytest.fail(f"REQUIRE_DOCKER=1 but no usable docker engine: {reason}")
-        pytest.skip(f"no docker engine: {reason}")
-    gateway = _gateway("docker")
-    with override_settings(**_net_settings("docker")):
-        owner = make_backend("docker", ns=NAMESPACE)
-        owner.ensure_network()
+def harness(bot_network, sandbox, django_db_blocker) -> Iterator[dict]:
+    """The Discord sandbox and a live Bot API, both on the docker bot network's gateway."""
+    if bot_network is None:
+        require_engine("docker")  # fails with REQUIRE_DOCKER=1, else skips, saying why
+    with django_db_blocker.unblock():
+        server = LiveServer(f"{bot_network}:0")
     try:
-        with DiscordSandbox(host=gateway) as sandbox, django_db_blocker.unblock():
-            server = LiveServer(f"{gateway}:0")
-            try:
-                yield {"sandbox": sandbox, "api_url": server.url, "gateway": gateway}
-            finally:
-                server.stop()
+        yield {"sandbox": sandbox, "api_url": server.url, "gateway": bot_network}
     finally:
-        for kind in SUBNETS:
-            with override_settings(**_net_settings(kind)):
-                backend = make_backend(kind, ns=NAMESPACE)
-                try:
-                    backend.remove_all()
-                finally:
-                    backend.remove_network()
+        with django_db_blocker.unblock():
+            server.stop()
 
 
 @pytest.fixture(params=["docker", "swarm"])
 def isolated(request, settings, harness) -> Iterator:
     kind = request.param
     require_engine(kind)
-    for key, value in _net_settings(kind).items():
+    for key, value in bot_network_settings(kind).items():
         setattr(settings, key, value)
     settings.RUNTIME_BACKEND = kind
     settings.RUNTIME_PLATFORM_URL = harness["api_url"]
