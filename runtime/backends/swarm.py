@@ -99,10 +99,13 @@ class SwarmBackend(DockerBackend):
         config = (network.get("ConfigFrom") or {}).get("Network", "")
         source = self._find_network(config) if config else None
         options = (source or {}).get("Options") or {}
-        if network.get("Scope") != "swarm" or network.get("Driver") != "bridge" or \
+        # Right after creation the manager may list the driver as "" for a moment.
+        if network.get("Scope") != "swarm" or network.get("Driver") not in ("bridge", "") or \
                 options.get("com.docker.network.bridge.enable_icc") != "false":
             raise EngineError(f"network {name!r} exists but is not a swarm bridge with "
-                              "inter-container traffic disabled; remove it or pick another "
+                              "inter-container traffic disabled (scope "
+                              f"{network.get('Scope')!r}, driver {network.get('Driver')!r}, "
+                              f"config {config!r}: {options}); remove it or pick another "
                               "RUNTIME_BOT_NETWORK", permanent=True)
 
     def remove_network(self) -> None:

@@ -255,8 +255,9 @@ def test_no_token_in_inspect_and_rotation_recreates(isolated, harness, shop) -> 
 def test_the_bot_network_isolates_its_containers(isolated) -> None:
     backend = isolated
     backend.ensure_network()
-    network = backend.api.inspect_network(NETWORKS[backend.name])
-    assert network["Driver"] == "bridge"
+    # (a fresh swarm network may list its driver as "" for a moment)
+    network = wait_for(lambda: (n := backend.api.inspect_network(NETWORKS[backend.name]))
+                       .get("Driver") == "bridge" and n, timeout=10, what="the driver")
     if backend.name == "swarm":  # a swarm-scoped bridge; its options live in a config network
         assert network["Scope"] == "swarm"
         network = backend.api.inspect_network(network["ConfigFrom"]["Network"])
