@@ -10,7 +10,8 @@ events against the in-process Mercado Pago sandbox; once the queue drains, every
 have exactly one transition (one `payment.approved` audit line, written in the same transaction
 as the dispatch). Prints JSON lines {"name", "value", "unit", "baseline", "ratio"}.
 
-    python benchmarks/webhook_ingest.py [--n 2000] [--concurrency 32] [--compare-ref REF]
+    python benchmarks/webhook_ingest.py [--n 2000] [--concurrency 32] [--rounds 8]
+                                        [--compare-ref REF]
 
 --compare-ref REF also serves the webhook from another commit (checked out in a temporary git
 worktree, its own gunicorn on the same database and Redis) and alternates the two servers'
@@ -45,7 +46,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 TOKEN = "TEST-bench-webhooks"
 SECRET = "sandbox-webhook-secret"  # the sandbox's default for TEST- tokens
 DUPLICATE_SHARE = 0.2
-ROUNDS = 8
 WARMUP = 200
 
 
@@ -169,6 +169,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=8,
+                        help="phase pairs per server (more: finer alternation, same requests)")
     parser.add_argument("--compare-ref", default="",
                         help="also serve the webhook from this git ref (checked out in a "
                              "temporary worktree) and alternate the two servers' phases")
@@ -268,12 +270,12 @@ def main() -> None:
                     for i, p in enumerate(own)]
             plan += plan[: args.n - unique]  # MP resending: same event ids
             random.Random(7).shuffle(plan)
-            chunks[side.suffix] = [plan[i::ROUNDS] for i in range(ROUNDS)]
+            chunks[side.suffix] = [plan[i::args.rounds] for i in range(args.rounds)]
             warm = [{"event_id": f"warm-{run}-{number}-{i}", "data_id": str(9_000_000_000 + i)}
                     for i in range(WARMUP)]
             phases += [{"kind": "health", "n": WARMUP, "warmup": True, "base": side.base},
                        {"kind": "hook", "requests": warm, "warmup": True, "base": side.base}]
-        for number in range(ROUNDS):
+        for number in range(args.rounds):
             for side in (sides if number % 2 == 0 else sides[::-1]):
                 chunk = chunks[side.suffix][number]
                 phases += [{"kind": "health", "n": len(chunk), "base": side.base,
