@@ -62,6 +62,28 @@ def _signed_request(url: str, item: dict) -> tuple[str, str, bytes, dict]:
     return "POST", f"{url}?data.id={data_id}&type=payment", body, headers
 
 
+def server_cpu(master: int) -> float:
+    """CPU seconds the gunicorn master `master` and its workers have used (Linux /proc).
+
+    Unlike requests per second, it does not count the time other processes on a busy machine
+    take from the server, so two servers' costs per request compare more steadily.
+    """
+    if not master:
+        return 0.0
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except OSError:
+        return 0.0
+    total = 0
+    for pid in [str(master), *children]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a worker that just exited
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def run_load(plan_file: str, concurrency: int) -> None:
     """Run the plan's phases in order over one session; print each phase's figures.
 
@@ -79,7 +101,7 @@ def run_load(plan_file: str, concurrency: int) -> None:
             else [("GET", f"{phase['base']}/healthz", None, None)] * phase["n"]
             for phase in phases]
 
-    async def run_phase(session: aiohttp.ClientSession, requests: list) -> dict:
+    async def run_phase(session: aiohttp.ClientSession, requests: list, server: int) -> dict:
         latencies: list[float] = []
         statuses: dict[int, int] = {}
         queue: asyncio.Queue = asyncio.Queue()
@@ -96,17 +118,20 @@ def run_load(plan_file: str, concurrency: int) -> None:
                 latencies.append(time.perf_counter() - started)
                 statuses[response.status] = statuses.get(response.status, 0) + 1
 
+        cpu_before = server_cpu(server)
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
         return {"elapsed": elapsed, "statuses": statuses, "count": len(latencies),
+                "cpu": server_cpu(server) - cpu_before,
                 "latencies": [round(x * 1000, 3) for x in latencies]}
 
     async def main() -> list[dict]:
         connector = aiohttp.TCPConnector(limit=concurrency)
         async with aiohttp.ClientSession(connector=connector) as session:
             return [{"kind": phase["kind"], "warmup": phase.get("warmup", False),
-                     "side": phase.get("side", ""), **await run_phase(session, requests)}
+                     "side": phase.get("side", ""),
+                     **await run_phase(session, requests, phase.get("server", 0))}
                     for phase, requests in zip(phases, work, strict=True)]
 
     print(json.dumps(asyncio.run(main())))
@@ -275,13 +300,13 @@ def main() -> None:
                     for i in range(WARMUP)]
             phases += [{"kind": "health", "n": WARMUP, "warmup": True, "base": side.base},
                        {"kind": "hook", "requests": warm, "warmup": True, "base": side.base}]
+        servers = dict(zip((side.suffix for side in sides), procs, strict=True))
         for number in range(args.rounds):
             for side in (sides if number % 2 == 0 else sides[::-1]):
                 chunk = chunks[side.suffix][number]
-                phases += [{"kind": "health", "n": len(chunk), "base": side.base,
-                            "side": side.suffix},
-                           {"kind": "hook", "requests": chunk, "base": side.base,
-                            "side": side.suffix}]
+                at = {"base": side.base, "side": side.suffix, "server": servers[side.suffix].pid}
+                phases += [{"kind": "health", "n": len(chunk), **at},
+                           {"kind": "hook", "requests": chunk, **at}]
         plan_file = plan_dir / "plan.json"
         plan_file.write_text(json.dumps({"phases": phases}))
         results = [r for r in load(env, plan_file, args.concurrency) if not r["warmup"]]
@@ -299,7 +324,7 @@ def main() -> None:
             time.sleep(0.5)
         drain_s = time.monotonic() - started_drain
 
-        ratios = {}
+        ratios, cpu_ratios = {}, {}
         all_accepted = True
         for side in sides:
             hook_runs = [r for r in side.results if r["kind"] == "hook"]
@@ -320,6 +345,11 @@ def main() -> None:
             emit(f"webhook_ingest_p50{side.suffix}", hooks["p50"], "ms", health["p50"])
             emit(f"webhook_ingest_p95{side.suffix}", hooks["p95"], "ms", health["p95"])
             emit(f"webhook_ingest_accepted{side.suffix}", accepted, "requests", hooks["count"])
+            # The server's CPU per request, webhook over /healthz: its cost, whoever else runs.
+            cpu_hook = sum(r["cpu"] for r in hook_runs) / hooks["count"] * 1000
+            cpu_health = sum(r["cpu"] for r in health_runs) / health["count"] * 1000
+            cpu_ratios[side.suffix] = cpu_health / cpu_hook if cpu_hook else 0.0
+            emit(f"webhook_ingest_server_cpu{side.suffix}", cpu_hook, "ms/request", cpu_health)
         if ref_tree is not None:
             # Both ratios (webhook req/s over /healthz req/s, each server against its own
             # baseline) and how far this checkout is from the ref, in the same run.
@@ -328,6 +358,8 @@ def main() -> None:
                               "uncommitted_changes": dirty,
                               "ref": args.compare_ref, "ref_commit": sides[1].commit,
                               "ratio": round(ratios[""], 3), "ratio_ref": round(ratios["_ref"], 3),
+                              "cpu_ratio": round(cpu_ratios[""], 3),
+                              "cpu_ratio_ref": round(cpu_ratios["_ref"], 3),
                               "value": round(ratios[""] - ratios["_ref"], 3),
                               "unit": "ratio difference"}), flush=True)
         emit("webhook_events_stored", events.count(), "events", unique * len(sides))
