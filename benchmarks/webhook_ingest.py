@@ -62,26 +62,32 @@ def _signed_request(url: str, item: dict) -> tuple[str, str, bytes, dict]:
     return "POST", f"{url}?data.id={data_id}&type=payment", body, headers
 
 
-def server_cpu(master: int) -> float:
-    """CPU seconds the gunicorn master `master` and its workers have used (Linux /proc).
-
-    Unlike requests per second, it does not count the time other processes on a busy machine
-    take from the server, so two servers' costs per request compare more steadily.
+def server_cpu(master: int) -> dict[str, float]:
+    """CPU seconds used so far by the gunicorn master `master` and each of its workers, by pid
+    (Linux /proc). Unlike requests per second, it does not count the time other processes on
+    a busy machine take from the server, so two servers' costs per request compare more
+    steadily.
     """
     if not master:
-        return 0.0
+        return {}
     try:
         children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     except OSError:
-        return 0.0
-    total = 0
+        return {}
+    used = {}
     for pid in [str(master), *children]:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # a worker that just exited
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
+        used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime+stime
+    return used
+
+
+def cpu_between(before: dict[str, float], after: dict[str, float]) -> float:
+    """CPU the processes alive at both ends used in between: a worker gunicorn recycled
+    (max_requests) leaves out its last requests, and its successor's start-up is no request's."""
+    return sum(after[pid] - before[pid] for pid in before.keys() & after.keys())
 
 
 def run_load(plan_file: str, concurrency: int) -> None:
@@ -123,7 +129,7 @@ def run_load(plan_file: str, concurrency: int) -> None:
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
         return {"elapsed": elapsed, "statuses": statuses, "count": len(latencies),
-                "cpu": server_cpu(server) - cpu_before,
+                "cpu": cpu_between(cpu_before, server_cpu(server)),
                 "latencies": [round(x * 1000, 3) for x in latencies]}
 
     async def main() -> list[dict]:
