@@ -194,7 +194,7 @@ MERCADOPAGO_WEBHOOK_TOLERANCE_SECONDS = env.integer("MERCADOPAGO_WEBHOOK_TOLERAN
                                                     minimum=1)
 MERCADOPAGO_IPN_ALLOW_UNSIGNED = env.boolean("MERCADOPAGO_IPN_ALLOW_UNSIGNED", False)
 # How long a web process trusts a "drain pending" flag it saw before asking Redis again
-# (payments.tasks.drain_kick); 0 asks on every acknowledgement.
+# (payments.ingest.Ingest.kick); 0 asks on every acknowledgement.
 PAYMENTS_DRAIN_TRUST_MS = env.integer("PAYMENTS_DRAIN_TRUST_MS", 100, minimum=0)
 PAYMENTS_RECONCILE_AFTER_SECONDS = env.integer("PAYMENTS_RECONCILE_AFTER_SECONDS", 180, minimum=10)
 

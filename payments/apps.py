@@ -4,6 +4,18 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _publish_drain() -> None:
+    from payments.tasks import drain_webhook_events
+
+    drain_webhook_events.delay()
+
+
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        from payments.ingest import Ingest
+
+        # The webhook acknowledgement's state, once per process (payments.ingest.current()).
+        self.ingest = Ingest(publish_drain=_publish_drain)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
-import redis
 import structlog
 from celery import shared_task
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from payments import services
+from payments import ingest, services
 from payments.models import WebhookEvent
 from payments.providers.mercadopago import ProviderError
 
@@ -61,56 +58,6 @@ def apply_webhook_event(self, event_id: int) -> str:
     return payment.status
 
 
-DRAIN_KEY = "vitrine:payments:webhook-drain"
-DRAIN_TTL = 30  # a drain that died lets the next notification start another after this
-_flag_client: redis.Redis | None = None
-_flag_seen_at: float | None = None  # when this process last saw the flag set (monotonic)
-_clock = time.monotonic  # tests inject a clock
-
-
-def drain_flag() -> redis.Redis | None:
-    """The Redis client holding the "a drain is pending" flag, or None on the embedded default
-    (locmem cache: no store every process sees, so each acknowledgement publishes).
-
-    One client per process, made once: Django's cache builds a new redis.Redis per call,
-    which costs more CPU than the SET itself on the acknowledgement path.
-    """
-    global _flag_client
-    backend = settings.CACHES["default"]
-    if "redis" not in backend["BACKEND"].lower():
-        return None
-    if _flag_client is None:
-        _flag_client = redis.Redis.from_url(backend["LOCATION"])
-    return _flag_client
-
-
-def _trust_seconds() -> float:
-    return settings.PAYMENTS_DRAIN_TRUST_MS / 1000
-
-
-def drain_kick() -> None:
-    """After an event is stored: make sure a drain runs, publishing at most one task while one
-    is pending. The acknowledgement then costs a Redis SET NX, not a Celery publish.
-
-    Under load even that round trip is most of what an acknowledgement costs beyond the insert
-    (a blocking call per request in every web thread), so a process that saw the flag set
-    trusts it for PAYMENTS_DRAIN_TRUST_MS without asking again. That is safe because a drain
-    that clears the flag runs one more pass twice that long afterwards (see the task): an event
-    stored while a process still trusted the flag was committed before that pass.
-    """
-    global _flag_seen_at
-    flag = drain_flag()
-    if flag is None:
-        drain_webhook_events.delay()
-        return
-    asked_at = _clock()  # before the round trip: the trust never outlasts what Redis said
-    if _flag_seen_at is not None and asked_at - _flag_seen_at < _trust_seconds():
-        return
-    if flag.set(DRAIN_KEY, 1, nx=True, ex=DRAIN_TTL):
-        drain_webhook_events.delay()
-    _flag_seen_at = asked_at
-
-
 def _queue_received(limit: int = 500) -> int:
     with transaction.atomic():
         ids = list(WebhookEvent.objects.select_for_update(skip_locked=True)
@@ -127,17 +74,19 @@ def drain_webhook_events(final: bool = False) -> int:
 
     Order matters: a request stores its event, then tries SET NX. If the key was still there,
     this drain has not yet deleted it, so the pass after the delete sees that event. A process
-    that trusted the flag without asking (drain_kick) may store events until its trust ends,
-    at most PAYMENTS_DRAIN_TRUST_MS after the delete: the `final` pass runs after twice that.
+    that trusted the flag without asking (payments.ingest.Ingest.kick) may store events until
+    its trust ends, at most PAYMENTS_DRAIN_TRUST_MS after the delete: the `final` pass runs
+    after twice that.
     """
     total = 0
     while (queued := _queue_received()):
         total += queued
     if final:
         return total
-    if (flag := drain_flag()) is not None:
-        flag.delete(DRAIN_KEY)
-        if (trust := _trust_seconds()) > 0:
+    process = ingest.current()
+    if (flag := process.drain_flag()) is not None:
+        flag.delete(ingest.DRAIN_KEY)
+        if (trust := process.trust_seconds()) > 0:
             drain_webhook_events.apply_async(kwargs={"final": True}, countdown=2 * trust)
     return total + _queue_received()
 

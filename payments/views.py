@@ -11,10 +11,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-import audit
 from config.metrics import WEBHOOKS_RECEIVED
-from payments import webhooks
-from payments.models import Payment, WebhookEvent
+from payments import ingest, webhooks
+from payments.models import Payment
 
 log = structlog.get_logger(__name__)
 # htmx stops polling when the answer is 286 (the status is final).
@@ -115,10 +114,10 @@ def _remote(request: HttpRequest) -> str:
 @csrf_exempt
 @require_POST
 def webhook_mercadopago(request: HttpRequest) -> HttpResponse:
-    """Verify, store, answer at once; payments.tasks.apply_webhook_event does the rest."""
+    """Verify, store, answer at once (payments.ingest); payments.tasks applies the event."""
     request_id = request.headers.get("x-request-id", "")
     try:
-        result = _ingest(request, request_id)
+        result = ingest.current().acknowledge(request, request_id)
     except webhooks.Rejected as exc:
         webhooks.reject_audit(reason=exc.reason, status=exc.status, request_id=request_id,
                               remote=_remote(request))
@@ -126,42 +125,3 @@ def webhook_mercadopago(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"error": exc.reason}, status=exc.status)
     WEBHOOKS_RECEIVED.labels(provider="mercadopago", result=result).inc()
     return JsonResponse({"status": result})
-
-
-def _read_body(request: HttpRequest) -> bytes:
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > webhooks.MAX_BODY_BYTES:
-        raise webhooks.Rejected(413, "body over 64 KiB")
-    body = request.read(webhooks.MAX_BODY_BYTES + 1)
-    if len(body) > webhooks.MAX_BODY_BYTES:
-        raise webhooks.Rejected(413, "body over 64 KiB")
-    return body
-
-
-def _ingest(request: HttpRequest, request_id: str) -> str:
-    """Store a verified notification: "accepted", "duplicate" or "ignored" (all 200)."""
-    body = _read_body(request)
-    content_type = request.content_type or ""
-    if body and content_type not in ("application/json", ""):
-        raise webhooks.Rejected(415, "JSON only")
-    query = {key: request.GET.get(key, "") for key in request.GET}
-    signature = request.headers.get("x-signature", "")
-    legacy = "topic" in query and "data.id" not in query
-    data_id = query.get("id", "") if legacy else query.get("data.id", "")
-    if not (legacy and not signature and webhooks._allow_unsigned_ipn()):
-        webhooks.verify_signature(header=signature, data_id=data_id, request_id=request_id)
-    note = webhooks.parse(query=query, body=body)
-    event_id, state = webhooks.store(note=note, request_id=request_id)
-    if event_id is None:
-        return "duplicate"
-    if state == WebhookEvent.State.IGNORED:
-        audit.record(actor=None, tenant=None, action="webhook.ignored", target=None,
-                     data={"event": event_id, "topic": note.topic, "data_id": note.data_id})
-        return "ignored"
-    from payments.tasks import drain_kick
-
-    transaction.on_commit(lambda: _safely(drain_kick))
-    return "accepted"

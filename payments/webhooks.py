@@ -1,4 +1,7 @@
-"""Mercado Pago notifications: verify, store, acknowledge; the task applies them.
+"""Mercado Pago's notification format: the signature, parsing, the rejection audit line.
+
+Stateless; the acknowledgement that stores them is payments.ingest, the task that applies them
+payments.tasks.
 
 Signature (MP docs, "Validate the origin of the notification"): header
 `x-signature: ts=<unix>,v1=<hex>` is HMAC-SHA256, keyed with the webhook secret, over
@@ -15,14 +18,10 @@ import json
 import time
 from dataclasses import dataclass
 
-import psycopg
 import structlog
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
-from django.utils import timezone
 
 import audit
-from payments.models import WebhookEvent
 
 log = structlog.get_logger(__name__)
 MAX_BODY_BYTES = 64 * 1024
@@ -33,7 +32,7 @@ def _tolerance() -> int:
     return int(getattr(settings, "MERCADOPAGO_WEBHOOK_TOLERANCE_SECONDS", 300))
 
 
-def _allow_unsigned_ipn() -> bool:
+def allow_unsigned_ipn() -> bool:
     return bool(getattr(settings, "MERCADOPAGO_IPN_ALLOW_UNSIGNED", False))
 
 
@@ -129,62 +128,3 @@ def reject_audit(*, reason: str, status: int, request_id: str, remote: str) -> N
     audit.record(actor=None, tenant=None, action="webhook.rejected", target=None,
                  data={"provider": "mercadopago", "reason": reason, "status": status,
                        "request_id": request_id[:120], "remote": remote[:64]})
-
-
-def store(*, note: Notification, request_id: str) -> tuple[int | None, str]:
-    """Insert the event once: (event id, state), or (None, "") for a duplicate.
-
-    One statement, `INSERT ... ON CONFLICT DO NOTHING RETURNING id`: the unique (provider,
-    event id) decides, with no savepoint or exception round trips on the acknowledgement path.
-    """
-    state, error = WebhookEvent.State.RECEIVED, ""
-    if note.topic not in KNOWN_TOPICS or not note.data_id:
-        state, error = WebhookEvent.State.IGNORED, "unknown topic or no id"
-    params = ["mercadopago", note.event_id, note.topic, note.action, note.data_id,
-              request_id[:120], note.legacy_ipn, note.payload_json, timezone.now(), state, error]
-    if connection.in_atomic_block:  # a caller's transaction: no retry can be safe in there
-        return _insert(params, state)
-    # The request's first query would pay CONN_HEALTH_CHECKS' extra round trip. This insert is
-    # idempotent, so it skips the check and, if the kept connection turns out dead (database
-    # restarted), retries once on a fresh one.
-    connection.health_check_done = True
-    try:
-        return _insert(params, state)
-    except (InterfaceError, OperationalError):
-        connection.close()
-        return _insert(params, state)
-
-
-INSERT_SQL = (
-    f"INSERT INTO {WebhookEvent._meta.db_table} (provider, event_id, topic, action, data_id, "  # noqa: S608
-    "request_id, legacy_ipn, payload, received_at, state, attempts, error) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s) "
-    "ON CONFLICT (provider, event_id) DO NOTHING RETURNING id")
-
-
-def _insert(params: list, state: str) -> tuple[int | None, str]:
-    if connection.vendor == "postgresql":
-        row = _insert_prepared(params)
-    else:  # the embedded SQLite default
-        with connection.cursor() as cursor:
-            cursor.execute(INSERT_SQL, params)
-            row = cursor.fetchone()
-    return (row[0], state) if row else (None, "")
-
-
-def _insert_prepared(params: list) -> tuple | None:
-    """The same statement as a server-side prepared statement on Django's own connection.
-
-    Django's psycopg cursors bind parameters client-side, so every acknowledgement paid for
-    quoting eleven values in Python and PostgreSQL for parsing and planning the text again.
-    A plain psycopg cursor binds server-side and, prepared once per connection, sends only the
-    statement's name and the values: the busiest statement of the platform gets the cheapest
-    path. Only this cursor prepares (Django's client-side cursors never do).
-    """
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:  # Django's default turns even prepare=True off
-        raw.prepare_threshold = 5  # psycopg's own default
-    with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
-        cursor.execute(INSERT_SQL, params, prepare=True)
-        return cursor.fetchone()

@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from celery.signals import before_task_publish
+from django.apps import apps
 
-from payments import services, tasks
+from payments import ingest, services
+from payments.ingest import DRAIN_KEY, Ingest
 from payments.models import WebhookEvent
-from payments.tasks import DRAIN_KEY, drain_flag, drain_webhook_events
+from payments.tasks import drain_webhook_events
 from tests.payments.conftest import as_payable
 
 pytestmark = [pytest.mark.django_db,
@@ -34,10 +36,16 @@ class Clock:
 def clock(settings, monkeypatch) -> Clock:
     settings.PAYMENTS_DRAIN_TRUST_MS = TRUST_MS
     fake = Clock()
-    monkeypatch.setattr(tasks, "_clock", fake)
-    monkeypatch.setattr(tasks, "_flag_seen_at", None)
+    # A fresh process's Ingest (it has seen no flag yet) on the injected clock.
+    config = apps.get_app_config("payments")
+    monkeypatch.setattr(config, "ingest",
+                        Ingest(publish_drain=config.ingest.publish_drain, clock=fake))
     drain_flag().delete(DRAIN_KEY)
     return fake
+
+
+def drain_flag():
+    return ingest.current().drain_flag()
 
 
 @pytest.fixture
@@ -108,9 +116,9 @@ def test_without_trust_every_acknowledgement_asks_and_no_last_pass_is_published(
         settings, clock, published):
     settings.PAYMENTS_DRAIN_TRUST_MS = 0
     drain_flag().set(DRAIN_KEY, 1, ex=30)
-    tasks.drain_kick()  # sees the flag: nothing published
+    ingest.current().kick()  # sees the flag: nothing published
     drain_flag().delete(DRAIN_KEY)
-    tasks.drain_kick()  # same instant, but no trust: asks again, sets the flag, publishes
+    ingest.current().kick()  # same instant, but no trust: asks again, sets the flag, publishes
     assert drain_flag().get(DRAIN_KEY) is not None
     assert [p[0] for p in published] == [drain_webhook_events.name]
     published.clear()

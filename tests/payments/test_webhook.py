@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audit.models import AuditEvent
-from payments import services, webhooks
+from payments import ingest, services, webhooks
 from payments.models import Payment, WebhookEvent
 from tests.payments.conftest import SECRET, as_payable
 
@@ -183,7 +183,10 @@ def test_drain_picks_up_an_event_stored_while_a_drain_was_pending(client, signed
                                                                   outcomes, eager_celery,
                                                                   django_capture_on_commit_callbacks):
     """The ack publishes no task while a drain is pending; that drain's last pass finds it."""
-    from payments.tasks import DRAIN_KEY, drain_flag, drain_webhook_events
+    from payments.ingest import DRAIN_KEY, current
+    from payments.tasks import drain_webhook_events
+
+    drain_flag = current().drain_flag
 
     payment = services.payment_create(payable=as_payable(shop.tenant), method="pix")
     mp.approve(payment.provider_payment_id)
@@ -229,13 +232,18 @@ def test_beat_runs_reconciliation_and_requeues_stuck_events(shop, mp, outcomes, 
 
 @pytest.mark.django_db(transaction=True)
 def test_ack_survives_a_kept_connection_the_database_dropped(client, signed):
-    """The acknowledgement skips the per-request health check, so a connection that died since
-    the last request (database restart) must be replaced on the spot, not answered with a 500."""
-    from django.db import connection
+    """The acknowledgement's insert does not go through Django's per-request health check, so
+    a connection that died since the last request (database restart) must be replaced on the
+    spot, not answered with a 500."""
+    import psycopg
+    from django.db import close_old_connections, connection
 
     connection.ensure_connection()
-    connection.connection.close()  # the server side is gone; Django still holds the object
-    connection.health_check_done = False
+    db = connection.settings_dict
+    with psycopg.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"],
+                         host=db["HOST"], port=db["PORT"] or None, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+    close_old_connections()  # what each request starts with: the dead connection is kept
     response = signed(client, "424242")
     assert response.status_code == 200
     assert response.json() == {"status": "accepted"}
@@ -253,5 +261,5 @@ def test_the_insert_is_prepared_once_per_connection(client, signed):
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert [s for s in prepared if "INTO payments_webhookevent" in s] == [
-        webhooks.INSERT_SQL.replace("%s", "$%d") % tuple(range(1, 12))]
+        ingest.INSERT_SQL.replace("%s", "$%d") % tuple(range(1, 12))]
     assert WebhookEvent.objects.count() == 3
