@@ -60,7 +60,7 @@ def daily_series(days: int) -> dict[str, list]:
     labels = [since + timedelta(days=i) for i in range(days)]
     return {
         "labels": [d.strftime("%d/%m") for d in labels],
-        "gmv": [round((gmv.get(d) or 0) / 100, 2) for d in labels],
+        "gmv_cents": [gmv.get(d) or 0 for d in labels],
         "orders": [orders.get(d, 0) for d in labels],
         "tenants": [tenants.get(d, 0) for d in labels],
     }

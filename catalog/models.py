@@ -52,8 +52,8 @@ class Product(TenantOwnedModel):
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
     channel_id = models.CharField(_("Discord channel id"), max_length=20, blank=True,
                                   help_text=_("Where the bot posts this product."))
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("product")
@@ -73,7 +73,8 @@ class Fulfillment(models.TextChoices):
 
 
 class Variant(TenantOwnedModel):
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants",
+                                verbose_name=_("product"))
     label = models.CharField(_("label"), max_length=80)
     emoji = models.CharField(_("emoji"), max_length=64, blank=True)
     price_cents = models.BigIntegerField(_("price (centavos)"),
@@ -128,17 +129,21 @@ class StockItem(TenantOwnedModel):
         RESERVED = "reserved", _("Reserved")
         SOLD = "sold", _("Sold")
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock_items")
-    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="stock_items")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock_items",
+                                verbose_name=_("product"))
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="stock_items",
+                                verbose_name=_("variant"))
     content = EncryptedTextField()
     # Keyed hash of the content: duplicates are found without decrypting every row.
-    fingerprint = models.CharField(max_length=64)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.AVAILABLE)
+    fingerprint = models.CharField(max_length=64, verbose_name=_("fingerprint"))
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.AVAILABLE,
+                              verbose_name=_("status"))
     # The sales order holding the item (a plain id: catalog does not depend on sales).
-    order_ref = models.BigIntegerField(null=True, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    reserved_at = models.DateTimeField(null=True, blank=True)
-    sold_at = models.DateTimeField(null=True, blank=True)
+    order_ref = models.BigIntegerField(null=True, blank=True, db_index=True,
+                                       verbose_name=_("order"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    reserved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reserved at"))
+    sold_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sold at"))
 
     class Meta:
         verbose_name = _("stock item")
@@ -180,7 +185,7 @@ class Coupon(TenantOwnedModel):
     variants = models.ManyToManyField(Variant, blank=True, related_name="+",
                                       verbose_name=_("only these variants"))
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("coupon")
@@ -210,7 +215,7 @@ class MessageTemplate(TenantOwnedModel):
     kind = models.CharField(_("message"), max_length=20, choices=Kind.choices)
     locale = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
     body = models.TextField(_("text"), max_length=4000)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("message template")
@@ -227,12 +232,13 @@ class MessageTemplate(TenantOwnedModel):
 class ProductPost(TenantOwnedModel):
     """Where the bot shows a product: a channel and the message it posted there."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="posts")
-    channel_id = models.CharField(max_length=20)
-    message_id = models.CharField(max_length=20, blank=True)
-    posted_at = models.DateTimeField(null=True, blank=True)
-    refreshed_at = models.DateTimeField(null=True, blank=True)
-    needs_refresh = models.BooleanField(default=False)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="posts",
+                                verbose_name=_("product"))
+    channel_id = models.CharField(max_length=20, verbose_name=_("channel id"))
+    message_id = models.CharField(max_length=20, blank=True, verbose_name=_("message id"))
+    posted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("posted at"))
+    refreshed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("refreshed at"))
+    needs_refresh = models.BooleanField(default=False, verbose_name=_("needs refresh"))
 
     class Meta:
         verbose_name = _("product post")

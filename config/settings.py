@@ -44,6 +44,8 @@ CSRF_TRUSTED_ORIGINS = env.str_list("CSRF_TRUSTED_ORIGINS", [])
 PUBLIC_URL = env.url("PUBLIC_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
+    "unfold.apps.BasicAppConfig",  # the admin theme (templates before django.contrib.admin)
+    "unfold.contrib.filters",
     "admin_panel.apps.VitrineAdminConfig",  # replaces django.contrib.admin with our AdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -213,6 +215,29 @@ RUNTIME_BOT_SUBNET = env.string("RUNTIME_BOT_SUBNET", "")
 # Where the docker backend writes each bot's token files (bind-mounted read-only into it);
 # empty: VAR_DIR/bot-secrets. Put it on a tmpfs (e.g. /run/vitrine/bot-secrets).
 RUNTIME_SECRETS_DIR = env.string("RUNTIME_SECRETS_DIR", "")
+
+# --- Operators' admin: django-unfold, the ops overview as its dashboard -------------------------
+UNFOLD = {
+    "SITE_TITLE": _("Vitrine admin"),
+    "SITE_HEADER": _("Vitrine operations"),
+    "SITE_SUBHEADER": _("Platform operations"),
+    "SITE_SYMBOL": "storefront",
+    "SITE_URL": "/app/",
+    "SITE_FAVICONS": [{"rel": "icon", "type": "image/svg+xml",
+                       "href": "admin_panel.site.favicon_url"}],
+    "SHOW_HISTORY": False,
+    "SHOW_VIEW_ON_SITE": False,
+    "SHOW_LANGUAGES": True,
+    "BORDER_RADIUS": "8px",
+    "STYLES": ["admin_panel.site.ops_css_url"],
+    "COLORS": {"primary": {  # the portal's indigo (#5b5bf6 at 500)
+        "50": "238, 238, 254", "100": "224, 224, 253", "200": "197, 197, 251",
+        "300": "163, 163, 249", "400": "125, 125, 247", "500": "91, 91, 246",
+        "600": "67, 67, 224", "700": "52, 52, 184", "800": "43, 43, 148", "900": "37, 37, 118",
+        "950": "20, 18, 58"}},
+    "SIDEBAR": {"show_search": True, "show_all_applications": True,
+                "navigation": "admin_panel.site.sidebar_navigation"},
+}
 
 # --- i18n: Brazilian first, English complete ----------------------------------------------------
 LANGUAGE_CODE = "pt-br"

@@ -39,27 +39,34 @@ class Payment(TenantOwnedModel):
         CHARGED_BACK = "charged_back", _("Charged back")
         REVIEW = "review", _("In review")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    payable_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    payable_id = models.PositiveBigIntegerField()
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False,
+                                 verbose_name=_("public id"))
+    payable_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("payable type"))
+    payable_id = models.PositiveBigIntegerField(verbose_name=_("payable id"))
     payable = GenericForeignKey("payable_type", "payable_id")
-    provider = models.CharField(max_length=20, choices=Provider.choices)
-    provider_payment_id = models.CharField(max_length=64, blank=True, default="")
-    method = models.CharField(max_length=20, choices=Method.choices)
-    amount_cents = models.BigIntegerField()
-    currency = models.CharField(max_length=3, default="BRL")
+    provider = models.CharField(max_length=20, choices=Provider.choices, verbose_name=_("provider"))
+    provider_payment_id = models.CharField(max_length=64, blank=True, default="",
+                                           verbose_name=_("provider payment id"))
+    method = models.CharField(max_length=20, choices=Method.choices, verbose_name=_("method"))
+    amount_cents = models.BigIntegerField(verbose_name=_("amount (cents)"))
+    currency = models.CharField(max_length=3, default="BRL", verbose_name=_("currency"))
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CREATED,
-                              db_index=True)
-    status_detail = models.CharField(max_length=80, blank=True, default="")
-    expires_at = models.DateTimeField(null=True, blank=True)
-    pix_code = models.TextField(blank=True, default="")
-    checkout_url = models.URLField(max_length=500, blank=True, default="")
-    preference_id = models.CharField(max_length=80, blank=True, default="")
-    refunded_cents = models.BigIntegerField(default=0)
-    review_reason = models.CharField(max_length=200, blank=True, default="")
-    approved_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+                              db_index=True, verbose_name=_("status"))
+    status_detail = models.CharField(max_length=80, blank=True, default="",
+                                     verbose_name=_("status detail"))
+    expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("expires at"))
+    pix_code = models.TextField(blank=True, default="", verbose_name=_("PIX code"))
+    checkout_url = models.URLField(max_length=500, blank=True, default="",
+                                   verbose_name=_("checkout URL"))
+    preference_id = models.CharField(max_length=80, blank=True, default="",
+                                     verbose_name=_("preference id"))
+    refunded_cents = models.BigIntegerField(default=0, verbose_name=_("refunded (cents)"))
+    review_reason = models.CharField(max_length=200, blank=True, default="",
+                                     verbose_name=_("review reason"))
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("payment")
@@ -122,15 +129,18 @@ class Refund(TenantOwnedModel):
         PORTAL = "portal", _("Portal")
         PROVIDER = "provider", _("Provider")
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    provider_refund_id = models.CharField(max_length=64, blank=True, default="")
-    amount_cents = models.BigIntegerField()
-    partial = models.BooleanField(default=False)
-    reason = models.CharField(max_length=300, blank=True, default="")
-    source = models.CharField(max_length=20, choices=Source.choices, default=Source.PROVIDER)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds",
+                                verbose_name=_("payment"))
+    provider_refund_id = models.CharField(max_length=64, blank=True, default="",
+                                          verbose_name=_("provider refund id"))
+    amount_cents = models.BigIntegerField(verbose_name=_("amount (cents)"))
+    partial = models.BooleanField(default=False, verbose_name=_("partial"))
+    reason = models.CharField(max_length=300, blank=True, default="", verbose_name=_("reason"))
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.PROVIDER,
+                              verbose_name=_("source"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+                              on_delete=models.SET_NULL, related_name="+", verbose_name=_("actor"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("refund")
@@ -160,22 +170,26 @@ class WebhookEvent(models.Model):
         IGNORED = "ignored", _("Ignored")
         FAILED = "failed", _("Failed")
 
-    provider = models.CharField(max_length=20, default="mercadopago")
-    event_id = models.CharField(max_length=120)
-    topic = models.CharField(max_length=60, blank=True, default="")
-    action = models.CharField(max_length=60, blank=True, default="")
-    data_id = models.CharField(max_length=64, blank=True, default="")
-    request_id = models.CharField(max_length=120, blank=True, default="")
-    legacy_ipn = models.BooleanField(default=False)
-    payload = models.JSONField(default=dict, blank=True)
-    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    state = models.CharField(max_length=20, choices=State.choices, default=State.RECEIVED)
-    attempts = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True, default="")
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    provider = models.CharField(max_length=20, default="mercadopago", verbose_name=_("provider"))
+    event_id = models.CharField(max_length=120, verbose_name=_("event id"))
+    topic = models.CharField(max_length=60, blank=True, default="", verbose_name=_("topic"))
+    action = models.CharField(max_length=60, blank=True, default="", verbose_name=_("action"))
+    data_id = models.CharField(max_length=64, blank=True, default="", verbose_name=_("data id"))
+    request_id = models.CharField(max_length=120, blank=True, default="",
+                                  verbose_name=_("request id"))
+    legacy_ipn = models.BooleanField(default=False, verbose_name=_("legacy IPN"))
+    payload = models.JSONField(default=dict, blank=True, verbose_name=_("payload"))
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True,
+                                       verbose_name=_("received at"))
+    state = models.CharField(max_length=20, choices=State.choices, default=State.RECEIVED,
+                             verbose_name=_("state"))
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    error = models.TextField(blank=True, default="", verbose_name=_("error"))
+    claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
+    processed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("processed at"))
     payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="webhook_events", db_index=False)
+                                related_name="webhook_events", db_index=False,
+                                verbose_name=_("payment"))
 
     class Meta:
         verbose_name = _("webhook event")

@@ -50,9 +50,9 @@ class BotRuntime(TenantOwnedModel):
     desired_reason = models.CharField(_("reason"), max_length=200, blank=True)
     desired_at = models.DateTimeField(_("set at"), null=True, blank=True)
     # Bumped by every request: the last request wins, whatever order the tasks run in.
-    generation = models.PositiveIntegerField(default=0)
-    restart_requested = models.PositiveIntegerField(default=0)
-    restart_done = models.PositiveIntegerField(default=0)
+    generation = models.PositiveIntegerField(default=0, verbose_name=_("generation"))
+    restart_requested = models.PositiveIntegerField(default=0, verbose_name=_("restart requested"))
+    restart_done = models.PositiveIntegerField(default=0, verbose_name=_("restart done"))
 
     observed_state = models.CharField(_("state"), max_length=16, choices=Observed.choices,
                                       default=Observed.STOPPED, db_index=True)
@@ -62,31 +62,34 @@ class BotRuntime(TenantOwnedModel):
     spec_hash = models.CharField(_("spec hash"), max_length=64, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     restart_count = models.PositiveIntegerField(_("restarts"), default=0)
-    consecutive_failures = models.PositiveIntegerField(default=0)
-    starts_today = models.PositiveIntegerField(default=0)
-    starts_day = models.DateField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0,
+                                                       verbose_name=_("consecutive failures"))
+    starts_today = models.PositiveIntegerField(default=0, verbose_name=_("starts today"))
+    starts_day = models.DateField(null=True, blank=True, verbose_name=_("starts day"))
     next_start_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_exit_code = models.IntegerField(_("last exit code"), null=True, blank=True)
-    last_exit_at = models.DateTimeField(null=True, blank=True)
-    last_exit_ref = models.CharField(max_length=120, blank=True)
+    last_exit_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last exit at"))
+    last_exit_ref = models.CharField(max_length=120, blank=True,
+                                     verbose_name=_("last exit reference"))
     oom_killed = models.BooleanField(_("out of memory"), default=False)
     last_heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
     gateway_latency_ms = models.PositiveIntegerField(_("gateway latency (ms)"), null=True,
                                                      blank=True)
-    bot_version = models.CharField(max_length=40, blank=True)
+    bot_version = models.CharField(max_length=40, blank=True, verbose_name=_("bot version"))
 
     # Secrets the container gets, and nothing else (encrypted at rest; never logged).
     discord_token = EncryptedTextField(_("Discord bot token"), blank=True, default="")
     instance_token = EncryptedTextField(blank=True, default="")
-    instance_token_lookup = models.CharField(max_length=16, blank=True)
+    instance_token_lookup = models.CharField(max_length=16, blank=True,
+                                             verbose_name=_("instance key prefix"))
 
     # Limits from the tenant's plan; an operator may override them per tenant.
     memory_mb = models.PositiveIntegerField(_("memory limit (MB)"), default=128)
     cpu_millis = models.PositiveIntegerField(_("CPU limit (millicores)"), default=500)
     pids_limit = models.PositiveIntegerField(_("process limit"), default=128)
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("bot runtime")

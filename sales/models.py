@@ -26,8 +26,8 @@ class Customer(TenantOwnedModel):
     # The private thread the bot opened for this buyer's cart; a delivery goes there when the
     # buyer's DMs are closed.
     cart_thread_id = models.CharField(_("cart thread"), max_length=20, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("customer")
@@ -48,13 +48,15 @@ class Cart(TenantOwnedModel):
         CHECKED_OUT = "checked_out", _("Checked out")
         EXPIRED = "expired", pgettext_lazy("cart", "Expired")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="carts")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="carts",
+                                 verbose_name=_("customer"))
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN,
+                              verbose_name=_("status"))
     coupon = models.ForeignKey("catalog.Coupon", null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    expires_at = models.DateTimeField()
+                               related_name="+", verbose_name=_("coupon"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
 
     class Meta:
         verbose_name = _("cart")
@@ -71,9 +73,11 @@ class Cart(TenantOwnedModel):
 
 
 class CartLine(TenantOwnedModel):
-    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
-    variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="+")
-    quantity = models.PositiveIntegerField()
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines",
+                             verbose_name=_("cart"))
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("variant"))
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
 
     class Meta:
         ordering = ["id"]
@@ -111,23 +115,26 @@ class Order(TenantOwnedModel):
     Status = OrderStatus
 
     code = models.CharField(_("order"), max_length=12, unique=True, default=_order_code)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders",
+                                 verbose_name=_("customer"))
     cart = models.OneToOneField(Cart, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="order")
+                                related_name="order", verbose_name=_("cart"))
     status = models.CharField(_("status"), max_length=24, choices=OrderStatus.choices,
                               default=OrderStatus.PENDING_PAYMENT, db_index=True)
     coupon = models.ForeignKey("catalog.Coupon", null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="orders")
+                               on_delete=models.SET_NULL, related_name="orders",
+                               verbose_name=_("coupon"))
     coupon_code = models.CharField(_("coupon"), max_length=40, blank=True)
     subtotal_cents = models.BigIntegerField(_("subtotal"))
     discount_cents = models.BigIntegerField(_("discount"), default=0)
     total_cents = models.BigIntegerField(_("total"))
-    currency = models.CharField(max_length=3, default="BRL")
+    currency = models.CharField(max_length=3, default="BRL", verbose_name=_("currency"))
     payment_method = models.CharField(_("payment method"), max_length=20, default="pix")
-    payment_expires_at = models.DateTimeField(null=True, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
+    payment_expires_at = models.DateTimeField(null=True, blank=True,
+                                              verbose_name=_("payment expires at"))
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("order")
@@ -158,32 +165,37 @@ class Order(TenantOwnedModel):
 
 
 class OrderLine(TenantOwnedModel):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines",
+                              verbose_name=_("order"))
     variant = models.ForeignKey("catalog.Variant", null=True, on_delete=models.SET_NULL,
-                                related_name="+")
-    product_name = models.CharField(max_length=100)
-    variant_label = models.CharField(max_length=80)
-    unit_price_cents = models.BigIntegerField()
-    quantity = models.PositiveIntegerField()
-    discount_cents = models.BigIntegerField(default=0)
-    line_total_cents = models.BigIntegerField()
-    fulfillment = models.CharField(max_length=20)
-    role_id = models.CharField(max_length=20, blank=True)
-    duration_days = models.PositiveIntegerField(null=True, blank=True)
+                                related_name="+", verbose_name=_("variant"))
+    product_name = models.CharField(max_length=100, verbose_name=_("product name"))
+    variant_label = models.CharField(max_length=80, verbose_name=_("variant label"))
+    unit_price_cents = models.BigIntegerField(verbose_name=_("unit price (cents)"))
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
+    discount_cents = models.BigIntegerField(default=0, verbose_name=_("discount (cents)"))
+    line_total_cents = models.BigIntegerField(verbose_name=_("line total (cents)"))
+    fulfillment = models.CharField(max_length=20, verbose_name=_("delivery type"))
+    role_id = models.CharField(max_length=20, blank=True, verbose_name=_("role id"))
+    duration_days = models.PositiveIntegerField(null=True, blank=True,
+                                                verbose_name=_("duration (days)"))
 
     class Meta:
         ordering = ["id"]
 
 
 class OrderEvent(TenantOwnedModel):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(auto_now_add=True)
-    actor = models.CharField(max_length=40)  # "bot", "payment", "system", "user:<id>"
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events",
+                              verbose_name=_("order"))
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
+    actor = models.CharField(max_length=40,
+                             verbose_name=_("actor"))  # "bot", "payment", "system", "user:<id>"
     actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
-    from_status = models.CharField(max_length=24, blank=True)
-    to_status = models.CharField(max_length=24)
-    reason = models.CharField(max_length=200, blank=True)
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("user"))
+    from_status = models.CharField(max_length=24, blank=True, verbose_name=_("from status"))
+    to_status = models.CharField(max_length=24, verbose_name=_("to status"))
+    reason = models.CharField(max_length=200, blank=True, verbose_name=_("reason"))
 
     class Meta:
         ordering = ["at", "id"]
@@ -214,22 +226,27 @@ class Delivery(TenantOwnedModel):
         REVOKE = "revoke", _("To revoke")
         REVOKED = "revoked", _("Revoked")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="deliveries")
-    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="deliveries")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="deliveries",
+                              verbose_name=_("order"))
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="deliveries",
+                             verbose_name=_("line"))
+    kind = models.CharField(max_length=12, choices=Kind.choices, verbose_name=_("kind"))
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING,
-                             db_index=True)
-    role_id = models.CharField(max_length=20, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)  # timed roles
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=300, blank=True)
+                             db_index=True, verbose_name=_("state"))
+    role_id = models.CharField(max_length=20, blank=True, verbose_name=_("role id"))
+    expires_at = models.DateTimeField(null=True, blank=True,
+                                      verbose_name=_("expires at"))  # timed roles
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    last_error = models.CharField(max_length=300, blank=True, verbose_name=_("last error"))
     # DeliveryError.metric of the last failure ("unknown_member", ...): a machine-readable why,
     # so a buyer who comes back to the server gets a role that failed for their absence.
-    failure_code = models.CharField(max_length=32, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)  # a worker took it (running)
-    done_at = models.DateTimeField(null=True, blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)  # "your role ends soon" DM sent
+    failure_code = models.CharField(max_length=32, blank=True, verbose_name=_("failure code"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    claimed_at = models.DateTimeField(null=True, blank=True,
+                                      verbose_name=_("claimed at"))  # a worker took it (running)
+    done_at = models.DateTimeField(null=True, blank=True, verbose_name=_("done at"))
+    # "your role ends soon" DM sent
+    reminded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reminded at"))
 
     class Meta:
         verbose_name = _("delivery")

@@ -77,9 +77,10 @@ ROLE_RANK = {Role.VIEWER: 1, Role.MANAGER: 2, Role.OWNER: 3}
 
 
 class Membership(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships",
+                               verbose_name=_("instance"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="memberships")
+                             related_name="memberships", verbose_name=_("user"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VIEWER)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -108,12 +109,14 @@ class InstanceToken(models.Model):
 
     PREFIX = "vtr"
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="instance_tokens")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="instance_tokens",
+                               verbose_name=_("instance"))
     name = models.CharField(_("name"), max_length=60, default="bot")
-    lookup = models.CharField(max_length=16, unique=True)
-    secret_hash = models.CharField(max_length=64)
+    lookup = models.CharField(max_length=16, unique=True, verbose_name=_("lookup"))
+    secret_hash = models.CharField(max_length=64, verbose_name=_("secret hash"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import models
 from django.db.models.lookups import Exact, In
 from django.db.models.sql.where import AND, WhereNode
+from django.utils.translation import gettext_lazy as _
 
 
 class TenantScopeError(RuntimeError):
@@ -115,7 +116,8 @@ class TenantOwnedModel(models.Model):
     """Base for every model a tenant owns: a `tenant` FK and the fail-closed manager."""
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE,
-                               related_name="%(app_label)s_%(class)s_set")
+                               related_name="%(app_label)s_%(class)s_set",
+                               verbose_name=_("instance"))
 
     objects = TenantScopedManager()
 

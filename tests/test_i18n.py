@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
+
+from tests.i18n_scan import english, plural_errors, visible_text
+from tests.pages import admin_pages, portal_pages
+from tests.sales.factories import mp  # noqa: F401
+from tests.world import build
 
 ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "var" / "test-artifacts"
 LOCALES = ["pt_BR", "en"]
 SOURCES = ["audit", "tenants", "catalog", "sales", "payments", "wallet", "runtime", "portal",
            "admin_panel", "config", "templates", "manage.py"]
@@ -62,3 +70,61 @@ def test_catalogs_hold_every_source_string(gettext_tools, tmp_path):
     extracted = _msgids(tmp_path / "locale" / "pt_BR" / "LC_MESSAGES" / "django.po")
     committed = _msgids(ROOT / "locale" / "pt_BR" / "LC_MESSAGES" / "django.po")
     assert extracted - committed == set(), "new strings: run `make messages` and translate them"
+
+
+# --- Rendered pages read as a native would ------------------------------------------------------
+
+
+def _findings(html: str) -> dict[str, list[str]]:
+    segments = visible_text(html)
+    found = {"english": english(segments), "plural": plural_errors(segments)}
+    return {kind: hits for kind, hits in found.items() if hits}
+
+
+def _sweep(client, pages, name: str) -> dict[str, dict]:
+    """Every page's findings; also written to var/test-artifacts/i18n-<name>.json to work from."""
+    report = _collect(client, pages)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"i18n-{name}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    return report
+
+
+def _collect(client, pages) -> dict[str, dict]:
+    report = {}
+    for name, path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, (name, path, response.status_code)
+        assert response["Content-Language"] == "pt-br", name
+        if found := _findings(response.content.decode()):
+            report[name] = found
+    return report
+
+
+@pytest.fixture
+def world(db, mp):  # noqa: F811
+    return build(mp)
+
+
+def test_portal_pages_in_pt_br_hold_no_english_and_no_wrong_plural(world, client_for):
+    assert _sweep(client_for(world.owner), portal_pages(world), "portal") == {}
+
+
+def test_admin_pages_in_pt_br_hold_no_english_and_no_wrong_plural(world, client_for):
+    assert _sweep(client_for(world.operator), admin_pages(world), "admin") == {}
+
+
+@pytest.mark.parametrize("plant, kind", [
+    ("<p>Payment approved</p>", "english"),
+    ('<span title="Delivery started">✓</span>', "english"),
+    ("<p>Último sinal há 0 minuto</p>", "plural"),
+    ("<td>1 dia(s)</td>", "plural"),
+    ("<td>3 reinício</td>", "plural"),
+])
+def test_the_sweep_catches_a_planted_string(world, client_for, plant, kind):
+    client = client_for(world.owner)
+    html = client.get(reverse("portal:dashboard", args=[world.tenant.slug])).content.decode()
+    assert _findings(html) == {}
+    planted = html.replace("</main>", f"{plant}</main>", 1)
+    assert planted != html
+    found = _findings(planted)
+    assert list(found) == [kind] and len(found[kind]) == 1, found

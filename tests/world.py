@@ -1,0 +1,59 @@
+"""A platform with a row of every kind: the demo shop, a paid and delivered-to order, a released
+sale, a withdrawal waiting, audit events. Page sweeps (admin, i18n, screenshots) walk it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+
+from tenants.models import Tenant, User
+
+
+@dataclass
+class World:
+    tenant: Tenant
+    owner: User
+    operator: User
+    order_id: int
+    payment_uuid: str
+
+
+def build(mp) -> World:
+    """`mp` is a running MercadoPagoSandbox with the settings pointed at it."""
+    from catalog.models import Variant
+    from payments import services as payments
+    from payments.models import WebhookEvent
+    from runtime.services import runtime_set_desired
+    from sales import services
+    from sales.models import Customer
+    from wallet import services as wallet
+
+    call_command("load_demo", stdout=_Null())
+    tenant = Tenant.objects.get(slug="loja-demo")
+    owner = tenant.owner
+    operator = User.objects.get(email=settings.DEMO_OPERATOR_EMAIL)
+    buyer = Customer.objects.for_tenant(tenant).create(tenant=tenant, discord_user_id="4242",
+                                                       display_name="Comprador Demo")
+    variant = Variant.objects.for_tenant(tenant).filter(label="Bronze").get()
+    services.cart_add(customer=buyer, variant_id=variant.pk, quantity=2)
+    result = services.checkout(customer=buyer)
+    mp.approve(result.payment.provider_payment_id)
+    payments.payment_sync(provider_payment_id=result.payment.provider_payment_id)
+    wallet.releases_run(now=timezone.now() + timedelta(days=60))
+    wallet.withdrawal_request(tenant=tenant, actor=owner, amount_cents=1000,
+                              pix_key_type="email", pix_key="dona@example.com")
+    runtime_set_desired(tenant=tenant, state="stopped", reason="demo")
+    WebhookEvent.objects.create(event_id="demo-1", topic="payment", action="payment.updated",
+                                data_id=result.payment.provider_payment_id,
+                                payment=result.payment, state=WebhookEvent.State.PROCESSED)
+    return World(tenant=tenant, owner=owner, operator=operator, order_id=result.order.pk,
+                 payment_uuid=str(result.payment.public_id))
+
+
+class _Null:
+    def write(self, *_: object) -> None:
+        pass
