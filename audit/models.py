@@ -31,4 +31,4 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["tenant", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.action} {self.target_repr}".strip()
+        return f"#{self.pk} · {self.target_repr}" if self.target_repr else f"#{self.pk}"

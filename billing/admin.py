@@ -26,7 +26,7 @@ class PlanVersionInline(admin.StackedInline):
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "sort", "is_trial")
+    list_display = ("__str__", "slug", "sort", "is_trial")
     list_editable = ("sort",)
     prepopulated_fields = {"slug": ("name",)}
     inlines = [PlanVersionInline]

@@ -297,7 +297,7 @@ def subscription_schedule_downgrade(*, subscription: Subscription, actor: User,
     problems = usage_violations(tenant=sub.tenant, version=version)
     if problems:
         raise BillingError(_("You can't switch to %(plan)s yet: %(list)s.")
-                           % {"plan": version.plan.name, "list": "; ".join(problems)})
+                           % {"plan": version.plan.display_name, "list": "; ".join(problems)})
     sub.next_version = version
     sub.save(update_fields=["next_version", "updated_at"])
     _event(sub, "downgrade.scheduled", actor=actor, from_status=sub.status,

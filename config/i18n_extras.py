@@ -55,3 +55,11 @@ AXES = [
     _("Path"), _("Session key hash (sha256)"), _("User Agent"), _("Username"),
     _("The time when access attempt expires and is no longer valid."),
 ]
+
+# The seeded plan ladder (tenants/migrations/0003_seed_plans.py), shown through Plan.display_name.
+SEED = [
+    _("Free trial"), _("Start"), _("Pro"),
+    _("Everything you need to set up your shop and make your first sales."),
+    _("For shops starting to sell every day."),
+    _("For big shops: more instances, unlimited catalog, lowest fee."),
+]

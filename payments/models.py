@@ -9,9 +9,10 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
+from money import format_money
 from tenants.scoping import TenantOwnedModel
 
 
@@ -82,7 +83,7 @@ class Payment(TenantOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_method_display()} {self.amount_cents / 100:.2f} {self.currency}"
+        return f"{self.get_method_display()} {format_money(self.amount_cents, self.currency)}"
 
     FINAL = frozenset({"approved", "rejected", "cancelled", "expired", "refunded", "charged_back",
                        "review"})
@@ -155,7 +156,8 @@ class Refund(TenantOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"refund {self.amount_cents / 100:.2f} of payment {self.payment_id}"
+        return gettext("Refund of %(amount)s (payment %(payment)s)") % {
+            "amount": format_money(self.amount_cents), "payment": self.payment_id}
 
 
 class WebhookEvent(models.Model):
@@ -212,4 +214,6 @@ class WebhookEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.provider} {self.topic} {self.data_id} ({self.state})"
+        return gettext("Notification %(id)s from %(provider)s (%(state)s)") % {
+            "id": self.data_id or self.event_id, "provider": self.provider,
+            "state": self.get_state_display()}

@@ -150,7 +150,7 @@ def plan_downgrade(request: HttpRequest, pk: int) -> HttpResponse:
     except BillingError as error:
         return _refused(request, error)
     messages.success(request, _("You will switch to %(plan)s at the end of this period.")
-                     % {"plan": version.plan.name})
+                     % {"plan": version.plan.display_name})
     return redirect("portal:plan", slug=request.tenant.slug)
 
 

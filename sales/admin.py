@@ -36,8 +36,20 @@ class OrderLineInline(_UnscopedInline):
 
 class OrderEventInline(_UnscopedInline):
     model = OrderEvent
-    fields = ("at", "actor", "from_status", "to_status", "reason")
+    fields = ("at", "actor_label", "from_status", "to_status", "sentence", "note")
     readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("what happened"))
+    def sentence(self, obj: OrderEvent) -> str:
+        return obj.sentence
+
+    @admin.display(description=gettext_lazy("note"))
+    def note(self, obj: OrderEvent) -> str:
+        return obj.note
+
+    @admin.display(description=gettext_lazy("who"))
+    def actor_label(self, obj: OrderEvent) -> str:
+        return obj.actor_label
 
 
 class DeliveryInline(_UnscopedInline):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from tenants.scoping import TenantOwnedModel
 
@@ -81,6 +82,8 @@ class CartLine(TenantOwnedModel):
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("cart line")
+        verbose_name_plural = _("cart lines")
         constraints = [
             models.UniqueConstraint(fields=["cart", "variant"], name="cartline_unique_variant"),
             models.CheckConstraint(condition=models.Q(quantity__gt=0),
@@ -182,6 +185,8 @@ class OrderLine(TenantOwnedModel):
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
 
 
 class OrderEvent(TenantOwnedModel):
@@ -199,6 +204,38 @@ class OrderEvent(TenantOwnedModel):
 
     class Meta:
         ordering = ["at", "id"]
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+
+    def __str__(self) -> str:
+        return str(self.sentence)
+
+    @property
+    def sentence(self) -> str:
+        """What happened, as a sentence in the reader's language (built from the fields, not
+        from `reason`, which is a machine note or what a person typed)."""
+        if self.from_status == self.to_status and _PARTIAL_REFUND.match(self.reason):
+            return _("Partial refund")
+        return _EVENT_SENTENCES.get(self.to_status, self.to_label)
+
+    @property
+    def note(self) -> str:
+        """`reason` when it adds something: machine notes that repeat the sentence are dropped,
+        known ones are translated, and what people typed is shown as typed."""
+        reason = self.reason.strip()
+        if not reason or reason in _SILENT_REASONS or _PAYMENT_OUTCOME.fullmatch(reason):
+            return ""
+        if reason in _REASON_NOTES:
+            return str(_REASON_NOTES[reason])
+        if match := _REFUND_REASON.fullmatch(reason) or _PARTIAL_REFUND.fullmatch(reason):
+            return match["why"] or ""
+        return reason
+
+    @property
+    def actor_label(self) -> str:
+        if self.actor_user_id:
+            return self.actor_user.display_name
+        return str(_ACTORS.get(self.actor.split(":", 1)[0], self.actor))
 
     @property
     def from_label(self) -> str:
@@ -207,6 +244,37 @@ class OrderEvent(TenantOwnedModel):
     @property
     def to_label(self) -> str:
         return OrderStatus(self.to_status).label
+
+
+_EVENT_SENTENCES = {
+    OrderStatus.PENDING_PAYMENT: _("Order placed, awaiting payment"),
+    OrderStatus.PAID: _("Payment approved"),
+    OrderStatus.DELIVERING: _("Delivery started"),
+    OrderStatus.DELIVERED: _("Everything was delivered"),
+    OrderStatus.PARTIALLY_DELIVERED: _("Part of the order was delivered"),
+    OrderStatus.DELIVERY_FAILED: _("The delivery failed"),
+    OrderStatus.CANCELLED: _("Order cancelled"),
+    OrderStatus.EXPIRED: _("The payment window ended"),
+    OrderStatus.REFUNDED: _("Payment refunded"),
+    OrderStatus.CHARGED_BACK: _("The buyer disputed the payment (chargeback)"),
+}
+_ACTORS = {"payment": _("payment provider"), "system": _("Vitrine"), "bot": _("bot"),
+           "user": _("a team member")}
+# Notes written by the platform that only repeat what the sentence already says.
+_SILENT_REASONS = {"checkout", "delivery started", "all deliveries done", "payment window ended",
+                   "cancelled in the portal"}
+_PAYMENT_OUTCOME = re.compile(r"payment [0-9a-f-]{36} \w+")
+_REFUND_REASON = re.compile(r"refund \d+: ?(?P<why>.*)")
+_PARTIAL_REFUND = re.compile(r"partially refunded .*?(?: \((?P<why>.*)\))?$")
+_REASON_NOTES = {
+    "payment approved after the order expired":
+        _("The payment was approved after the order had expired."),
+    "stock was sold while the payment was late; refund the buyer":
+        _("The stock sold out while the payment was late: refund the buyer."),
+    "manual confirmation": _("Payment confirmed by hand."),
+    "manual PIX window ended": _("The time to pay by manual PIX ended."),
+    "no provider charge before expiry": _("No charge was created before the order expired."),
+}
 
 
 class Delivery(TenantOwnedModel):
@@ -252,3 +320,7 @@ class Delivery(TenantOwnedModel):
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return gettext("Delivery #%(id)s · %(kind)s") % {"id": self.pk,
+                                                         "kind": self.get_kind_display()}

@@ -5,6 +5,7 @@ import hashlib
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tenants.scoping import TenantOwnedModel, TenantScopedManager
@@ -160,7 +161,17 @@ class Plan(models.Model):
         ordering = ["sort", "pk"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        # Seeded names and descriptions are msgids (config/i18n_extras.py); an operator's own
+        # text has no entry and reads as typed.
+        return gettext(self.name)
+
+    @property
+    def display_description(self) -> str:
+        return gettext(self.description) if self.description else ""
 
     def current_version(self) -> PlanVersion | None:
         return self.versions.filter(active=True).order_by("-version").first()
@@ -212,7 +223,7 @@ class PlanVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan.name} v{self.version}"
+        return f"{self.plan.display_name} v{self.version}"
 
 
 class Subscription(TenantOwnedModel):
@@ -236,8 +247,10 @@ class Subscription(TenantOwnedModel):
     next_version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, null=True,
                                      blank=True, related_name="+",
                                      verbose_name=_("next period's version"))
-    reminded_3d_at = models.DateTimeField(null=True, blank=True)
-    reminded_1d_at = models.DateTimeField(null=True, blank=True)
+    reminded_3d_at = models.DateTimeField(null=True, blank=True,
+                                          verbose_name=_("reminded 3 days before at"))
+    reminded_1d_at = models.DateTimeField(null=True, blank=True,
+                                          verbose_name=_("reminded 1 day before at"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -263,7 +276,7 @@ class Subscription(TenantOwnedModel):
 
     def payment_description(self) -> str:
         version = self.checkout.plan_version if self.checkout else self.plan_version
-        return f"Vitrine {version.plan.name} · {self.tenant.name}"
+        return f"Vitrine {version.plan.display_name} · {self.tenant.name}"
 
     def payment_payer_email(self) -> str:
         return self.tenant.owner.email or f"owner-{self.tenant.owner_id}@vitrine.invalid"
@@ -282,7 +295,7 @@ class SubscriptionCharge(TenantOwnedModel):
         UPGRADE = "upgrade", _("Upgrade")
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE,
-                                     related_name="charges")
+                                     related_name="charges", verbose_name=_("subscription"))
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     plan_version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("plan version"))
@@ -293,7 +306,8 @@ class SubscriptionCharge(TenantOwnedModel):
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
     period_end_after = models.DateTimeField(_("paid until"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -313,15 +327,15 @@ class SubscriptionEvent(TenantOwnedModel):
     """Append-only history of a subscription: every status, version and period change."""
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE,
-                                     related_name="events")
+                                     related_name="events", verbose_name=_("subscription"))
     kind = models.CharField(_("kind"), max_length=40)
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12, blank=True)
-    period_end = models.DateTimeField(null=True, blank=True)
+    from_status = models.CharField(max_length=12, blank=True, verbose_name=_("from status"))
+    to_status = models.CharField(max_length=12, blank=True, verbose_name=_("to status"))
+    period_end = models.DateTimeField(null=True, blank=True, verbose_name=_("period end"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+                              on_delete=models.SET_NULL, related_name="+", verbose_name=_("actor"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("subscription event")
@@ -332,9 +346,10 @@ class SubscriptionEvent(TenantOwnedModel):
 class TrialClaim(models.Model):
     """A trial is given once per Discord account (or per user without one): the key is unique."""
 
-    key = models.CharField(max_length=120, unique=True)
-    tenant = models.ForeignKey(Tenant, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    key = models.CharField(max_length=120, unique=True, verbose_name=_("key"))
+    tenant = models.ForeignKey(Tenant, on_delete=models.SET_NULL, null=True, related_name="+",
+                               verbose_name=_("instance"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("trial claim")
@@ -347,10 +362,10 @@ class TrialClaim(models.Model):
 class UsageCounter(TenantOwnedModel):
     """Metered usage per tenant per period (month start): orders, active products, instances."""
 
-    metric = models.CharField(max_length=40)
-    period = models.DateField()
-    value = models.BigIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    metric = models.CharField(max_length=40, verbose_name=_("metric"))
+    period = models.DateField(verbose_name=_("period"))
+    value = models.BigIntegerField(default=0, verbose_name=_("value"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("usage counter")

@@ -173,6 +173,6 @@ def usage_violations(*, tenant: Tenant, version: PlanVersion) -> list[str]:
         limit, used = target.limit(quota), _used(tenant, quota)
         if limit is not None and used > limit:
             problems.append(_("%(used)d %(what)s in use, %(plan)s allows %(limit)d")
-                            % {"used": used, "what": names[quota], "plan": version.plan.name,
-                               "limit": limit})
+                            % {"used": used, "what": names[quota],
+                               "plan": version.plan.display_name, "limit": limit})
     return problems

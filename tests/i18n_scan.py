@@ -14,7 +14,7 @@ the and with your you this that these those from for are is was were has have ha
 would can could should must been being which what when where who how why than then there their
 they them its it's our ours
 created updated deleted started approved rejected failed done delivered paid pending refunded
-cancelled canceled expired attempts failures logs amount method tenant order orders payment
+cancelled canceled expired attempts failures amount method tenant order orders payment
 payments delivery deliveries trial free shop shops starting shipping customer customers
 product products variant variants stock coupon coupons wallet withdrawal withdrawals
 add edit save search filters filter apply reset select change view history yes true false
@@ -98,9 +98,18 @@ def visible_text(html: str) -> list[str]:
     return parser.segments
 
 
-def english(segments: list[str]) -> list[str]:
+# Operators read codes as codes: audit actions ("tenant.create"), ledger accounts
+# ("loja-demo:pending"), statuses and provider topics ("pending_payment", "payment").
+CODE = re.compile(r"[a-z0-9][a-z0-9_.:-]*|<[a-z]+>")
+# django-axes builds its rows' names in English f-strings, out of any catalog's reach.
+AXES_NAMES = re.compile(r"^(Access Log for|Failed access:|Attempted Access:) ")
+
+
+def english(segments: list[str], *, codes_ok: bool = False) -> list[str]:
     found = []
     for segment in segments:
+        if codes_ok and (CODE.fullmatch(segment) or AXES_NAMES.match(segment)):
+            continue
         words = [w.lower().strip("'\u2019-") for w in _WORD.findall(segment)]
         if not words or all(w in PROPER for w in words):
             continue

@@ -23,8 +23,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from money import format_money
 from tenants.scoping import TenantOwnedModel, TenantScopedManager
 
 CURRENCY = "BRL"
@@ -94,8 +96,8 @@ class Account(models.Model):
         ]
 
     def __str__(self) -> str:
-        owner = self.tenant.slug if self.tenant_id else "platform"
-        return f"{owner}:{self.kind}"
+        owner = self.tenant.slug if self.tenant_id else gettext("platform")
+        return f"{owner} · {self.get_kind_display()}"
 
     @property
     def debit_normal(self) -> bool:
@@ -134,6 +136,19 @@ class LedgerTransaction(models.Model):
     def __str__(self) -> str:
         return self.key
 
+    @property
+    def reference(self) -> str:
+        """The posting key ("sale:12", "withdrawal:3:request") as words for the statement."""
+        parts = self.key.split(":")
+        labels = {("sale", 2): _("Payment #%(id)s"), ("release", 2): _("Release of entry #%(id)s"),
+                  ("refund", 2): _("Refund #%(id)s"), ("withdrawal", 3): _("Withdrawal #%(id)s")}
+        by_payment = {"refund": _("Refund of payment #%(id)s"),
+                      "chargeback": _("Chargeback of payment #%(id)s")}
+        if len(parts) == 3 and parts[1] == "payment" and parts[0] in by_payment:
+            return str(by_payment[parts[0]]) % {"id": parts[2]}
+        label = labels.get((parts[0], len(parts)))
+        return str(label) % {"id": parts[1]} if label else self.key
+
 
 class Entry(models.Model):
     """One side of a transaction on one account. Positive amount; never updated or deleted."""
@@ -164,7 +179,7 @@ class Entry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.side} {self.amount_cents} {self.account}"
+        return f"{self.get_side_display()} {format_money(self.amount_cents)} · {self.account}"
 
     @property
     def signed_cents(self) -> int:
@@ -238,7 +253,8 @@ class Withdrawal(TenantOwnedModel):
                                               name="wallet_withdrawal_amount_positive")]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.amount_cents}"
+        return gettext("Withdrawal #%(id)s · %(amount)s") % {
+            "id": self.pk, "amount": format_money(self.amount_cents)}
 
     def step_key(self, step: str) -> str:
         return f"withdrawal:{self.pk}:{step}"
