@@ -128,6 +128,8 @@ async def run(config: Config) -> int:
 def main() -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stdout,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The sales bot never joins voice: no "PyNaCl is not installed" warning in the owner's log.
+    discord.VoiceClient.warn_nacl = False
     try:
         config = Config.from_env()
     except ConfigError as exc:

@@ -63,3 +63,12 @@ SEED = [
     _("For shops starting to sell every day."),
     _("For big shops: more instances, unlimited catalog, lowest fee."),
 ]
+
+# Django's pt-BR capitalises month and weekday names ("1 de Dezembro de 2026"); in Portuguese
+# they are common nouns, lowercase in running text ("1 de dezembro de 2026").
+DATES = [
+    _("January"), _("February"), _("March"), _("April"), _("May"), _("June"), _("July"),
+    _("August"), _("September"), _("October"), _("November"), _("December"),
+    _("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"),
+    _("Sunday"),
+]

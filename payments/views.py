@@ -74,7 +74,8 @@ def status(request: HttpRequest, public_id: str) -> HttpResponse:
     live = _live(payment)
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse({"status": payment.status, "live": live})
-    response = render(request, "payments/_status.html", _context(payment))
+    # oob: the "Amount to pay" label above the status follows it ("Amount paid").
+    response = render(request, "payments/_status.html", {**_context(payment), "oob": True})
     if live != "waiting":
         response.status_code = STOP_POLLING
     return response

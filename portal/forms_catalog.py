@@ -53,6 +53,18 @@ class VariantForm(forms.ModelForm):
         if self.instance.pk:
             self.initial["price"] = Decimal(self.instance.price_cents) / 100
         self.fields["fulfillment"].choices = Fulfillment.choices
+        # The page shows only the fields of the chosen delivery type (portal/app.js reads this).
+        for name, kinds in self.SHOWN_FOR.items():
+            self.fields[name].widget.attrs["data-show-for"] = " ".join(kinds)
+
+    SHOWN_FOR = {
+        "content": [Fulfillment.CONTENT],
+        "role_id": [Fulfillment.STOCK, Fulfillment.CONTENT, Fulfillment.ROLE],
+        "duration_days": [Fulfillment.STOCK, Fulfillment.CONTENT, Fulfillment.ROLE],
+        "external_url": [Fulfillment.EXTERNAL],
+        "external_secret": [Fulfillment.EXTERNAL],
+        "low_stock_threshold": [Fulfillment.STOCK],
+    }
 
     def service_fields(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields if name != "price"}

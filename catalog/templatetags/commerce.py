@@ -16,3 +16,11 @@ def brl(cents: int | None, currency: str = "BRL") -> str:
 @register.filter
 def money(cents: int | None, currency: str = "BRL") -> str:
     return brl(cents, currency)
+
+
+@register.filter
+def discord_markdown(text: str) -> str:
+    """A message body rendered as Discord renders it (bold, italics, underline, spoilers...)."""
+    from catalog.markdown import render_discord
+
+    return render_discord(text)

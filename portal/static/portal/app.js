@@ -8,6 +8,21 @@
     localStorage.setItem("vitrine-theme", theme);
   }
 
+  // Fields that belong to one choice of a select (data-show-for="stock role" on the input):
+  // only those of the chosen value are shown, e.g. the variant form's delivery type.
+  function syncDependentFields() {
+    document.querySelectorAll("[data-show-for]").forEach(function (input) {
+      const select = input.form && input.form.querySelector("select[name=fulfillment]");
+      if (!select) return;
+      const field = input.closest(".field") || input;
+      field.hidden = !input.dataset.showFor.split(" ").includes(select.value);
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[name=fulfillment]")) syncDependentFields();
+  });
+  document.addEventListener("DOMContentLoaded", syncDependentFields);
+
   document.addEventListener("click", function (event) {
     const target = event.target.closest("[data-action]");
     if (!target) return;
