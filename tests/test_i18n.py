@@ -110,6 +110,19 @@ def test_portal_pages_in_pt_br_hold_no_english_and_no_wrong_plural(world, client
     assert _sweep(client_for(world.owner), portal_pages(world), "portal") == {}
 
 
+def test_english_pages_have_no_wrong_plural(world, client_for, settings):
+    found = {}
+    for user, pages in ((world.owner, portal_pages(world)), (world.operator, admin_pages(world))):
+        client = client_for(user)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        for name, path in pages:
+            response = client.get(path)
+            assert response.status_code == 200 and response["Content-Language"] == "en", name
+            if hits := plural_errors(visible_text(response.content.decode())):
+                found[name] = hits
+    assert found == {}
+
+
 def test_admin_pages_in_pt_br_hold_no_english_and_no_wrong_plural(world, client_for):
     assert _sweep(client_for(world.operator), admin_pages(world), "admin") == {}
 
