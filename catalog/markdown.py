@@ -27,7 +27,9 @@ _DISCORD_INLINE = [
 def render_discord(text: str) -> SafeString:
     """A message as Discord shows it: Markdown with single newlines kept, headings, quotes,
     lists and code, plus underline, strikethrough and spoilers."""
-    source = text or ""
+    # Discord shows HTML as typed: escape it before Markdown may pass it through ('>' stays,
+    # it starts a quote and opens no tag on its own).
+    source = (text or "").replace("&", "&amp;").replace("<", "&lt;")
     for pattern, replacement in _DISCORD_INLINE:
         source = pattern.sub(replacement, source)
     html = md.markdown(source, extensions=["sane_lists", "nl2br", "fenced_code"],

@@ -41,8 +41,10 @@ _EN_SINGULAR = ("minute|hour|day|second|week|month|year|restart|order|product|it
                 "unit|withdrawal|payment|member|shop|bot|role|refund|use|time")
 PLURAL_ERRORS = [
     # A count other than one (and not a decimal like "1,5") with a singular noun.
-    re.compile(rf"(?<![\d,.])(0|[2-9]|\d{{2,}})\s+({_SINGULAR}|{_EN_SINGULAR})\b", re.I),
-    re.compile(rf"(?<![\d,.])1\s+({_PLURAL}|{_EN_SINGULAR}s)\b", re.I),
+    re.compile(rf"(?<![\d,.])(0|[2-9]|\d{{2,}})\s+({_SINGULAR})\b", re.I),
+    # English: "2 order" is wrong, "0 product posts" is a compound noun and right.
+    re.compile(rf"(?<![\d,.])(0|[2-9]|\d{{2,}})\s+({_EN_SINGULAR})\b(?!\s+[a-z])", re.I),
+    re.compile(rf"(?<![\d,.])1\s+({_PLURAL}|(?:{_EN_SINGULAR})s)\b", re.I),
     re.compile(r"\w\((s|es|is)\)", re.I),  # "dia(s)", "item(ns)" instead of ngettext
 ]
 
