@@ -6,9 +6,11 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Coupon, Fulfillment, MessageTemplate, Product, Variant
+from money import to_major
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -37,7 +39,8 @@ class ProductForm(forms.ModelForm):
 
 class VariantForm(forms.ModelForm):
     price = MoneyField(label=_("Price (R$)"), min_value=Decimal("0.01"),
-                               max_value=Decimal("1000000"), decimal_places=2)
+                               max_value=Decimal("1000000"), decimal_places=2,
+                               widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     external_url = forms.URLField(label=_("Fulfillment URL"), required=False,
                                   assume_scheme="https")
 
@@ -51,7 +54,9 @@ class VariantForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.initial["price"] = Decimal(self.instance.price_cents) / 100
+            # "9,90" in pt-BR, "9.90" in English: what the owner would type.
+            self.initial["price"] = number_format(to_major(self.instance.price_cents, "BRL"),
+                                                  decimal_pos=2)
         self.fields["fulfillment"].choices = Fulfillment.choices
         # The page shows only the fields of the chosen delivery type (portal/app.js reads this).
         for name, kinds in self.SHOWN_FOR.items():

@@ -50,6 +50,16 @@ def test_status_fragment_stops_polling_when_final(client, shop, manual):
     assert final.status_code == 286 and 'data-status="confirmed"' in final.content.decode()
 
 
+def test_amount_label_says_paid_once_paid(client, shop, manual):
+    page = client.get(f"/pay/{manual.public_id}/").content.decode()
+    assert ">Valor a pagar<" in page
+    services.payment_manual_confirm(payment=manual, actor=shop.owner)
+    assert ">Valor pago<" in client.get(f"/pay/{manual.public_id}/").content.decode()
+    fragment = client.get(f"/pay/{manual.public_id}/status/").content.decode()
+    assert 'id="pay-amount-label"' in fragment and 'hx-swap-oob="true"' in fragment
+    assert ">Valor pago<" in fragment
+
+
 def test_page_in_portuguese_by_default(client, manual):
     html = client.get(f"/pay/{manual.public_id}/").content.decode()
     assert 'lang="pt-br"' in html
