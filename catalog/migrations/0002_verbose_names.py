@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0001_initial'),
-        ('tenants', '0005_alter_instancetoken_created_by_and_more'),
+        ('tenants', '0005_verbose_names'),
     ]
 
     operations = [

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
         ('payments', '0003_webhook_event_partial_indexes'),
-        ('tenants', '0005_alter_instancetoken_created_by_and_more'),
+        ('tenants', '0005_verbose_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

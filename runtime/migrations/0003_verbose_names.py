@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('runtime', '0002_snapshots_and_engine_reports'),
-        ('tenants', '0005_alter_instancetoken_created_by_and_more'),
+        ('tenants', '0005_verbose_names'),
     ]
 
     operations = [

@@ -8,9 +8,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0002_alter_coupon_created_at_alter_coupon_tenant_and_more'),
+        ('catalog', '0002_verbose_names'),
         ('sales', '0003_delivery_failure_code_reminded_at_cart_thread'),
-        ('tenants', '0005_alter_instancetoken_created_by_and_more'),
+        ('tenants', '0005_verbose_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0005_alter_instancetoken_created_by_and_more'),
+        ('tenants', '0005_verbose_names'),
         ('wallet', '0003_ledger_tamper_proof'),
     ]
 
