@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.admin import action_with_reason
+from catalog.models import Fulfillment
+from money import format_money
 from sales.errors import SalesError
 from sales.models import Cart, Customer, Delivery, Order, OrderEvent, OrderLine
 from sales.services.customers import customer_set_blocked
@@ -29,15 +31,40 @@ class _UnscopedInline(admin.TabularInline):
 
 class OrderLineInline(_UnscopedInline):
     model = OrderLine
-    fields = ("product_name", "variant_label", "quantity", "unit_price_cents",
-              "discount_cents", "line_total_cents", "fulfillment")
+    fields = ("product_name", "variant_label", "quantity", "unit_price", "discount",
+              "line_total", "delivery_type")
     readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("unit price"))
+    def unit_price(self, obj: OrderLine) -> str:
+        return format_money(obj.unit_price_cents, obj.order.currency)
+
+    @admin.display(description=gettext_lazy("discount"))
+    def discount(self, obj: OrderLine) -> str:
+        return format_money(obj.discount_cents, obj.order.currency)
+
+    @admin.display(description=gettext_lazy("line total"))
+    def line_total(self, obj: OrderLine) -> str:
+        return format_money(obj.line_total_cents, obj.order.currency)
+
+    @admin.display(description=gettext_lazy("delivery type"))
+    def delivery_type(self, obj: OrderLine) -> str:
+        return Fulfillment(obj.fulfillment).label if obj.fulfillment in Fulfillment.values \
+            else obj.fulfillment
 
 
 class OrderEventInline(_UnscopedInline):
     model = OrderEvent
-    fields = ("at", "actor_label", "from_status", "to_status", "sentence", "note")
+    fields = ("at", "actor_label", "from_label", "to_label", "sentence", "note")
     readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("from status"))
+    def from_label(self, obj: OrderEvent) -> str:
+        return obj.from_label
+
+    @admin.display(description=gettext_lazy("to status"))
+    def to_label(self, obj: OrderEvent) -> str:
+        return obj.to_label
 
     @admin.display(description=gettext_lazy("what happened"))
     def sentence(self, obj: OrderEvent) -> str:

@@ -90,6 +90,9 @@ class CartLine(TenantOwnedModel):
                                    name="cartline_quantity_positive"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.quantity}x #{self.variant_id}"
+
 
 class OrderStatus(models.TextChoices):
     PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
@@ -187,6 +190,9 @@ class OrderLine(TenantOwnedModel):
         ordering = ["id"]
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
+
+    def __str__(self) -> str:
+        return f"{self.quantity}x {self.product_name} · {self.variant_label}"
 
 
 class OrderEvent(TenantOwnedModel):

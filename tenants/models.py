@@ -342,6 +342,9 @@ class SubscriptionEvent(TenantOwnedModel):
         verbose_name_plural = _("subscription events")
         ordering = ["-created_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"#{self.pk} · {self.kind}"
+
 
 class TrialClaim(models.Model):
     """A trial is given once per Discord account (or per user without one): the key is unique."""
@@ -374,3 +377,6 @@ class UsageCounter(TenantOwnedModel):
             models.UniqueConstraint(fields=["tenant", "metric", "period"],
                                     name="usagecounter_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.period}: {self.value}"

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 ENGLISH_WORDS = frozenset(re.findall(r"\S+", """
 the and with your you this that these those from for are is was were has have had not will
 would can could should must been being which what when where who how why than then there their
-they them its it's our ours
+they them its it's our ours object
 created updated deleted started approved rejected failed done delivered paid pending refunded
 cancelled canceled expired attempts failures amount method tenant order orders payment
 payments delivery deliveries trial free shop shops starting shipping customer customers
@@ -110,8 +110,11 @@ AXES_NAMES = re.compile(r"^(Access Log for|Failed access:|Attempted Access:) ")
 def english(segments: list[str], *, codes_ok: bool = False) -> list[str]:
     found = []
     for segment in segments:
-        if codes_ok and (CODE.fullmatch(segment) or AXES_NAMES.match(segment)):
-            continue
+        if codes_ok:
+            if CODE.fullmatch(segment) or AXES_NAMES.match(segment):
+                continue
+            segment = " ".join(w for w in segment.split() if not (CODE.fullmatch(w) and
+                                                                   re.search(r"[.:_<]", w)))
         words = [w.lower().strip("'\u2019-") for w in _WORD.findall(segment)]
         if not words or all(w in PROPER for w in words):
             continue

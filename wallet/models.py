@@ -96,8 +96,8 @@ class Account(models.Model):
         ]
 
     def __str__(self) -> str:
-        owner = self.tenant.slug if self.tenant_id else gettext("platform")
-        return f"{owner} · {self.get_kind_display()}"
+        owner = self.tenant.slug if self.tenant_id else "platform"
+        return f"{owner}:{self.kind}"  # a code: wallet_verify and operators name accounts so
 
     @property
     def debit_normal(self) -> bool:
@@ -210,6 +210,10 @@ class Hold(TenantOwnedModel):
                                    & Q(remaining_cents__lte=models.F("amount_cents")),
                                    name="wallet_hold_remaining_in_range"),
         ]
+
+    def __str__(self) -> str:
+        return gettext("Hold #%(id)s · %(amount)s") % {"id": self.pk,
+                                                      "amount": format_money(self.remaining_cents)}
 
 
 class PixKeyType(models.TextChoices):

@@ -196,7 +196,7 @@ def test_diagnostics_page_in_a_browser(browser, live_server, screenshot, setting
             page.goto(f"{live_server.url}/admin/login/")
             page.fill("#id_username", "diaguser")
             page.fill("#id_password", "pw-diaguser")
-            page.click("input[type=submit]")
+            page.click("#login-form [type=submit]")
             page.wait_for_url("**/admin/")
             page.goto(f"{live_server.url}/admin/ops/diagnostics/")
         rows = page.locator("[data-check]")
