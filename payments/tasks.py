@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from payments import ingest, services
 from payments.models import WebhookEvent
-from payments.providers.mercadopago import ProviderError
+from payments.providers.base import ProviderError
 
 log = structlog.get_logger(__name__)
 E = WebhookEvent.State
@@ -42,7 +42,8 @@ def apply_webhook_event(self, event_id: int) -> str:
         return "not claimed"
     event = WebhookEvent.objects.get(pk=event_id)
     try:
-        payment = services.payment_sync(provider_payment_id=event.data_id)
+        payment = services.payment_sync(provider_payment_id=event.data_id,
+                                        provider=event.provider)
     except services.UnknownPayment as exc:
         _finish(event_id, E.IGNORED, str(exc))
         return "unknown payment"

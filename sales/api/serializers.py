@@ -30,7 +30,7 @@ class CouponIn(serializers.Serializer):
 
 
 class CheckoutIn(serializers.Serializer):
-    method = serializers.ChoiceField(choices=["pix", "card"], default="pix")
+    method = serializers.ChoiceField(choices=["pix", "card", "stripe_card"], default="pix")
     expected_total_cents = serializers.IntegerField(required=False, min_value=0,
                                                     max_value=2**62, help_text=(
         "The total the buyer saw; a different server total refuses with price_changed."))
