@@ -127,8 +127,8 @@ class Emulator:
             customer_email=params.get("customer_email"), payment_intent=intent["id"],
             success_url=params["success_url"], cancel_url=params["cancel_url"],
             url=f"{self.public_url or base_url}/c/pay/{sid}", customer_details=None,
-            shipping_cost=None, total_details={"amount_discount": 0, "amount_shipping": 0,
-                                               "amount_tax": 0})
+            shipping_cost=None, currency_conversion=None,
+            total_details={"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0})
         self.sessions[sid] = session
         self._line_items[sid] = {"description": (price.get("product_data") or {}).get("name"),
                                  "amount": amount}
