@@ -93,10 +93,12 @@ def drain_webhook_events(final: bool = False) -> int:
 
 
 @shared_task(soft_time_limit=60, time_limit=90)
-def sync_provider_payment(provider_payment_id: str) -> str:
-    """The buyer came back from Checkout Pro: re-read that payment now (never trust the URL)."""
+def sync_provider_payment(provider_payment_id: str, provider: str = "mercadopago") -> str:
+    """The buyer came back from a hosted checkout: re-read that payment now (never trust the
+    URL)."""
     try:
-        return services.payment_sync(provider_payment_id=str(provider_payment_id)).status
+        return services.payment_sync(provider_payment_id=str(provider_payment_id),
+                                     provider=provider).status
     except (services.UnknownPayment, ProviderError) as exc:
         log.info("payment.sync_skipped", provider_payment_id=provider_payment_id, error=str(exc))
         return "skipped"

@@ -235,3 +235,17 @@ def test_card_via_stripe_is_offered_only_when_enabled_and_configured(shop, setti
     with pytest.raises(services.PaymentError):
         services.payment_create(payable=as_payable(shop.tenant), method="stripe_card")
     assert not Payment.objects.for_tenant(shop.tenant).exists()
+
+
+def test_buyer_back_from_stripe_checkout_triggers_a_re_read(client, usd_payment,
+                                                            stripe_sandbox, outcomes,
+                                                            eager_celery,
+                                                            django_capture_on_commit_callbacks):
+    stripe_sandbox.pay(usd_payment.provider_payment_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        # The query string is never trusted: our row names the session that is re-read.
+        page = client.get(f"/pay/{usd_payment.public_id}/result/?session_id=cs_test_forged")
+    assert page.status_code == 200
+    usd_payment.refresh_from_db()
+    assert usd_payment.status == S.APPROVED
+    assert outcomes.outcomes(usd_payment) == ["approved"]
