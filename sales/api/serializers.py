@@ -262,6 +262,8 @@ class SettingsOut(serializers.Serializer):
     staff_role_id = serializers.CharField()
     card_enabled = serializers.BooleanField()
     locale = serializers.CharField()
+    # The checkout `method` values this shop accepts now: "pix", "card", "stripe_card".
+    payment_methods = serializers.ListField(child=serializers.CharField())
 
 
 class PostWithProductOut(serializers.Serializer):

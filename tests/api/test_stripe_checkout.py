@@ -25,6 +25,7 @@ def test_eur_shop_sells_by_card_via_stripe(bot, shop, stripe_sandbox, receiver, 
     shop.tenant.currency = "EUR"
     shop.tenant.settings = {**shop.tenant.settings, "stripe_card_enabled": True}
     shop.tenant.save()
+    assert bot.get("settings/").json()["payment_methods"] == ["pix", "stripe_card"]
     variant = f.variant(f.product(shop.tenant), keys=1)
     bot.post("customers/", {"discord_user_id": "42"})
     bot.post("customers/42/cart/items/", {"variant_id": variant.pk})
