@@ -100,6 +100,12 @@ def test_objects_follow_stripes_published_fixtures():
         problems = _same_shape({k: v for k, v in obj.items() if k not in skip},
                                {k: v for k, v in fixture.items() if k not in skip})
         assert problems == [], (resource, problems)
+    # Fields the fixture leaves null carry no type there; the ones we read are Stripe's
+    # integers (minor units) and lower-case ISO currency strings.
+    session = ours["checkout.session"]
+    for key in ("amount_total", "amount_subtotal", "expires_at", "created"):
+        assert type(session[key]) is int, key
+    assert session["currency"] == "usd" and isinstance(session["client_reference_id"], str)
     assert ours["checkout.session"]["payment_status"] == "paid"
     assert ours["payment_intent"]["status"] == "succeeded"
     assert ours["charge"]["amount_refunded"] == 250
