@@ -117,3 +117,22 @@ def test_sandbox_webhook_verifies_and_a_tampered_one_does_not(harness):
     assert caught.value.status == 401
     with pytest.raises(WebhookRejected):
         harness.provider.verify_webhook(body=body, headers={}, query=query)
+
+
+def test_card_gives_a_hosted_checkout_page_in_the_payments_currency(harness):
+    if "card" not in harness.provider.methods:
+        pytest.fail(f"{harness.provider.name} offers no card")
+    harness.method = "card"
+    request = harness.request(amount_cents=4990, currency="BRL")
+    charge = harness.provider.create_charge(request)
+    assert charge.status == ChargeStatus.PENDING and charge.checkout_id
+    assert charge.checkout_url.startswith(harness.sandbox.url)
+    assert (charge.amount_cents, charge.currency) == (4990, "BRL")
+    assert harness.provider.find_charge(request.reference) is None  # nothing paid yet
+
+
+def test_a_method_the_provider_does_not_offer_is_refused_permanently(harness):
+    harness.method = "boleto"
+    with pytest.raises(ProviderError) as caught:
+        harness.provider.create_charge(harness.request())
+    assert caught.value.permanent
