@@ -249,3 +249,30 @@ def test_buyer_back_from_stripe_checkout_triggers_a_re_read(client, usd_payment,
     usd_payment.refresh_from_db()
     assert usd_payment.status == S.APPROVED
     assert outcomes.outcomes(usd_payment) == ["approved"]
+
+
+def test_a_declined_card_leaves_the_payment_open_for_another_try(usd_payment, stripe_sandbox,
+                                                                outcomes):
+    stripe_sandbox.pay(usd_payment.provider_payment_id, decline=True)
+    services.payment_sync(provider_payment_id=usd_payment.provider_payment_id,
+                          provider="stripe")
+    usd_payment.refresh_from_db()
+    assert usd_payment.status == S.PENDING and outcomes.outcomes(usd_payment) == []
+    stripe_sandbox.pay(usd_payment.provider_payment_id)  # another card on the same page
+    services.payment_sync(provider_payment_id=usd_payment.provider_payment_id,
+                          provider="stripe")
+    usd_payment.refresh_from_db()
+    assert usd_payment.status == S.APPROVED and outcomes.outcomes(usd_payment) == ["approved"]
+
+
+def test_a_session_for_another_amount_goes_to_review(usd_payment, stripe_sandbox,
+                                                             outcomes):
+    def tamper() -> None:  # the provider's truth disagrees with our row: never fulfil it
+        stripe_sandbox.emulator.sessions[usd_payment.provider_payment_id]["amount_total"] = 1
+    stripe_sandbox.call(tamper)
+    stripe_sandbox.pay(usd_payment.provider_payment_id)
+    services.payment_sync(provider_payment_id=usd_payment.provider_payment_id,
+                          provider="stripe")
+    usd_payment.refresh_from_db()
+    assert usd_payment.status == S.REVIEW and outcomes.outcomes(usd_payment) == []
+    assert "amount 1 != 1500" in usd_payment.review_reason
