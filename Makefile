@@ -7,7 +7,8 @@ PIP := $(VENV)/bin/pip
 WEB_PORT ?= 8000
 DISCORD_SANDBOX_PORT ?= 8600
 MERCADOPAGO_SANDBOX_PORT ?= 8700
-export WEB_PORT DISCORD_SANDBOX_PORT MERCADOPAGO_SANDBOX_PORT
+STRIPE_SANDBOX_PORT ?= 8800
+export WEB_PORT DISCORD_SANDBOX_PORT MERCADOPAGO_SANDBOX_PORT STRIPE_SANDBOX_PORT
 
 # The embedded default: no environment needed, Discord and Mercado Pago are the sandboxes.
 # Anything set in the shell wins.
@@ -20,7 +21,10 @@ RUN_ENV := DEBUG=$${DEBUG:-1} HTTPS=$${HTTPS:-0} \
   DISCORD_CLIENT_SECRET=$${DISCORD_CLIENT_SECRET:-sandbox-demo-client-secret} \
   MERCADOPAGO_API_BASE_URL=$${MERCADOPAGO_API_BASE_URL:-http://127.0.0.1:$(MERCADOPAGO_SANDBOX_PORT)} \
   MERCADOPAGO_ACCESS_TOKEN=$${MERCADOPAGO_ACCESS_TOKEN:-TEST-vitrine-demo} \
-  MERCADOPAGO_WEBHOOK_SECRET=$${MERCADOPAGO_WEBHOOK_SECRET:-sandbox-webhook-secret}
+  MERCADOPAGO_WEBHOOK_SECRET=$${MERCADOPAGO_WEBHOOK_SECRET:-sandbox-webhook-secret} \
+  STRIPE_API_BASE_URL=$${STRIPE_API_BASE_URL:-http://127.0.0.1:$(STRIPE_SANDBOX_PORT)} \
+  STRIPE_SECRET_KEY=$${STRIPE_SECRET_KEY:-sk_test_vitrine_demo} \
+  STRIPE_WEBHOOK_SECRETS=$${STRIPE_WEBHOOK_SECRETS:-whsec_sandbox}
 
 .PHONY: run test lint migrations-check pytest install install-dev demo bench messages vendor clean
 

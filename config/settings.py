@@ -195,6 +195,13 @@ MERCADOPAGO_API_BASE_URL = env.url("MERCADOPAGO_API_BASE_URL", "https://api.merc
 MERCADOPAGO_WEBHOOK_TOLERANCE_SECONDS = env.integer("MERCADOPAGO_WEBHOOK_TOLERANCE_SECONDS", 300,
                                                     minimum=1)
 MERCADOPAGO_IPN_ALLOW_UNSIGNED = env.boolean("MERCADOPAGO_IPN_ALLOW_UNSIGNED", False)
+# Stripe (card payments via Checkout Sessions; payments/providers/stripe_checkout.py).
+# STRIPE_WEBHOOK_SECRETS is comma-separated: every one is accepted, so a secret can be rolled.
+STRIPE_SECRET_KEY = env.secret("STRIPE_SECRET_KEY", "") or ""
+STRIPE_WEBHOOK_SECRETS = env.secret("STRIPE_WEBHOOK_SECRETS", "") or ""
+STRIPE_API_BASE_URL = env.url("STRIPE_API_BASE_URL", "https://api.stripe.com")
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.integer("STRIPE_WEBHOOK_TOLERANCE_SECONDS", 300,
+                                               minimum=1)
 # How long a web process trusts a "drain pending" flag it saw before asking Redis again
 # (payments.ingest.Ingest.kick); 0 asks on every acknowledgement.
 PAYMENTS_DRAIN_TRUST_MS = env.integer("PAYMENTS_DRAIN_TRUST_MS", 100, minimum=0)

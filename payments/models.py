@@ -21,6 +21,7 @@ class Payment(TenantOwnedModel):
 
     class Provider(models.TextChoices):
         MERCADOPAGO = "mercadopago", "Mercado Pago"
+        STRIPE = "stripe", "Stripe"
         MANUAL = "manual", _("Manual PIX")
 
     class Method(models.TextChoices):

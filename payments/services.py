@@ -18,11 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
-from payments import pix
+from payments import pix, providers
 from payments.models import Payment, Refund, WebhookEvent
 from payments.providers import mercadopago as mp
+from payments.providers.base import Charge, ChargeRequest, PaymentProvider
 from payments.state import (  # noqa: F401  (re-exported)
     UnknownPayment,
+    payment_apply_charge,
     payment_apply_provider_state,
     payment_resolve,
     payment_sync,
@@ -70,18 +72,50 @@ def _metadata(payment: Payment) -> dict:
 def payment_create(*, payable: Payable, method: str = Payment.Method.PIX) -> Payment:
     """Create our Payment row, then the charge at the provider (outside the row's transaction).
 
+    `method` is the buyer's payment option: "pix", "card" (Mercado Pago), "stripe_card"
+    (Stripe Checkout) or "manual_pix"; payments.providers.for_option picks the provider.
     The row commits first so the provider call, which can be slow or fail, never holds locks;
     a failed call leaves a `created` payment that reconciliation or a retry picks up, and the
     idempotency key makes the retry return the same charge.
     """
     if method == Payment.Method.MANUAL_PIX:
         return _manual_pix_create(payable=payable)
-    if method not in (Payment.Method.PIX, Payment.Method.CARD):
+    if method not in providers.OPTIONS:
         raise PaymentError(_("This payment method is not available."))
-    payment = _payment_row(payable=payable, method=method, provider=Payment.Provider.MERCADOPAGO)
-    if method == Payment.Method.CARD:
-        return payment_submit_card(payment=payment, payable=payable)
-    return payment_submit_pix(payment=payment, payable=payable)
+    provider, provider_method = providers.for_option(method)
+    if not provider.is_configured():
+        raise PaymentError(_("This payment method is not available."))
+    payment = _payment_row(payable=payable, method=provider_method, provider=provider.name)
+    if provider.name == Payment.Provider.MERCADOPAGO:
+        if provider_method == Payment.Method.CARD:
+            return payment_submit_card(payment=payment, payable=payable)
+        return payment_submit_pix(payment=payment, payable=payable)
+    return payment_submit(payment=payment, payable=payable, provider=provider)
+
+
+def _charge_request(payment: Payment, payable: Payable) -> ChargeRequest:
+    return ChargeRequest(
+        reference=str(payment.pk), method=payment.method, amount_cents=payment.amount_cents,
+        currency=payment.currency, description=payable.payment_description(),
+        payer_email=payable.payment_payer_email(), expires_at=payment.expires_at,
+        notification_url=_notification_url(),
+        return_url=settings.PUBLIC_URL + reverse("payments:result", args=[payment.public_id]),
+        statement_descriptor=_statement_descriptor(payment.tenant), metadata=_metadata(payment))
+
+
+def payment_submit(*, payment: Payment, payable: Payable, provider: PaymentProvider) -> Payment:
+    """Any provider through the interface: the charge's id, code and link onto our row."""
+    charge: Charge = provider.create_charge(_charge_request(payment, payable))
+    if charge.pix_code:
+        _check_provider_code(charge.pix_code, payment.amount_cents)
+    # Conditional: a webhook that already moved the payment on must not be rolled back.
+    Payment.objects.for_tenant(payment.tenant).filter(
+        pk=payment.pk, status=Payment.Status.CREATED
+    ).update(provider_payment_id=charge.provider_payment_id, pix_code=charge.pix_code,
+             checkout_url=charge.checkout_url, preference_id=charge.checkout_id[:80],
+             status=Payment.Status.PENDING, status_detail=charge.status_detail[:80])
+    payment.refresh_from_db()
+    return payment
 
 
 @transaction.atomic
@@ -217,14 +251,15 @@ def payment_refund(*, payment: Payment, actor, reason: str,
     # Same payment, same amount already refunded, same request -> same key: a double click
     # or a retry cannot refund twice.
     key = f"vitrine-refund-{payment.pk}-{payment.refunded_cents}-{amount}"
-    body = mp.refund_payment(provider_payment_id=payment.provider_payment_id,
-                             amount_cents=None if amount == left else amount,
-                             idempotency_key=key)
+    provider = providers.get(payment.provider)
+    done = provider.refund(provider_payment_id=payment.provider_payment_id,
+                           amount_cents=None if amount == left else amount,
+                           idempotency_key=key)
     refund = _record_refund(payment=payment, actor=actor, reason=reason,
-                            provider_refund_id=str(body.get("id") or ""),
-                            amount=mp.amount_to_cents(body.get("amount") or 0) or amount)
-    payment_apply_provider_state(payment=payment,
-                                 data=mp.get_payment(payment.provider_payment_id))
+                            provider_refund_id=done.provider_refund_id,
+                            amount=done.amount_cents or amount)
+    payment_apply_charge(payment=payment,
+                         charge=provider.get_charge(payment.provider_payment_id))
     return refund
 
 
@@ -288,7 +323,7 @@ def payments_reconcile(*, limit: int = 200) -> dict[str, int]:
         before = payment.status
         try:
             payment_reconcile_one(payment=payment)
-        except (mp.ProviderError, UnknownPayment) as exc:
+        except (providers.ProviderError, UnknownPayment) as exc:
             counts["errors"] += 1
             log.warning("payment.reconcile_failed", payment_id=payment.pk, error=str(exc))
             continue
@@ -304,26 +339,20 @@ def payment_reconcile_one(*, payment: Payment) -> Payment:
             payment_transition(payment=payment, to=S.EXPIRED, detail="expired",
                                reason="manual PIX window ended")
         return payment
-    data = _provider_view(payment)
-    if data is None:
+    provider = providers.get(payment.provider)
+    charge = (provider.get_charge(payment.provider_payment_id) if payment.provider_payment_id
+              else provider.find_charge(str(payment.pk)))
+    if charge is None:
         if expired:  # never reached the provider, and now too late to pay
             payment_transition(payment=payment, to=S.EXPIRED, detail="expired",
                                reason="no provider charge before expiry")
         return payment
-    if expired and data.get("status") in ("pending", "in_process") and \
-            payment.method == Payment.Method.PIX:
-        # MP keeps a PIX open a little past date_of_expiration; close it so it cannot be paid.
-        data = mp.cancel_payment(str(data["id"]))
-    return payment_apply_provider_state(payment=payment, data=data)
-
-
-def _provider_view(payment: Payment) -> dict | None:
-    if payment.provider_payment_id:
-        return mp.get_payment(payment.provider_payment_id)
-    found = mp.search_by_reference(str(payment.pk))
-    # Card: several attempts per preference; an approved one wins over failed ones.
-    found.sort(key=lambda p: p.get("status") != "approved")
-    return found[0] if found else None
+    if expired and charge.status in (S.PENDING, S.IN_PROCESS) and (
+            payment.method == Payment.Method.PIX or payment.provider == Payment.Provider.STRIPE):
+        # MP keeps a PIX open a little past date_of_expiration, and a Stripe Checkout Session
+        # lives at least 30 minutes: close either so it cannot be paid after our window.
+        charge = provider.cancel(charge.provider_payment_id)
+    return payment_apply_charge(payment=payment, charge=charge)
 
 
 def webhook_events_stuck(*, older_than: timedelta = timedelta(minutes=2),

@@ -16,9 +16,10 @@ from django.utils import timezone
 
 import audit
 from config.metrics import PAYMENT_TRANSITIONS
-from payments import registry
+from payments import providers, registry
 from payments.models import Payment, Refund
 from payments.providers import mercadopago as mp
+from payments.providers.base import Charge, ProviderError
 from payments.registry import Outcome
 
 log = structlog.get_logger(__name__)
@@ -76,34 +77,27 @@ def payment_transition(*, payment: Payment, to: str, detail: str = "", actor=Non
     return True
 
 
-def target_status(payment: Payment, data: dict) -> str | None:
-    """Our status for the provider's status/status_detail (None: nothing to do)."""
-    status, detail = data.get("status"), data.get("status_detail") or ""
-    if status == "cancelled":
+def target_status(payment: Payment, charge: Charge) -> str | None:
+    """Our status for the provider's charge (None: nothing to do). The provider maps its own
+    statuses; a cancellation past our expiry is an expiry whoever cancelled."""
+    if charge.status == S.CANCELLED:
         past_expiry = payment.expires_at is not None and timezone.now() >= payment.expires_at
-        return S.EXPIRED if detail == "expired" or past_expiry else S.CANCELLED
-    return {
-        "pending": S.PENDING, "in_process": S.IN_PROCESS, "authorized": S.IN_PROCESS,
-        "approved": S.APPROVED, "rejected": S.REJECTED, "refunded": S.REFUNDED,
-        "charged_back": S.CHARGED_BACK,
-    }.get(status or "")
+        return S.EXPIRED if past_expiry else S.CANCELLED
+    return charge.status
 
 
-def mismatch(payment: Payment, data: dict) -> str:
-    """Why the provider's payment does not match our record ("" when it does)."""
-    try:
-        cents = mp.amount_to_cents(data.get("transaction_amount"))
-    except Exception:  # missing or non-numeric amount
+def mismatch(payment: Payment, charge: Charge) -> str:
+    """Why the provider's charge does not match our record ("" when it does)."""
+    if charge.amount_cents is None:
         return "amount missing"
-    if cents != payment.amount_cents:
-        return f"amount {cents} != {payment.amount_cents}"
-    if (data.get("currency_id") or "") != payment.currency:
-        return f"currency {data.get('currency_id')!r} != {payment.currency!r}"
-    if str(data.get("external_reference") or "") != str(payment.pk):
-        return f"external_reference {data.get('external_reference')!r} != {payment.pk}"
-    tenant_id = (data.get("metadata") or {}).get("tenant_id")
-    if tenant_id not in (None, "") and str(tenant_id) != str(payment.tenant_id):
-        return f"metadata tenant {tenant_id} != {payment.tenant_id}"
+    if charge.amount_cents != payment.amount_cents:
+        return f"amount {charge.amount_cents} != {payment.amount_cents}"
+    if charge.currency != payment.currency:
+        return f"currency {charge.currency!r} != {payment.currency!r}"
+    if charge.reference != str(payment.pk):
+        return f"external_reference {charge.reference!r} != {payment.pk}"
+    if charge.tenant_id and charge.tenant_id != str(payment.tenant_id):
+        return f"metadata tenant {charge.tenant_id} != {payment.tenant_id}"
     return ""
 
 
@@ -133,20 +127,27 @@ def _alert_operators(payment_id: int, tenant_id: int, reason: str) -> None:
         log.exception("payment.review_alert_failed", payment_id=payment_id)
 
 
-@transaction.atomic
 def payment_apply_provider_state(*, payment: Payment, data: dict) -> Payment:
-    """Apply the provider's view of a payment (always re-read from its API, never a body)."""
-    problem = mismatch(payment, data)
+    """Apply a Mercado Pago payment as its API returns it (kept for callers holding MP JSON)."""
+    return payment_apply_charge(payment=payment, charge=mp.to_charge(data))
+
+
+@transaction.atomic
+def payment_apply_charge(*, payment: Payment, charge: Charge) -> Payment:
+    """Apply the provider's view of a charge (always re-read from its API, never a body)."""
+    problem = mismatch(payment, charge)
     if problem:
-        flag_review(payment=payment, reason=problem, data=data)
+        flag_review(payment=payment, reason=problem,
+                    data={"id": charge.provider_payment_id})
         payment.refresh_from_db()
         return payment
-    _sync_refunds(payment=payment, data=data)
-    target = target_status(payment, data)
+    _sync_refunds(payment=payment, charge=charge)
+    target = target_status(payment, charge)
     if target is None or target == payment.status:
         return payment
-    bind = {"provider_payment_id": str(data["id"])} if data.get("id") else {}
-    detail = data.get("status_detail") or ""
+    bind = ({"provider_payment_id": charge.provider_payment_id}
+            if charge.provider_payment_id else {})
+    detail = charge.status_detail
     if target in (S.REFUNDED, S.CHARGED_BACK) and payment.status in ALLOWED[S.APPROVED]:
         # Approved and refunded before we heard of either: record both, in order, so the
         # payable sees a sale and its reversal (one each), never a reversal of nothing.
@@ -156,10 +157,9 @@ def payment_apply_provider_state(*, payment: Payment, data: dict) -> Payment:
     return payment
 
 
-def _sync_refunds(*, payment: Payment, data: dict) -> None:
-    """Record the provider's refunds we have not seen (made in MP's dashboard or by us)."""
-    refunds = data.get("refunds") or []
-    refunded = mp.amount_to_cents(data.get("transaction_amount_refunded") or 0)
+def _sync_refunds(*, payment: Payment, charge: Charge) -> None:
+    """Record the provider's refunds we have not seen (made in its dashboard or by us)."""
+    refunds, refunded = charge.refunds, charge.refunded_cents
     if not refunds and refunded == payment.refunded_cents:
         return
     # The row lock serializes this with payment_refund(), which records the same refunds.
@@ -168,10 +168,9 @@ def _sync_refunds(*, payment: Payment, data: dict) -> None:
                 .values_list("provider_refund_id", flat=True))
     added = False
     for item in refunds:
-        rid = str(item.get("id") or "")
+        rid, cents = item.provider_refund_id, item.amount_cents
         if not rid or rid in known:
             continue
-        cents = mp.amount_to_cents(item.get("amount") or 0)
         if cents <= 0:
             continue
         refund = Refund.objects.create(tenant_id=payment.tenant_id, payment=payment,
@@ -199,23 +198,24 @@ def refund_dispatch(*, payment: Payment) -> None:
         registry.dispatch(payment, Outcome.REFUND)
 
 
-def payment_resolve(data: dict) -> Payment | None:
+def payment_resolve(charge: Charge, provider: str = Payment.Provider.MERCADOPAGO
+                    ) -> Payment | None:
     """Our Payment for a provider payment: by its id, else by its external_reference.
 
     A reference that names a row which cannot take this provider payment (a PIX row already
     bound to another charge, or another tenant's row by the metadata) resolves to nothing:
     audited and alerted, and that row is left alone.
     """
-    pid, ref = str(data.get("id") or ""), str(data.get("external_reference") or "")
+    pid, ref = charge.provider_payment_id, charge.reference
     rows = Payment.objects.unscoped().select_related("tenant", "payable_type")
-    row = rows.filter(provider=Payment.Provider.MERCADOPAGO, provider_payment_id=pid).first()
+    row = rows.filter(provider=provider, provider_payment_id=pid).first() if pid else None
     if row is not None:
         return row
-    row = rows.filter(pk=int(ref), provider=Payment.Provider.MERCADOPAGO).first() \
+    row = rows.filter(pk=int(ref), provider=provider).first() \
         if ref.isdigit() and len(ref) < 18 else None
     if row is None:
         return None
-    tenant_id = (data.get("metadata") or {}).get("tenant_id")
+    tenant_id = charge.tenant_id
     foreign = tenant_id not in (None, "") and str(tenant_id) != str(row.tenant_id)
     bound_elsewhere = row.method != Payment.Method.CARD and row.provider_payment_id not in ("",
                                                                                          pid)
@@ -230,18 +230,20 @@ def payment_resolve(data: dict) -> Payment | None:
     return row
 
 
-def payment_sync(*, provider_payment_id: str) -> Payment:
-    """Fetch one provider payment and apply it. Raises UnknownPayment or ProviderError."""
+def payment_sync(*, provider_payment_id: str,
+                 provider: str = Payment.Provider.MERCADOPAGO) -> Payment:
+    """Fetch one provider charge and apply it. Raises UnknownPayment or ProviderError."""
     try:
-        data = mp.get_payment(provider_payment_id)
-    except mp.ProviderError as exc:
+        charge = providers.get(provider).get_charge(provider_payment_id)
+    except ProviderError as exc:
         if exc.status == 404:
             raise UnknownPayment(f"provider payment {provider_payment_id} not found") from exc
         raise
-    payment = payment_resolve(data)
+    payment = payment_resolve(charge, provider)
     if payment is None:
         audit.record(actor=None, tenant=None, action="payment.unknown", target=None,
-                     data={"provider_payment_id": str(provider_payment_id),
-                           "external_reference": str(data.get("external_reference") or "")})
+                     data={"provider": provider,
+                           "provider_payment_id": str(provider_payment_id),
+                           "external_reference": charge.reference})
         raise UnknownPayment(f"no payment for provider payment {provider_payment_id}")
-    return payment_apply_provider_state(payment=payment, data=data)
+    return payment_apply_charge(payment=payment, charge=charge)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from payments import ingest, services
 from payments.models import WebhookEvent
-from payments.providers.mercadopago import ProviderError
+from payments.providers.base import ProviderError
 
 log = structlog.get_logger(__name__)
 E = WebhookEvent.State
@@ -42,7 +42,8 @@ def apply_webhook_event(self, event_id: int) -> str:
         return "not claimed"
     event = WebhookEvent.objects.get(pk=event_id)
     try:
-        payment = services.payment_sync(provider_payment_id=event.data_id)
+        payment = services.payment_sync(provider_payment_id=event.data_id,
+                                        provider=event.provider)
     except services.UnknownPayment as exc:
         _finish(event_id, E.IGNORED, str(exc))
         return "unknown payment"
@@ -92,10 +93,12 @@ def drain_webhook_events(final: bool = False) -> int:
 
 
 @shared_task(soft_time_limit=60, time_limit=90)
-def sync_provider_payment(provider_payment_id: str) -> str:
-    """The buyer came back from Checkout Pro: re-read that payment now (never trust the URL)."""
+def sync_provider_payment(provider_payment_id: str, provider: str = "mercadopago") -> str:
+    """The buyer came back from a hosted checkout: re-read that payment now (never trust the
+    URL)."""
     try:
-        return services.payment_sync(provider_payment_id=str(provider_payment_id)).status
+        return services.payment_sync(provider_payment_id=str(provider_payment_id),
+                                     provider=provider).status
     except (services.UnknownPayment, ProviderError) as exc:
         log.info("payment.sync_skipped", provider_payment_id=provider_payment_id, error=str(exc))
         return "skipped"

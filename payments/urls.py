@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from payments import views
+from payments import views, views_stripe
 
 app_name = "payments"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("pay/<uuid:public_id>/status/", views.status, name="status"),
     path("pay/<uuid:public_id>/qr.png", views.qr, name="qr"),
     path("webhooks/mercadopago", views.webhook_mercadopago, name="webhook_mercadopago"),
+    path("webhooks/stripe", views_stripe.webhook_stripe, name="webhook_stripe"),
 ]

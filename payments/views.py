@@ -63,6 +63,11 @@ def result(request: HttpRequest, public_id: str) -> HttpResponse:
         from payments.tasks import sync_provider_payment
 
         _enqueue(sync_provider_payment, hinted)
+    elif payment.is_open and payment.provider == Payment.Provider.STRIPE:
+        # Back from Stripe Checkout: our own row names the session to re-read, not the URL.
+        from payments.tasks import sync_provider_payment
+
+        _enqueue(sync_provider_payment, payment.provider_payment_id, payment.provider)
     return render(request, "payments/page.html", _context(payment, returned=True))
 
 

@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet
 
+from payments import providers
 from payments.models import Payment
 from sales.models import Customer, Order, OrderStatus
 from tenants.models import Tenant
@@ -42,10 +43,14 @@ def card_payments_enabled(*, tenant: Tenant) -> bool:
 
 
 def payment_methods(*, tenant: Tenant) -> list[str]:
-    """What a buyer of this shop may pay with: PIX always, card when enabled (above)."""
+    """What a buyer of this shop may pay with: PIX always, card when enabled (above), card via
+    Stripe ("stripe_card", USD/EUR/BRL buyers) when the shop opts in and the platform has Stripe
+    configured."""
     methods = [Payment.Method.PIX]
     if card_payments_enabled(tenant=tenant):
         methods.append(Payment.Method.CARD)
+    if tenant.settings.get("stripe_card_enabled") and providers.get("stripe").is_configured():
+        methods.append("stripe_card")
     return methods
 
 

@@ -1,7 +1,8 @@
 """The one module that talks to Mercado Pago, through the official SDK.
 
 Errors come out as `ProviderError(permanent=...)` so callers know whether a retry can help
-(Healthchecks' `TransportError` idea).
+(Healthchecks' `TransportError` idea). `MercadoPagoProvider` at the end is the platform
+account's implementation of payments.providers.base.PaymentProvider.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ from mercadopago.config import RequestOptions
 from mercadopago.config.config import Config
 from mercadopago.http import HttpClient
 
+from payments.providers.base import (
+    Charge,
+    ChargeRequest,
+    ChargeStatus,
+    ProviderError,
+    RefundInfo,
+    WebhookNotice,
+    WebhookRejected,
+)
+
 _OFFICIAL_BASE = Config().api_base_url
-
-
-class ProviderError(Exception):
-    def __init__(self, message: str, *, permanent: bool, status: int | None = None) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-        self.status = status
 
 
 class _ConfiguredBaseHttpClient(HttpClient):
@@ -141,3 +145,117 @@ def refund_payment(*, provider_payment_id: str, amount_cents: int | None,
     body = None if amount_cents is None else {"amount": cents_to_amount(amount_cents)}
     return _call(lambda pid: _sdk().refund().create(pid, body, _options(idempotency_key)),
                  provider_payment_id)
+
+
+# --- The provider interface ------------------------------------------------------------------
+STATUSES = {
+    "pending": ChargeStatus.PENDING, "in_process": ChargeStatus.IN_PROCESS,
+    "authorized": ChargeStatus.IN_PROCESS, "approved": ChargeStatus.APPROVED,
+    "rejected": ChargeStatus.REJECTED, "refunded": ChargeStatus.REFUNDED,
+    "charged_back": ChargeStatus.CHARGED_BACK, "cancelled": ChargeStatus.CANCELLED,
+}
+
+
+def map_status(status: str | None, detail: str = "") -> str | None:
+    """Our status for Mercado Pago's status/status_detail (None: nothing to do)."""
+    if status == "cancelled" and detail == "expired":
+        return ChargeStatus.EXPIRED
+    return STATUSES.get(status or "")
+
+
+def _cents_or_none(amount: Any) -> int | None:
+    try:
+        return amount_to_cents(amount)
+    except Exception:  # missing or non-numeric amount
+        return None
+
+
+def to_charge(data: dict) -> Charge:
+    """A Mercado Pago payment (as GET /v1/payments/{id} returns it) in our terms."""
+    refunds = []
+    for item in data.get("refunds") or []:
+        cents = _cents_or_none(item.get("amount") or 0) or 0
+        if item.get("id") and cents > 0:
+            refunds.append(RefundInfo(provider_refund_id=str(item["id"]), amount_cents=cents))
+    tx = (data.get("point_of_interaction") or {}).get("transaction_data") or {}
+    return Charge(
+        provider_payment_id=str(data.get("id") or ""),
+        status=map_status(data.get("status"), data.get("status_detail") or ""),
+        status_detail=data.get("status_detail") or "",
+        amount_cents=_cents_or_none(data.get("transaction_amount")),
+        currency=str(data.get("currency_id") or ""),
+        reference=str(data.get("external_reference") or ""),
+        tenant_id=str((data.get("metadata") or {}).get("tenant_id") or ""),
+        refunded_cents=_cents_or_none(data.get("transaction_amount_refunded") or 0) or 0,
+        refunds=tuple(refunds), pix_code=tx.get("qr_code") or "", raw=data,
+    )
+
+
+class MercadoPagoProvider:
+    """The platform's own Mercado Pago account: PIX (API) and card (Checkout Pro)."""
+
+    name = "mercadopago"
+    methods = frozenset({"pix", "card"})
+
+    def is_configured(self) -> bool:
+        return bool(settings.MERCADOPAGO_ACCESS_TOKEN)
+
+    def create_charge(self, request: ChargeRequest) -> Charge:
+        if request.method == "pix":
+            if request.expires_at is None:
+                raise ProviderError("PIX needs an expiry", permanent=True)
+            return to_charge(create_pix(
+                reference=request.reference, amount_cents=request.amount_cents,
+                description=request.description, payer_email=request.payer_email,
+                expires_at=request.expires_at, notification_url=request.notification_url,
+                metadata=request.metadata))
+        if request.method != "card":
+            raise ProviderError(f"method {request.method} not offered", permanent=True)
+        body = create_preference(
+            reference=request.reference, amount_cents=request.amount_cents,
+            currency=request.currency, title=request.description,
+            payer_email=request.payer_email, back_url=request.return_url,
+            notification_url=request.notification_url,
+            statement_descriptor=request.statement_descriptor,
+            expires_at=request.expires_at, metadata=request.metadata)
+        # A preference is not a payment: its payments (one per card attempt) come later.
+        return Charge(provider_payment_id="", status=ChargeStatus.PENDING, status_detail="",
+                      amount_cents=request.amount_cents, currency=request.currency,
+                      reference=request.reference,
+                      tenant_id=str(request.metadata.get("tenant_id", "")),
+                      checkout_url=body.get("init_point", ""),
+                      checkout_id=str(body.get("id", "")), raw=body)
+
+    def get_charge(self, provider_payment_id: str) -> Charge:
+        return to_charge(get_payment(provider_payment_id))
+
+    def find_charge(self, reference: str) -> Charge | None:
+        found = search_by_reference(reference)
+        # Card: several attempts per preference; an approved one wins over failed ones.
+        found.sort(key=lambda p: p.get("status") != "approved")
+        return to_charge(found[0]) if found else None
+
+    def refund(self, *, provider_payment_id: str, amount_cents: int | None,
+               idempotency_key: str) -> RefundInfo:
+        body = refund_payment(provider_payment_id=provider_payment_id,
+                              amount_cents=amount_cents, idempotency_key=idempotency_key)
+        cents = _cents_or_none(body.get("amount") or 0) or 0
+        return RefundInfo(provider_refund_id=str(body.get("id", "")), amount_cents=cents)
+
+    def cancel(self, provider_payment_id: str) -> Charge:
+        return to_charge(cancel_payment(provider_payment_id))
+
+    def verify_webhook(self, *, body: bytes, headers: dict[str, str],
+                       query: dict[str, str]) -> WebhookNotice:
+        from payments import webhooks  # the fast path's own checks (payments/webhooks.py)
+
+        lower = {k.lower(): v for k, v in headers.items()}
+        try:
+            note = webhooks.parse(query=query, body=body)
+            webhooks.verify_signature(header=lower.get("x-signature", ""),
+                                      data_id=query.get("data.id", note.data_id),
+                                      request_id=lower.get("x-request-id", ""))
+        except webhooks.Rejected as exc:
+            raise WebhookRejected(exc.status, exc.reason) from None
+        return WebhookNotice(event_id=note.event_id, topic=note.topic, action=note.action,
+                             data_id=note.data_id, payload=note.payload)

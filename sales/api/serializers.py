@@ -30,7 +30,7 @@ class CouponIn(serializers.Serializer):
 
 
 class CheckoutIn(serializers.Serializer):
-    method = serializers.ChoiceField(choices=["pix", "card"], default="pix")
+    method = serializers.ChoiceField(choices=["pix", "card", "stripe_card"], default="pix")
     expected_total_cents = serializers.IntegerField(required=False, min_value=0,
                                                     max_value=2**62, help_text=(
         "The total the buyer saw; a different server total refuses with price_changed."))
@@ -262,6 +262,8 @@ class SettingsOut(serializers.Serializer):
     staff_role_id = serializers.CharField()
     card_enabled = serializers.BooleanField()
     locale = serializers.CharField()
+    # The checkout `method` values this shop accepts now: "pix", "card", "stripe_card".
+    payment_methods = serializers.ListField(child=serializers.CharField())
 
 
 class PostWithProductOut(serializers.Serializer):

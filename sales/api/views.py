@@ -22,7 +22,7 @@ from sales.errors import SalesError
 from sales.fulfillment.members import roles_requeue_for_member
 from sales.fulfillment.services import delivery_resend
 from sales.models import Order
-from sales.selectors import HEARTBEAT_TTL, card_payments_enabled, heartbeat_key
+from sales.selectors import HEARTBEAT_TTL, card_payments_enabled, heartbeat_key, payment_methods
 from tenants.services import KeyNotOwned, tenant_link_guild_by_key
 
 ERRORS = {code: s.ErrorOut for code in (400, 401, 403, 404, 409, 413)}
@@ -259,7 +259,8 @@ class SettingsView(BotAPIView):
         return Response({"guild_id": tenant.discord_guild_id,
                          "staff_role_id": tenant.staff_role_id,
                          "card_enabled": card_payments_enabled(tenant=tenant),
-                         "locale": tenant.locale})
+                         "locale": tenant.locale,
+                         "payment_methods": payment_methods(tenant=tenant)})
 
 
 POSTS_PAGE = 50

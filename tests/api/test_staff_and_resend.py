@@ -72,7 +72,7 @@ def test_settings(bot, shop):
     tenant.save(update_fields=["discord_guild_id", "staff_role_id"])
     body = bot.get("settings/").json()
     assert body == {"guild_id": "55", "staff_role_id": "66", "card_enabled": False,
-                    "locale": tenant.locale}
+                    "locale": tenant.locale, "payment_methods": ["pix"]}
 
 
 def test_deliver_needs_staff(bot, shop, mine):
