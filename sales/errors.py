@@ -30,6 +30,8 @@ ERRORS: dict[str, tuple[int, Any]] = {
     "out_of_stock": (409, _("Not enough stock of “%(item)s”: %(available)s left.")),
     "line_not_found": (404, _("This item is not in your cart.")),
     "cart_empty": (409, _("Your cart is empty.")),
+    "currency_unsupported": (409, _("This shop's currency cannot be sold in yet. The shop owner "
+                                    "needs to set the shop to Brazilian reais (BRL).")),
     "cart_expired": (409, _("Your cart expired after a while without activity. Add the items "
                             "again.")),
     "price_changed": (409, _("Prices changed since you looked: the total is now %(total)s. "

@@ -30,6 +30,8 @@ from money import format_money
 from tenants.scoping import TenantOwnedModel, TenantScopedManager
 
 CURRENCY = "BRL"
+# Currencies the ledger books sales in; sales refuses a checkout in any other.
+LEDGER_CURRENCIES = (CURRENCY,)
 
 
 class Side(models.TextChoices):

@@ -20,9 +20,22 @@ from tests.sales import factories as f
 pytestmark = pytest.mark.django_db
 
 
-def test_eur_shop_sells_by_card_via_stripe(bot, shop, stripe_sandbox, receiver,  # noqa: F811
-                                          client):
+def test_eur_shop_is_refused_until_the_ledger_books_euros(bot, shop, stripe_sandbox):  # noqa: F811
     shop.tenant.currency = "EUR"
+    shop.tenant.settings = {**shop.tenant.settings, "stripe_card_enabled": True}
+    shop.tenant.save()
+    variant = f.variant(f.product(shop.tenant), keys=1)
+    bot.post("customers/", {"discord_user_id": "42"})
+    bot.post("customers/42/cart/items/", {"variant_id": variant.pk})
+    response = bot.post("customers/42/checkout/", {"method": "stripe_card"})
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "currency_unsupported"
+    assert not Payment.objects.for_tenant(shop.tenant).exists()
+    assert not Order.objects.for_tenant(shop.tenant).exists()
+
+
+def test_shop_sells_by_card_via_stripe(bot, shop, stripe_sandbox, receiver,  # noqa: F811
+                                       client):
     shop.tenant.settings = {**shop.tenant.settings, "stripe_card_enabled": True}
     shop.tenant.save()
     assert bot.get("settings/").json()["payment_methods"] == ["pix", "stripe_card"]
@@ -33,12 +46,12 @@ def test_eur_shop_sells_by_card_via_stripe(bot, shop, stripe_sandbox, receiver, 
     assert response.status_code == 201, response.content
     body = response.json()
     url = body["payment"]["checkout_url"]
-    assert url.startswith(stripe_sandbox.url) and body["payment"]["currency"] == "EUR"
+    assert url.startswith(stripe_sandbox.url) and body["payment"]["currency"] == "BRL"
     payment = Payment.objects.for_tenant(shop.tenant).get()
     assert (payment.provider, payment.method) == ("stripe", "card")
 
     page = requests.get(url, timeout=5)
-    assert f"{variant.price_cents // 100}." in page.text and "EUR" in page.text
+    assert f"{variant.price_cents // 100}." in page.text and "BRL" in page.text
     paid = requests.post(url, data={"outcome": "pay"}, allow_redirects=False, timeout=5)
     assert paid.status_code == 303
     assert paid.headers["Location"].endswith(f"/pay/{payment.public_id}/result/")
