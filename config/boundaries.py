@@ -251,7 +251,29 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return refuse(request, 400, "invalid_request", "The request is not valid.")
 
 
+DRAIN_LIMIT = 16 * 1024 * 1024
+
+
+def _drain(request: HttpRequest) -> None:
+    """Read what is left of a refused body: a browser still uploading when the server closes
+    the connection shows "connection reset" instead of our page (a proxy usually buffers the
+    body anyway; past DRAIN_LIMIT we do not bother)."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return
+    stream = getattr(request, "_stream", None)
+    if stream is None or declared > DRAIN_LIMIT:
+        return
+    try:
+        while stream.read(256 * 1024):
+            pass
+    except OSError:
+        pass
+
+
 def refuse_too_large(request: HttpRequest) -> HttpResponse:
+    _drain(request)
     for prefix, render_error in _shapes.items():
         if request.path_info.startswith(prefix):
             return render_error(request, 413, "payload_too_large",
