@@ -133,6 +133,14 @@ class StrictJSONParser(JSONParser):
 
 
 # -- numbers -----------------------------------------------------------------------------------
+def ascii_int(text: str, *, max_digits: int = 18) -> int | None:
+    """int(text) when text is ASCII digits only, else None. str.isdigit() is not enough:
+    "²".isdigit() is True and int("²") raises; 18 digits always fit a BIGINT."""
+    if text and len(text) <= max_digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def integer_range(field: models.Field) -> tuple[int | None, int | None]:
     """The (min, max) a model integer field's column holds on this database."""
     return connection.ops.integer_field_range(field.get_internal_type())

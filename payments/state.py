@@ -212,7 +212,7 @@ def payment_resolve(data: dict) -> Payment | None:
     if row is not None:
         return row
     row = rows.filter(pk=int(ref), provider=Payment.Provider.MERCADOPAGO).first() \
-        if ref.isdigit() and len(ref) < 18 else None
+        if ref.isascii() and ref.isdigit() and len(ref) < 18 else None
     if row is None:
         return None
     tenant_id = (data.get("metadata") or {}).get("tenant_id")

@@ -69,7 +69,7 @@ def verify_signature(*, header: str, data_id: str, request_id: str,
         raise Rejected(401, "webhook secret not configured")
     fields = dict(part.strip().split("=", 1) for part in header.split(",") if "=" in part)
     ts, given = fields.get("ts", ""), fields.get("v1", "")
-    if not ts.isdigit() or not given:
+    if boundaries.ascii_int(ts, max_digits=13) is None or not given:
         raise Rejected(401, "signature missing or malformed")
     expected = hmac.new(secret.encode(), manifest(data_id=data_id, request_id=request_id,
                                                   ts=ts).encode(), hashlib.sha256).hexdigest()

@@ -111,7 +111,7 @@ class BotAPIView(APIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         length = request.META.get("CONTENT_LENGTH") or "0"
-        if not length.isdigit() or int(length) > MAX_BODY_BYTES \
+        if not (length.isascii() and length.isdigit()) or int(length) > MAX_BODY_BYTES \
                 or len(request._request.body) > MAX_BODY_BYTES:  # chunked bodies too
             raise SalesError("payload_too_large")
         super().initial(request, *args, **kwargs)

@@ -194,3 +194,18 @@ def test_a_10_mb_body_to_the_heartbeat_is_413_json(world: World):
                              content_type="application/json",
                              headers={"authorization": f"Bearer {world.token}"})
     assert response.status_code == 413 and "detail" in response.json()
+
+
+def test_digits_that_are_not_ascii_are_refused_not_crashed(world: World, client_for, settings):
+    """"\u00b2".isdigit() is True, but int("\u00b2") raises: every int(text) goes through
+    config.boundaries.ascii_int."""
+    assert boundaries.ascii_int("\u00b2") is None and boundaries.ascii_int("12") == 12
+    settings.MERCADOPAGO_WEBHOOK_SECRET = "s"
+    response = Client().post("/webhooks/mercadopago?data.id=1&type=payment", b"{}",
+                             content_type="application/json",
+                             headers={"x-signature": "ts=\u00b2,v1=00"})
+    assert response.status_code == 401
+    client = client_for(world.shop.owner)
+    url = reverse("portal:stock_remove", args=[world.shop.tenant.slug, world.variant.pk])
+    assert client.post(url, {"item": ["\u00b2", str(2**70)]}).status_code == 302
+    assert world.variant.stock_items.count() == 5  # nothing removed

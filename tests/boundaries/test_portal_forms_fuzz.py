@@ -98,7 +98,7 @@ ENDPOINTS = [
     Endpoint("variant_arrange", _t("variant_arrange", _variant), raw={"action": WORDS}),
     Endpoint("stock", _t("stock", _variant), cf.StockUploadForm, {"text": "KEY-A\nKEY-B"}),
     Endpoint("stock_remove", _t("stock_remove", _variant),
-             raw={"item": st.lists(st.integers(-(2**70), 2**70).map(str), max_size=3),
+             raw={"item": st.lists(st.integers(-(2**70), 2**70).map(str) | NASTY, max_size=3),
                   "all": WORDS}),
     Endpoint("coupons", _t("coupons"), cf.CouponForm, COUPON),
     Endpoint("coupon_edit", _t("coupon_edit", lambda w: w.coupon_pk), cf.CouponForm,
