@@ -118,6 +118,8 @@ def test_bot_api_raw_bodies(world: World, body, route):
         f"/api/bot/v1/{path}", data=body, content_type="application/json"))
     if response.status_code >= 400:
         assert set(response.json()) == {"error"}  # the Bot API's own error shape
+    if not body:
+        return  # no body is no fields (DRF never calls the parser), like {}
     try:
         json_loads(body)
     except ValueError:
