@@ -26,7 +26,7 @@ RUN_ENV := DEBUG=$${DEBUG:-1} HTTPS=$${HTTPS:-0} \
   STRIPE_SECRET_KEY=$${STRIPE_SECRET_KEY:-sk_test_vitrine_demo} \
   STRIPE_WEBHOOK_SECRETS=$${STRIPE_WEBHOOK_SECRETS:-whsec_sandbox}
 
-.PHONY: run test lint migrations-check pytest install install-dev demo bench messages vendor clean
+.PHONY: run test lint migrations-check pytest fuzz install install-dev demo bench messages vendor clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,11 @@ migrations-check: install-dev
 
 pytest: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make fuzz: the boundary fuzzers at length (300 examples per boundary, schemathesis' coverage
+## phase on); `make test` runs the same fuzzers with a few examples each. FUZZ_EXAMPLES=n to tune.
+fuzz: install-dev
+	VITRINE_FUZZ=1 $(PY) -m pytest -p no:cacheprovider tests/boundaries $(PYTEST_ARGS)
 
 bench: install-dev
 	@for script in benchmarks/*.py; do echo "# $$script" >&2; $(PY) $$script || exit 1; done

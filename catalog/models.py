@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import unicodedata
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -201,8 +202,15 @@ class Coupon(TenantOwnedModel):
     def __str__(self) -> str:
         return self.code
 
+    @staticmethod
+    def normalize_code(code: str) -> str:
+        """How a code is stored and looked up: NFKC (full-width letters are letters), upper
+        case, no surrounding spaces. Upper-casing can lengthen it ("ß" -> "SS"): forms check
+        the column's length on this, not on what was typed."""
+        return unicodedata.normalize("NFKC", code).upper().strip()
+
     def save(self, *args, **kwargs) -> None:
-        self.code = self.code.strip().upper()
+        self.code = self.normalize_code(self.code)
         super().save(*args, **kwargs)
 
 

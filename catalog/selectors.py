@@ -49,7 +49,8 @@ def coupons(*, tenant: Tenant) -> QuerySet[Coupon]:
 
 
 def coupon_by_code(*, tenant: Tenant, code: str) -> Coupon | None:
-    return Coupon.objects.for_tenant(tenant).filter(code__iexact=code.strip()).first()
+    return Coupon.objects.for_tenant(tenant).filter(
+        code__iexact=Coupon.normalize_code(code)).first()
 
 
 def template_body(*, tenant: Tenant, kind: str, locale: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -190,7 +191,7 @@ def coupon_save(*, tenant: Tenant, actor: Any, coupon: Coupon | None = None,
     created = coupon is None
     coupon = coupon or Coupon(tenant=tenant)
     if "code" in fields:
-        fields["code"] = fields["code"].strip().upper()
+        fields["code"] = Coupon.normalize_code(fields["code"])
         clash = Coupon.objects.for_tenant(tenant).filter(code__iexact=fields["code"])
         if clash.exclude(pk=coupon.pk).exists():
             raise CatalogError(_("A coupon with this code already exists."))
@@ -200,6 +201,11 @@ def coupon_save(*, tenant: Tenant, actor: Any, coupon: Coupon | None = None,
         raise CatalogError(_("A percent discount is between 1 and 100."))
     if coupon.starts_at and coupon.ends_at and coupon.ends_at <= coupon.starts_at:
         raise CatalogError(_("The end of the validity must come after its start."))
+    try:  # the form checked already; this keeps every other caller inside the columns too
+        coupon.full_clean(exclude=["tenant", "products", "variants"], validate_unique=False,
+                           validate_constraints=False)
+    except ValidationError as exc:
+        raise CatalogError(" ".join(exc.messages)) from None
     coupon.save()
     if products is not None:
         coupon.products.set([p for p in products if p.tenant_id == tenant.pk])

@@ -9,6 +9,9 @@ from admin_panel.site import site as admin_site
 from config import health
 from config.metrics import metrics_view
 
+# Branded, translated 400 (and 413 for bodies over DATA_UPLOAD_MAX_MEMORY_SIZE).
+handler400 = "config.boundaries.bad_request"
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

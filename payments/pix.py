@@ -91,7 +91,7 @@ def _read_tlv(text: str) -> dict[str, str]:
     pos = 0
     while pos < len(text):
         tag, size = text[pos:pos + 2], text[pos + 2:pos + 4]
-        if len(size) < 2 or not tag.isdigit() or not size.isdigit():
+        if len(size) < 2 or not (tag + size).isascii() or not (tag + size).isdigit():
             raise PixError(f"malformed field at position {pos}")
         value = text[pos + 4:pos + 4 + int(size)]
         if len(value) != int(size):

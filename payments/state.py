@@ -212,7 +212,7 @@ def payment_resolve(charge: Charge, provider: str = Payment.Provider.MERCADOPAGO
     if row is not None:
         return row
     row = rows.filter(pk=int(ref), provider=provider).first() \
-        if ref.isdigit() and len(ref) < 18 else None
+        if ref.isascii() and ref.isdigit() and len(ref) < 18 else None
     if row is None:
         return None
     tenant_id = charge.tenant_id

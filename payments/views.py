@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from config import boundaries
 from config.metrics import WEBHOOKS_RECEIVED
 from payments import ingest, webhooks
 from payments.models import Payment
@@ -59,7 +60,7 @@ def result(request: HttpRequest, public_id: str) -> HttpResponse:
     the outcome: the task re-reads the payment from the API."""
     payment = _payment(public_id)
     hinted = request.GET.get("payment_id") or request.GET.get("collection_id") or ""
-    if payment.is_open and hinted.isdigit() and len(hinted) < 20:
+    if payment.is_open and boundaries.ascii_int(hinted, max_digits=19) is not None:
         from payments.tasks import sync_provider_payment
 
         _enqueue(sync_provider_payment, hinted)

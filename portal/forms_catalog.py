@@ -10,13 +10,22 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Coupon, Fulfillment, MessageTemplate, Product, Variant
+from config.boundaries import MAX_AMOUNT_CENTS, BoundedModelForm
 from money import to_major
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
+MAX_AMOUNT = Decimal(MAX_AMOUNT_CENTS) / 100
+
+
 class MoneyField(forms.DecimalField):
-    """Accepts "19,90", "1.234,56", "R$ 19,90" and "19.90": Brazilians type commas."""
+    """Accepts "19,90", "1.234,56", "R$ 19,90" and "19.90": Brazilians type commas. Django's
+    DecimalField refuses NaN and Infinity; the ceiling keeps centavos inside their column."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("max_value", MAX_AMOUNT)
+        super().__init__(*args, **kwargs)
 
     def to_python(self, value):
         if isinstance(value, str):
@@ -30,14 +39,14 @@ def _cents(value: Decimal) -> int:
     return int((value * 100).to_integral_value())
 
 
-class ProductForm(forms.ModelForm):
+class ProductForm(BoundedModelForm):
     class Meta:
         model = Product
         fields = ["name", "description", "category", "image", "channel_id", "is_active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
 
 
-class VariantForm(forms.ModelForm):
+class VariantForm(BoundedModelForm):
     price = MoneyField(label=_("Price (R$)"), min_value=Decimal("0.01"),
                                max_value=Decimal("1000000"), decimal_places=2,
                                widget=forms.TextInput(attrs={"inputmode": "decimal"}))
@@ -102,7 +111,7 @@ class StockUploadForm(forms.Form):
         return data
 
 
-class CouponForm(forms.ModelForm):
+class CouponForm(BoundedModelForm):
     amount = MoneyField(label=_("Discount"), min_value=Decimal("0.01"),
                                 decimal_places=2, help_text=_("Percent, or reais for a fixed "
                                                               "amount."))
@@ -130,8 +139,9 @@ class CouponForm(forms.ModelForm):
             self.initial["amount"] = c.value if c.kind == "percent" else Decimal(c.value) / 100
             self.initial["min_order"] = Decimal(c.min_order_cents) / 100
 
-    def _post_clean(self) -> None:
-        pass  # the service validates and saves
+    def clean_code(self) -> str:
+        # Validated (max_length, in _post_clean) as it will be stored: "ß"*40 upper-cases to 80.
+        return Coupon.normalize_code(self.cleaned_data["code"])
 
     def service_fields(self) -> dict:
         d = self.cleaned_data

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django import forms
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from config.boundaries import cents
 
 
 class RefundForm(forms.Form):
@@ -18,11 +17,5 @@ class RefundForm(forms.Form):
         raw = (self.cleaned_data.get("amount") or "").strip().replace("R$", "").strip()
         if not raw:
             return None
-        try:
-            value = Decimal(raw.replace(".", "").replace(",", ".") if "," in raw else raw)
-        except InvalidOperation:
-            raise forms.ValidationError(_("Write the amount like 12,50.")) from None
-        cents = int((value * 100).to_integral_value())
-        if cents <= 0:
-            raise forms.ValidationError(_("Write the amount like 12,50."))
-        return cents
+        text = raw.replace(".", "").replace(",", ".") if "," in raw else raw
+        return cents(text)  # NaN, Infinity, <= 0, over the ceiling or 3 decimals: refused

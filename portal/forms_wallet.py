@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config.boundaries import cents
 from wallet.models import AccountKind, LedgerTransaction, PixKeyType
 from wallet.pix_keys import pix_key_normalize
 
@@ -24,13 +24,7 @@ def parse_brl(raw: str) -> int:
         raise ValidationError(_("Enter an amount in reais, like 150,00."))
     if "," in text:
         text = text.replace(".", "").replace(",", ".")
-    try:
-        cents = Decimal(text) * 100
-    except InvalidOperation:
-        raise ValidationError(_("Enter an amount in reais, like 150,00.")) from None
-    if cents <= 0:
-        raise ValidationError(_("The amount must be greater than zero."))
-    return int(cents)
+    return cents(text)  # bounded: at most MAX_AMOUNT_CENTS, finite, two decimals
 
 
 class WithdrawalForm(forms.Form):

@@ -115,7 +115,8 @@ def _version_from(request: HttpRequest) -> PlanVersion | None:
     raw = request.POST.get("version", "")
     if not raw:
         return None
-    version = PlanVersion.objects.select_related("plan").filter(pk=raw if raw.isdigit() else 0)
+    version = PlanVersion.objects.select_related("plan").filter(
+        pk=int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else 0)
     if not version.exists():
         raise Http404(_("Not found."))
     return version.get()

@@ -15,6 +15,7 @@ from catalog.markdown import render_markdown
 from catalog.models import MessageTemplate, Product, StockItem, Variant
 from catalog.services import CatalogError
 from catalog.templating import PLACEHOLDERS, SAMPLE, render_message
+from config.boundaries import ascii_int
 from portal.forms_catalog import CouponForm, ProductForm, StockUploadForm, TemplateForm, VariantForm
 from tenants.access import get_for_tenant_or_404, tenant_view
 from tenants.models import Role
@@ -165,7 +166,7 @@ def stock(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def stock_remove(request: HttpRequest, pk: int) -> HttpResponse:
     variant = get_for_tenant_or_404(Variant, tenant=request.tenant, pk=pk)
-    ids = [int(i) for i in request.POST.getlist("item") if i.isdigit()]
+    ids = [i for i in map(ascii_int, request.POST.getlist("item")) if i is not None]
     removed = services.stock_remove_unsold(variant=variant, actor=request.user,
                                            ids=ids if "all" not in request.POST else None)
     messages.success(request, _("%(n)s unsold items removed.") % {"n": removed})

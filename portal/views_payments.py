@@ -7,7 +7,7 @@ access and call payments.services only.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -25,8 +25,10 @@ from tenants.models import Role
 
 def _back(request: HttpRequest, payment: Payment) -> HttpResponse:
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
+    # A local path only: redirect() would read any other text as a view name (and fail).
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}):
+        return HttpResponseRedirect(target)
     return redirect("portal:payment_detail", slug=request.tenant.slug,
                     public_id=payment.public_id)
 

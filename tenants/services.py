@@ -190,6 +190,8 @@ def tenant_link_guild(*, tenant: Tenant, guild_id: str, staff_role_id: str | Non
 
 def instance_token_authenticate(*, raw: str) -> InstanceToken | None:
     """The active token for `raw`, or None. Constant-time on the secret; touches last_used_at."""
+    if not raw.isascii() or not raw.isprintable():  # NUL and friends never reach a lookup
+        return None
     parts = raw.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != InstanceToken.PREFIX:
         return None

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -21,14 +21,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sales.api.serializers import StaffIn
-from sales.errors import SalesError
+from sales.errors import ERRORS, SalesError
 from sales.models import Customer
 from sales.services.carts import MAX_QUANTITY
 from tenants.models import Tenant
 from tenants.services import instance_token_authenticate
 
 MAX_BODY_BYTES = 64 * 1024
-DISCORD_ID = re.compile(r"^\d{1,20}$")
+DISCORD_ID = re.compile(r"[0-9]{1,20}")  # fullmatch: ASCII digits, no trailing newline
 # Serializer fields whose refusal has its own machine code.
 FIELD_CODES = {"quantity": "quantity_invalid"}
 
@@ -91,6 +91,13 @@ def error_body(code: str, message: str, details: dict | None = None) -> dict:
     return {"error": body}
 
 
+def boundary_error(request: HttpRequest, status_code: int, code: str,
+                   message: str) -> JsonResponse:
+    """config.boundaries' refusals (NUL in the URL, 413 bodies) in the Bot API's shape."""
+    text = SalesError(code).message() if code in ERRORS else message
+    return JsonResponse(error_body(code, text), status=status_code)
+
+
 class BotAPIView(APIView):
     authentication_classes = [InstanceTokenAuthentication]
     permission_classes = [HasInstanceToken]
@@ -104,7 +111,7 @@ class BotAPIView(APIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         length = request.META.get("CONTENT_LENGTH") or "0"
-        if not length.isdigit() or int(length) > MAX_BODY_BYTES \
+        if not (length.isascii() and length.isdigit()) or int(length) > MAX_BODY_BYTES \
                 or len(request._request.body) > MAX_BODY_BYTES:  # chunked bodies too
             raise SalesError("payload_too_large")
         super().initial(request, *args, **kwargs)
@@ -128,7 +135,7 @@ class BotAPIView(APIView):
 
     def customer(self, discord_user_id: str) -> Customer:
         customer = None
-        if DISCORD_ID.match(discord_user_id):
+        if DISCORD_ID.fullmatch(discord_user_id):
             customer = (Customer.objects.for_tenant(self.tenant).select_related("tenant")
                         .filter(discord_user_id=discord_user_id).first())
         if customer is None:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from config.boundaries import INT32_MAX
+from payments.models import Refund
 from sales.services.carts import MAX_QUANTITY
 
-DISCORD_ID_RE = r"^\d{1,20}$"
+# ASCII digits only: \d is any Unicode digit. ($ may match before a final newline, but the
+# fields trim whitespace first.)
+DISCORD_ID_RE = r"^[0-9]{1,20}$"
+SNOWFLAKE_RE = r"^[1-9][0-9]{0,19}$"
+# The refund's reason column also holds " (bot staff <id>)", appended by the view.
+REFUND_REASON_MAX = Refund._meta.get_field("reason").max_length - len(" (bot staff )") - 20
 
 
 # -- requests ----------------------------------------------------------------------------------
@@ -42,8 +49,8 @@ class PostIn(serializers.Serializer):
 
 
 class LinkIn(serializers.Serializer):
-    guild_id = serializers.RegexField(r"^[1-9]\d{0,19}$")
-    staff_role_id = serializers.RegexField(r"^[1-9]\d{0,19}$", required=False)
+    guild_id = serializers.RegexField(SNOWFLAKE_RE)
+    staff_role_id = serializers.RegexField(SNOWFLAKE_RE, required=False)
     key = serializers.CharField(max_length=200, help_text=(
         "An active instance key of the same shop, typed by staff in /vincular."))
 
@@ -63,7 +70,7 @@ class StaffIn(serializers.Serializer):
 
 
 class RefundIn(StaffIn):
-    reason = serializers.CharField(max_length=300)
+    reason = serializers.CharField(max_length=REFUND_REASON_MAX)
 
 
 class MemberJoinedIn(serializers.Serializer):
@@ -78,8 +85,10 @@ class CartThreadIn(serializers.Serializer):
 
 class HeartbeatIn(serializers.Serializer):
     version = serializers.CharField(max_length=40, required=False, default="")
-    guilds = serializers.IntegerField(min_value=0, required=False, default=0)
-    latency_ms = serializers.IntegerField(min_value=0, required=False, default=0)
+    guilds = serializers.IntegerField(min_value=0, max_value=INT32_MAX, required=False,
+                                      default=0)
+    latency_ms = serializers.IntegerField(min_value=0, max_value=INT32_MAX, required=False,
+                                          default=0)
 
 
 # -- responses ---------------------------------------------------------------------------------

@@ -1,0 +1,201 @@
+"""Hypothesis against every portal form and every raw POST field a portal view reads.
+
+Each endpoint is posted (or, for filters, fetched) by shop A's owner with valid values in all
+fields but up to three, which get a fuzzed value. Properties: no 5xx; a refused request (4xx,
+a form re-rendered with errors, or an error message queued for the next page) changes no row.
+`test_every_portal_form_is_fuzzed` fails when a new form appears without an endpoint here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django import forms
+from django.contrib.messages import constants as message_levels
+from django.test import Client
+from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import portal
+from portal import forms as pf
+from portal import forms_catalog as cf
+from portal import forms_payments as payf
+from portal import forms_sales as sf
+from portal import forms_wallet as wf
+from tenants.models import Membership, Role
+from tests.boundaries.conftest import PROFILE, World, check_boundary
+from tests.boundaries.strategies import ABSENT, NASTY, field_strategy, form_data
+
+Url = Callable[[World], str]
+
+
+def _t(name: str, *args: Callable[[World], Any]) -> Url:
+    return lambda w: reverse(f"portal:{name}", args=[w.shop.tenant.slug, *[a(w) for a in args]])
+
+
+_product = lambda w: w.product.pk  # noqa: E731
+_variant = lambda w: w.variant.pk  # noqa: E731
+
+
+@dataclass
+class Endpoint:
+    name: str
+    url: Url
+    form: type[forms.Form] | None = None
+    valid: dict[str, Any] = field(default_factory=dict)  # one valid value per field
+    raw: dict[str, st.SearchStrategy] = field(default_factory=dict)  # fields read from POST
+    method: str = "post"
+
+    def fields(self, world: World) -> dict[str, tuple[Any, st.SearchStrategy]]:
+        out: dict[str, tuple[Any, st.SearchStrategy]] = {}
+        if self.form is not None:
+            ids = [world.product.pk, world.variant.pk, 0, -1]
+            for name, form_field in self.form.base_fields.items():
+                out[name] = (self.valid.get(name, ABSENT), field_strategy(form_field, ids))
+        for name, strategy in self.raw.items():
+            out[name] = (self.valid.get(name, ABSENT), st.one_of(strategy, NASTY))
+        return out
+
+
+PRODUCT = {"name": "Chave Nova", "description": "**boa**", "category": "jogos",
+           "channel_id": "123456789012345678", "is_active": "on"}
+VARIANT = {"label": "90 dias", "emoji": "🔑", "price": "19,90", "duration_days": "",
+           "fulfillment": "stock", "content": "", "role_id": "", "external_url": "",
+           "external_secret": "", "low_stock_threshold": "5", "is_active": "on"}
+COUPON = {"code": "NOVO10", "kind": "percent", "amount": "10", "min_order": "",
+          "max_uses": "", "max_uses_per_customer": "", "starts_at": "", "ends_at": "",
+          "is_active": "on"}
+SETTINGS = {"name": "Loja Alfa", "locale": "pt-br", "log_channel_id": "",
+            "fallback_channel_id": "", "notify_sales": "on"}
+WORDS = st.sampled_from(["up", "down", "start", "stop", "restart", "activate", "deactivate",
+                         "1", "0", "on", "pix", "card", "all"])
+
+ENDPOINTS = [
+    Endpoint("instance_create", lambda w: reverse("portal:instance_create"), pf.TenantForm,
+             {"name": "Loja Nova", "locale": "pt-br"}),
+    Endpoint("settings", _t("settings"), pf.TenantSettingsForm, SETTINGS),
+    Endpoint("token_create", _t("token_create"), pf.TokenForm, {"name": "bot"},
+             raw={"rotate": WORDS}),
+    Endpoint("members", _t("members"), pf.MemberAddForm,
+             {"email": "boutsider@example.com", "role": "manager"}),
+    Endpoint("member_update", _t("member_update", lambda w: w.membership_pk), pf.MemberRoleForm,
+             {"role": "viewer"}, raw={"remove": WORDS}),
+    Endpoint("account", lambda w: reverse("portal:account"), pf.AccountForm,
+             {"first_name": "Ana", "preferred_language": "en"}),
+    Endpoint("product_create", _t("product_create"), cf.ProductForm, PRODUCT),
+    Endpoint("product_edit", _t("product_edit", _product), cf.ProductForm, PRODUCT),
+    Endpoint("product_move", _t("product_move", _product), raw={"direction": WORDS}),
+    Endpoint("product_toggle", _t("product_toggle", _product), raw={"active": WORDS}),
+    Endpoint("variant_create", _t("variant_create", _product), cf.VariantForm, VARIANT),
+    Endpoint("variant_edit", _t("variant_edit", _variant), cf.VariantForm, VARIANT),
+    Endpoint("variant_arrange", _t("variant_arrange", _variant), raw={"action": WORDS}),
+    Endpoint("stock", _t("stock", _variant), cf.StockUploadForm, {"text": "KEY-A\nKEY-B"}),
+    Endpoint("stock_remove", _t("stock_remove", _variant),
+             raw={"item": st.lists(st.integers(-(2**70), 2**70).map(str) | NASTY, max_size=3),
+                  "all": WORDS}),
+    Endpoint("coupons", _t("coupons"), cf.CouponForm, COUPON),
+    Endpoint("coupon_edit", _t("coupon_edit", lambda w: w.coupon_pk), cf.CouponForm,
+             {**COUPON, "code": "PROMO10"}),
+    Endpoint("templates", _t("templates"), cf.TemplateForm,
+             {"kind": "delivery", "locale": "pt-br", "body": "Olá {buyer}!"}),
+    Endpoint("template_preview", _t("template_preview"), raw={"body": st.text(max_size=200)},
+             valid={"body": "Olá {buyer}"}),
+    Endpoint("payment_refund", _t("payment_refund", lambda w: w.payment.public_id),
+             payf.RefundForm, {"reason": "desistiu", "amount": "1,00"},
+             raw={"next": st.sampled_from(["/", "//evil.example", "javascript:alert(1)"])}),
+    Endpoint("payment_confirm", _t("payment_confirm", lambda w: w.payment.public_id),
+             raw={"next": st.sampled_from(["/", "//evil.example"])}),
+    Endpoint("order_cancel", _t("order_cancel", lambda w: w.order.code)),
+    Endpoint("customer_block", _t("customer_block", lambda w: w.customer.pk),
+             raw={"blocked": WORDS}),
+    Endpoint("bot_action", _t("bot"), raw={"action": WORDS}),
+    Endpoint("bot_token", _t("bot_token"), raw={"token": st.text(max_size=120)}),
+    Endpoint("wallet_withdraw", _t("wallet_withdraw"), wf.WithdrawalForm,
+             {"amount": "10,00", "pix_key_type": "cpf", "pix_key": "529.982.247-25"}),
+    Endpoint("orders", _t("orders"), sf.OrderFilterForm, method="get",
+             raw={"page": NASTY}),
+    Endpoint("customers", _t("customers"), sf.CustomerSearchForm, method="get",
+             raw={"page": NASTY}),
+    Endpoint("wallet_statement", _t("wallet_statement"), wf.StatementFilterForm, method="get",
+             raw={"page": NASTY, "format": st.sampled_from(["csv", "html", ""])}),
+    Endpoint("plan_checkout", _t("plan_checkout", lambda w: w.subscription_pk),
+             raw={"version": NASTY, "method": WORDS}),
+    Endpoint("plan_downgrade", _t("plan_downgrade", lambda w: w.subscription_pk),
+             raw={"version": NASTY}),
+    Endpoint("plan_cancel", _t("plan_cancel", lambda w: w.subscription_pk),
+             raw={"cancel": WORDS}),
+]
+# bot_action posts to its own URL; the bot page itself is GET only.
+ENDPOINTS[[e.name for e in ENDPOINTS].index("bot_action")].url = _t("bot_action")
+
+
+@pytest.fixture
+def portal_world(world: World) -> World:
+    from catalog.models import Coupon
+    from tenants.models import Subscription
+
+    tenant = world.shop.tenant
+    world.membership_pk = Membership.objects.for_tenant(tenant).get(role=Role.MANAGER).pk
+    world.coupon_pk = Coupon.objects.for_tenant(tenant).get(code="PROMO10").pk
+    sub = Subscription.objects.for_tenant(tenant).first()
+    world.subscription_pk = sub.pk if sub else 1
+    return world
+
+
+def _refused(response) -> bool:
+    if 400 <= response.status_code < 500:
+        return True
+    context = response.context
+    if context is not None:
+        for value in context.flatten().values() if hasattr(context, "flatten") else []:
+            if isinstance(value, forms.BaseForm) and value.is_bound and value.errors:
+                return True
+    queued = getattr(getattr(response.wsgi_request, "_messages", None), "_queued_messages", [])
+    return any(m.level >= message_levels.ERROR for m in queued)
+
+
+def _send(client: Client, endpoint: Endpoint, url: str, data: dict):
+    if endpoint.method == "get":
+        flat = {k: v for k, v in data.items() if not hasattr(v, "read")}
+        return client.get(url, flat)
+    return client.post(url, data)
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.name for e in ENDPOINTS])
+@settings(PROFILE)
+@given(data=st.data())
+def test_portal_endpoint(endpoint: Endpoint, portal_world: World, data) -> None:
+    world = portal_world
+    client = Client()
+    client.force_login(world.shop.owner)
+    url = endpoint.url(world)
+    body = data.draw(form_data(endpoint.fields(world)), label="form")
+    for value in body.values():
+        if hasattr(value, "seek"):
+            value.seek(0)
+
+    check_boundary(f"portal[{endpoint.name}]", lambda: _send(client, endpoint, url, body),
+                   refused=_refused)
+
+def _portal_forms() -> set[type[forms.Form]]:
+    found = set()
+    for module_info in pkgutil.iter_modules(portal.__path__):
+        if module_info.name.startswith("forms"):
+            module = importlib.import_module(f"portal.{module_info.name}")
+            for _name, obj in inspect.getmembers(module, inspect.isclass):
+                if issubclass(obj, forms.BaseForm) and obj.__module__ == module.__name__ \
+                        and obj.base_fields:
+                    found.add(obj)
+    return found
+
+
+def test_every_portal_form_is_fuzzed() -> None:
+    covered = {e.form for e in ENDPOINTS if e.form is not None}
+    assert _portal_forms() - covered == set()
