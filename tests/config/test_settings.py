@@ -78,3 +78,20 @@ def test_broker_is_filesystem_without_redis_and_redis_with_it():
     assert embedded.stdout.strip().splitlines()[-1] == "filesystem://", embedded.stderr
     production = run_django(PRODUCTION, "shell", "-c", code)
     assert production.stdout.strip().splitlines()[-1] == PRODUCTION["REDIS_URL"]
+
+
+def test_embedded_cache_is_shared_between_processes():
+    """web, worker and beat are separate processes: beat's pulse written by the worker must
+    be read by the web (a per-process cache showed "beat last seen: never" on make run)."""
+    write = "from django.core.cache import cache; cache.set('shared-probe', 'seen', 60)"
+    read = "from django.core.cache import cache; print(cache.get('shared-probe'))"
+    assert run_django({"DEBUG": "1"}, "shell", "-c", write).returncode == 0
+    result = run_django({"DEBUG": "1"}, "shell", "-c", read)
+    assert result.stdout.strip().splitlines()[-1] == "seen", result.stderr
+
+
+def test_embedded_broker_polls_fast():
+    code = ("from django.conf import settings; "
+            "print(settings.CELERY_BROKER_TRANSPORT_OPTIONS['polling_interval'])")
+    result = run_django({"DEBUG": "1"}, "shell", "-c", code)
+    assert float(result.stdout.strip().splitlines()[-1]) <= 0.05, result.stderr
