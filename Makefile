@@ -24,7 +24,8 @@ RUN_ENV := DEBUG=$${DEBUG:-1} HTTPS=$${HTTPS:-0} \
   MERCADOPAGO_WEBHOOK_SECRET=$${MERCADOPAGO_WEBHOOK_SECRET:-sandbox-webhook-secret} \
   STRIPE_API_BASE_URL=$${STRIPE_API_BASE_URL:-http://127.0.0.1:$(STRIPE_SANDBOX_PORT)} \
   STRIPE_SECRET_KEY=$${STRIPE_SECRET_KEY:-sk_test_vitrine_demo} \
-  STRIPE_WEBHOOK_SECRETS=$${STRIPE_WEBHOOK_SECRETS:-whsec_sandbox}
+  STRIPE_WEBHOOK_SECRETS=$${STRIPE_WEBHOOK_SECRETS:-whsec_sandbox} \
+  MERCADOPAGO_SANDBOX=$${MERCADOPAGO_SANDBOX:-1}
 
 .PHONY: run test lint migrations-check pytest install install-dev demo bench messages vendor clean
 
@@ -41,15 +42,17 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## make run: set up and start web, worker, beat (and the sandboxes) on embedded defaults.
+# The environment is long: recipes print what they do, not it (`make -n run` shows it all).
 run: install
-	mkdir -p var
-	$(RUN_ENV) $(PY) manage.py migrate --no-input -v 0
-	$(RUN_ENV) $(PY) manage.py load_demo
+	@mkdir -p var
+	@echo "make run: migrate, load the demo, start honcho (Procfile)"
+	@$(RUN_ENV) $(PY) manage.py migrate --no-input -v 0
+	@$(RUN_ENV) $(PY) manage.py load_demo
 	@$(RUN_ENV) $(PY) manage.py banner
-	$(RUN_ENV) $(VENV)/bin/honcho start -f Procfile
+	@$(RUN_ENV) exec $(VENV)/bin/honcho start -f Procfile
 
 demo: install
-	$(RUN_ENV) $(PY) manage.py load_demo
+	@$(RUN_ENV) $(PY) manage.py load_demo
 
 ## make test: lint (ruff, import contracts), migration check, the whole suite on PostgreSQL and Redis.
 test: install-dev lint migrations-check pytest
