@@ -10,3 +10,6 @@ class RuntimeConfig(AppConfig):
 
     def ready(self) -> None:
         from runtime import checks  # noqa: F401 - registers the system checks
+        from runtime import lifecycle
+
+        lifecycle.connect()

@@ -44,7 +44,8 @@ def test_one_click_approves_through_the_sandbox(client, pix_payment, mp, outcome
     assert pix_payment.status == Payment.Status.APPROVED
     assert outcomes.outcomes(pix_payment)[-1] == "approved"
     # Paid: no button any more, and a second POST changes nothing.
-    assert 'data-testid="simulate"' not in client.get(f"/pay/{pix_payment.public_id}/").content.decode()
+    paid = client.get(f"/pay/{pix_payment.public_id}/").content.decode()
+    assert 'data-testid="simulate"' not in paid
     assert client.post(f"/pay/{pix_payment.public_id}/simulate/").status_code == 404
 
 
