@@ -322,6 +322,8 @@ else:
         "polling_interval": env.integer("CELERY_BROKER_POLL_MS", 20, minimum=1) / 1000,
     }
 CELERY_BROKER_URL = env.secret("CELERY_BROKER_URL") or CELERY_BROKER_URL
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"  # atomic message files
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import sys
 from pathlib import Path
@@ -95,3 +96,32 @@ def test_embedded_broker_polls_fast():
             "print(settings.CELERY_BROKER_TRANSPORT_OPTIONS['polling_interval'])")
     result = run_django({"DEBUG": "1"}, "shell", "-c", code)
     assert float(result.stdout.strip().splitlines()[-1]) <= 0.05, result.stderr
+
+
+def test_embedded_broker_never_hands_out_a_half_written_message(tmp_path, monkeypatch):
+    """While a message is being written, no consumer can match its file (kombu's own
+    transport creates `<name>.default.msg` first and fills it after: a fast consumer read it
+    empty and the worker died on the JSON error)."""
+    from kombu import Connection
+
+    import config.broker
+
+    seen_mid_write: list[list[str]] = []
+    encode = config.broker.str_to_bytes
+
+    def spy(value):  # called with the file open, before its content is written
+        seen_mid_write.append([n for n in os.listdir(tmp_path) if n.endswith(".default.msg")])
+        return encode(value)
+
+    monkeypatch.setattr(config.broker, "str_to_bytes", spy)
+    options = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path),
+               "store_processed": False}
+    with Connection("filesystem://", transport="config.broker:Transport",
+                    transport_options=options) as conn:
+        channel = conn.default_channel
+        channel._put("default", {"body": "x" * 10_000})
+        assert seen_mid_write == [[]]
+        assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+        assert channel._get("default") == {"body": "x" * 10_000}
+        with pytest.raises(queue.Empty):
+            channel._get("default")
