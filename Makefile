@@ -27,7 +27,7 @@ RUN_ENV := DEBUG=$${DEBUG:-1} HTTPS=$${HTTPS:-0} \
   STRIPE_WEBHOOK_SECRETS=$${STRIPE_WEBHOOK_SECRETS:-whsec_sandbox} \
   MERCADOPAGO_SANDBOX=$${MERCADOPAGO_SANDBOX:-1}
 
-.PHONY: run test lint migrations-check pytest install install-dev demo bench messages vendor clean
+.PHONY: run test lint migrations-check pytest install install-dev demo bench bench-smoke messages vendor clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,8 +54,9 @@ run: install
 demo: install
 	@$(RUN_ENV) $(PY) manage.py load_demo
 
-## make test: lint (ruff, import contracts), migration check, the whole suite on PostgreSQL and Redis.
-test: install-dev lint migrations-check pytest
+## make test: lint (ruff, import contracts), migration check, the whole suite on PostgreSQL and Redis,
+## then bench-smoke.
+test: install-dev lint migrations-check pytest bench-smoke
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -69,6 +70,11 @@ pytest: install-dev
 
 bench: install-dev
 	@for script in benchmarks/*.py; do echo "# $$script" >&2; $(PY) $$script || exit 1; done
+
+## make bench-smoke: the benchmarks that have a --smoke mode, tiny runs (part of make test).
+bench-smoke: install-dev
+	@for script in $$(grep -l -- '--smoke' benchmarks/*.py); do echo "# $$script --smoke" >&2; \
+	  $(PY) $$script --smoke || exit 1; done
 
 ## make messages: refresh the translation catalogs after changing strings.
 messages: install

@@ -56,3 +56,19 @@ def test_demo_shop_is_wired_to_the_discord_sandbox(db):
     account = SocialAccount.objects.get(provider="discord", uid=ids["owner"]["id"])
     assert account.user == tenant.owner
     assert account.user.email == "dono@vitrine.local"
+
+
+def test_banner_walks_through_a_first_sale(monkeypatch):
+    """The banner names the clicks tests/e2e/test_walkthrough.py makes, on make run's ports."""
+    import io
+
+    monkeypatch.setenv("WEB_PORT", "8123")
+    monkeypatch.setenv("DISCORD_SANDBOX_PORT", "8623")
+    out = io.StringIO()
+    call_command("banner", stdout=out)
+    text = out.getvalue()
+    for step in ("http://127.0.0.1:8123/accounts/login/", "Continuar com o Discord",
+                 "Lojista Demo", "Iniciar", "http://127.0.0.1:8623/console", "/loja",
+                 "Bronze", "Escolha uma opção", "Comprar", "Carrinho", "Simular pagamento",
+                 "Direct messages", "Pedidos", "Carteira"):
+        assert step in text, step
