@@ -14,9 +14,9 @@ from catalog.models import Product, ProductPost
 from catalog.selectors import product_postable, products_with_variants
 from catalog.services import PostNotAllowed, post_record
 from money import format_money
-from sales import selectors, services
 from payments.providers.mercadopago import ProviderError
 from payments.services import payment_simulate_approval
+from sales import selectors, services
 from sales.api import payloads
 from sales.api import serializers as s
 from sales.api.base import BotAPIView
