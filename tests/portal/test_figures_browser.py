@@ -6,9 +6,8 @@ import importlib
 
 import pytest
 from django.apps import apps
-from django.core.cache import cache
 
-from admin_panel.selectors import BEAT_CACHE_KEY
+from admin_panel.models import Heartbeat
 from admin_panel.tasks import record_beat
 from catalog import services as catalog
 from tenants.services import tenant_create
@@ -43,7 +42,7 @@ def test_plan_shows_the_active_products(page, live_server, screenshot):
 
 def test_ops_overview_shows_beat_pulse(page, live_server, screenshot):
     make_user("opsuser", is_staff=True, is_superuser=True)
-    cache.delete(BEAT_CACHE_KEY)
+    Heartbeat.objects.filter(name="beat").delete()
     record_beat()
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", "opsuser")
