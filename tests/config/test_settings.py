@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import subprocess
@@ -91,6 +92,15 @@ def test_embedded_cache_is_shared_between_processes():
     assert result.stdout.strip().splitlines()[-1] == "seen", result.stderr
 
 
+def test_embedded_broker_keeps_its_files_in_var_dir():
+    code = ("import json; from django.conf import settings; "
+            "print(json.dumps(settings.CELERY_BROKER_TRANSPORT_OPTIONS))")
+    result = run_django({"DEBUG": "1"}, "shell", "-c", code)
+    options = json.loads(result.stdout.strip().splitlines()[-1])
+    folders = [v for k, v in options.items() if "folder" in k]
+    assert len(folders) == 4 and all(f.startswith(str(ROOT / "var")) for f in folders), folders
+
+
 def test_embedded_broker_polls_fast():
     code = ("from django.conf import settings; "
             "print(settings.CELERY_BROKER_TRANSPORT_OPTIONS['polling_interval'])")
@@ -115,7 +125,7 @@ def test_embedded_broker_never_hands_out_a_half_written_message(tmp_path, monkey
 
     monkeypatch.setattr(config.broker, "str_to_bytes", spy)
     options = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path),
-               "store_processed": False}
+               "control_folder": str(tmp_path / "control"), "store_processed": False}
     with Connection("filesystem://", transport="config.broker:Transport",
                     transport_options=options) as conn:
         channel = conn.default_channel
