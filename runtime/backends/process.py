@@ -241,9 +241,20 @@ class ProcessBackend:
             # ["/bin/sh", "-c", SCRIPT, marker]: the marker is the shell's $0.
             if len(argv) >= 4 and argv[:2] == [b"/bin/sh", b"-c"] and argv[3].startswith(prefix):
                 tail = argv[3][len(prefix):]
-                if tail.isdigit() and self._alive(int(entry.name), argv[3].decode()):
+                if (tail.isdigit() and self._ours(entry)
+                        and self._alive(int(entry.name), argv[3].decode())):
                     found[int(entry.name)] = int(tail)
         return found
+
+    def _ours(self, entry: Path) -> bool:
+        """Started for this state directory (another `make run` or test run on the machine
+        may use the same namespace): its log file lives here."""
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            return False
+        mine = f"VITRINE_LOG={self.state_dir}/".encode()
+        return any(item.startswith(mine) for item in environ)
 
     def _stop_groups(self, pids: dict[int, int], grace: float) -> None:
         for pid in pids:

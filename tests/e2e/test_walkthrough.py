@@ -28,7 +28,7 @@ import pytest
 from benchmarks._stack import MakeRun
 
 pytestmark = [pytest.mark.browser]
-WAIT_MS = 30_000  # one step: a bot answer, a delivery, a page
+WAIT_MS = 60_000  # one step (a bot answer, a delivery, a page) on a loaded CI machine
 
 
 @pytest.fixture(scope="module")

@@ -65,6 +65,19 @@ def test_sweep_adopts_recorded_bots_and_stops_strays(backend, tmp_path):
     assert after_restart.list()[1].running
 
 
+def test_sweep_leaves_another_installations_bots_alone(backend, tmp_path):
+    """Same namespace, another state directory (a second make run, a parallel test run)."""
+    elsewhere = ProcessBackend(namespace=NAMESPACE, state_dir=tmp_path / "elsewhere",
+                               python=backend.python)
+    theirs = elsewhere.start(_spec(8))
+    try:
+        (elsewhere.state_dir / "8.json").unlink()
+        assert backend.sweep(grace=2) == {"adopted": 0, "stopped": 0}
+        assert not _gone(_pid(theirs))
+    finally:
+        os.killpg(_pid(theirs), 9)
+
+
 def test_sweep_leaves_other_namespaces_alone(backend, tmp_path):
     other = ProcessBackend(namespace=f"{NAMESPACE}-other", state_dir=tmp_path / "other",
                            python=backend.python)
