@@ -9,7 +9,9 @@ class RuntimeConfig(AppConfig):
     verbose_name = _("Bot runtime")
 
     def ready(self) -> None:
-        from runtime import checks  # noqa: F401 - registers the system checks
-        from runtime import lifecycle
+        from runtime import (
+            checks,  # noqa: F401 - registers the system checks
+            lifecycle,
+        )
 
         lifecycle.connect()
