@@ -38,6 +38,7 @@ def stack(tmp_path_factory) -> Iterator[MakeRun]:
         run.start()
         yield run
     finally:
+        print("\n".join(run.lines[-120:]))  # make run's output, shown when the test fails
         run.kill()  # whatever the test left running (normally nothing: it stops it)
 
 
@@ -114,7 +115,10 @@ def _buyer_pays_in_the_console(stack: MakeRun, page, screenshot) -> tuple[str, s
     card.wait_for()
     screenshot(page, "walkthrough-05-console-loja")
     card.locator("select").select_option(label="Bronze")
-    card.get_by_role("button", name="Escolha uma opção").click()
+    # Each click is answered (the console awaits the interaction's outcome) before the next.
+    with page.expect_response(lambda r: "/_sandbox/interactions/" in r.url and "wait=" in r.url):
+        card.get_by_role("button", name="Escolha uma opção").click()
+    card = page.locator("#log .msg", has_text="Chave Steam Aleatória").last
     card.get_by_role("button", name="Comprar").click()
 
     # The order goes to Alice's private cart thread; the pointer names the order.

@@ -47,7 +47,7 @@ def test_ops_overview_shows_beat_pulse(page, live_server, screenshot):
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", "opsuser")
     page.fill("#id_password", "pw-opsuser")
-    page.click("input[type=submit]")
+    page.locator("[type=submit]").first.click()
     page.wait_for_url("**/admin/")
     page.context.add_cookies([{"name": "vitrine_language", "value": "pt-br",
                                "url": live_server.url}])
