@@ -24,9 +24,10 @@ RUN_ENV := DEBUG=$${DEBUG:-1} HTTPS=$${HTTPS:-0} \
   MERCADOPAGO_WEBHOOK_SECRET=$${MERCADOPAGO_WEBHOOK_SECRET:-sandbox-webhook-secret} \
   STRIPE_API_BASE_URL=$${STRIPE_API_BASE_URL:-http://127.0.0.1:$(STRIPE_SANDBOX_PORT)} \
   STRIPE_SECRET_KEY=$${STRIPE_SECRET_KEY:-sk_test_vitrine_demo} \
-  STRIPE_WEBHOOK_SECRETS=$${STRIPE_WEBHOOK_SECRETS:-whsec_sandbox}
+  STRIPE_WEBHOOK_SECRETS=$${STRIPE_WEBHOOK_SECRETS:-whsec_sandbox} \
+  MERCADOPAGO_SANDBOX=$${MERCADOPAGO_SANDBOX:-1}
 
-.PHONY: run test lint migrations-check pytest fuzz install install-dev demo bench messages vendor clean
+.PHONY: run test lint migrations-check pytest fuzz install install-dev demo bench bench-smoke messages vendor clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,18 +42,21 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## make run: set up and start web, worker, beat (and the sandboxes) on embedded defaults.
+# The environment is long: recipes print what they do, not it (`make -n run` shows it all).
 run: install
-	mkdir -p var
-	$(RUN_ENV) $(PY) manage.py migrate --no-input -v 0
-	$(RUN_ENV) $(PY) manage.py load_demo
+	@mkdir -p var
+	@echo "make run: migrate, load the demo, start honcho (Procfile)"
+	@$(RUN_ENV) $(PY) manage.py migrate --no-input -v 0
+	@$(RUN_ENV) $(PY) manage.py load_demo
 	@$(RUN_ENV) $(PY) manage.py banner
-	$(RUN_ENV) $(VENV)/bin/honcho start -f Procfile
+	@$(RUN_ENV) exec $(VENV)/bin/honcho start -f Procfile
 
 demo: install
-	$(RUN_ENV) $(PY) manage.py load_demo
+	@$(RUN_ENV) $(PY) manage.py load_demo
 
-## make test: lint (ruff, import contracts), migration check, the whole suite on PostgreSQL and Redis.
-test: install-dev lint migrations-check pytest
+## make test: lint (ruff, import contracts), migration check, the whole suite on PostgreSQL and Redis,
+## then bench-smoke.
+test: install-dev lint migrations-check pytest bench-smoke
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -71,6 +75,11 @@ fuzz: install-dev
 
 bench: install-dev
 	@for script in benchmarks/*.py; do echo "# $$script" >&2; $(PY) $$script || exit 1; done
+
+## make bench-smoke: the benchmarks that have a --smoke mode, tiny runs (part of make test).
+bench-smoke: install-dev
+	@for script in $$(grep -l -- '--smoke' benchmarks/*.py); do echo "# $$script --smoke" >&2; \
+	  $(PY) $$script --smoke || exit 1; done
 
 ## make messages: refresh the translation catalogs after changing strings.
 messages: install

@@ -24,3 +24,9 @@ class AdminPanelConfig(AppConfig):
 
         # After every migrate: the roles cover every model's permissions, new ones included.
         post_migrate.connect(ensure_operator_groups, dispatch_uid="admin_panel.operator_groups")
+        from celery.signals import beat_init
+
+        from admin_panel.tasks import beat_started
+
+        # Beat's minute pulse first fires up to a minute after start; send one at once.
+        beat_init.connect(beat_started, dispatch_uid="admin_panel.beat_started")

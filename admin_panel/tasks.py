@@ -9,3 +9,8 @@ from admin_panel.services import heartbeat_record
 def record_beat() -> None:
     """Beat's own pulse, shown on the ops and diagnostics pages so a dead scheduler is noticed."""
     heartbeat_record(name="beat")
+
+
+def beat_started(sender: object = None, **kwargs: object) -> None:
+    """celery.signals.beat_init: the first pulse goes out now, through the broker as usual."""
+    record_beat.delay()

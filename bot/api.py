@@ -145,6 +145,9 @@ class BotAPI:
     async def order_pay(self, code: str) -> dict[str, Any]:
         return await self.request("POST", f"orders/{_seg(code)}/payment/", {})
 
+    async def order_pay_simulate(self, code: str) -> dict[str, Any]:
+        return await self.request("POST", f"orders/{_seg(code)}/payment/simulate/", {})
+
     async def post_record(self, product_id: int, channel_id: int | str,
                           message_id: int | str) -> dict[str, Any]:
         return await self.request("PUT", f"products/{int(product_id)}/posts/", {

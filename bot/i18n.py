@@ -38,6 +38,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "pix_help": "Escaneie o QR code ou use o PIX copia e cola:",
         "expires": "Expira",
         "pay_card": "Pagar com cartão",
+        "simulate": "Simular pagamento",
+        "simulated": "Pagamento simulado no sandbox do Mercado Pago: a entrega chega em "
+                     "instantes.",
         "delivering": "Pagamento confirmado — entregando…",
         "delivered": "Entregue! Confira sua DM (com as DMs fechadas, a entrega chega no seu "
                      "carrinho privado neste servidor).",
@@ -111,6 +114,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "pix_help": "Scan the QR code or use the PIX copy-and-paste code:",
         "expires": "Expires",
         "pay_card": "Pay by card",
+        "simulate": "Simulate payment",
+        "simulated": "Payment simulated in the Mercado Pago sandbox: the delivery arrives in "
+                     "a moment.",
         "delivering": "Payment confirmed — delivering…",
         "delivered": "Delivered! Check your DMs (with DMs closed, it comes to your private cart "
                      "thread in this server).",

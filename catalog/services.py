@@ -15,7 +15,7 @@ import audit
 from catalog.models import Coupon, MessageTemplate, Product, ProductPost, StockItem, Variant
 from catalog.selectors import product_postable
 from tenants.models import Tenant
-from tenants.quotas import QuotaExceeded, features, quota_check
+from tenants.quotas import ACTIVE_PRODUCTS, QuotaExceeded, features, quota_check, usage_set
 
 STOCK_MAX_LINE = 2000
 STOCK_MAX_BATCH = 10_000
@@ -41,6 +41,12 @@ def _check_active_products_quota(tenant: Tenant) -> None:
         raise CatalogError(str(exc)) from None
 
 
+def _record_active_products(tenant: Tenant) -> None:
+    """Billing's gauge (the Plano page's "Active products") follows every change of the count."""
+    usage_set(tenant=tenant, metric=ACTIVE_PRODUCTS,
+              value=Product.objects.for_tenant(tenant).filter(is_active=True).count())
+
+
 def _save(obj: Any, fields: dict[str, Any]) -> None:
     for name, value in fields.items():
         setattr(obj, name, value)
@@ -60,6 +66,7 @@ def product_save(*, tenant: Tenant, actor: Any, product: Product | None = None,
         last = Product.objects.for_tenant(tenant).order_by("-sort_order").first()
         product = Product(tenant=tenant, sort_order=(last.sort_order + 1) if last else 0)
     _save(product, fields)
+    _record_active_products(tenant)
     audit.record(actor=actor, tenant=tenant, action="product.create" if created
                  else "product.update", target=product, data={"name": product.name})
     return product
@@ -71,6 +78,7 @@ def product_set_active(*, product: Product, actor: Any, active: bool) -> Product
         _check_active_products_quota(product.tenant)
     product.is_active = active
     product.save(update_fields=["is_active", "updated_at"])
+    _record_active_products(product.tenant)
     ProductPost.objects.for_tenant(product.tenant).filter(product=product).update(
         needs_refresh=True)
     audit.record(actor=actor, tenant=product.tenant, action="product.active", target=product,

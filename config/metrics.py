@@ -5,6 +5,7 @@ Apps import the instruments from here; names follow Prometheus conventions (`_to
 
 from __future__ import annotations
 
+import os
 import secrets
 
 from django.conf import settings
@@ -39,6 +40,8 @@ class QueueDepthCollector(Collector):
 
 def queue_depths() -> dict[str, float]:
     url = settings.CELERY_BROKER_URL
+    if url.startswith("filesystem://"):
+        return _folder_depths()
     if not url.startswith(("redis://", "rediss://")):
         return {}
     import redis
@@ -48,6 +51,17 @@ def queue_depths() -> dict[str, float]:
         return {queue: float(client.llen(queue)) for queue in QUEUES}
     except redis.RedisError:
         return {}
+
+
+def _folder_depths() -> dict[str, float]:
+    """kombu's filesystem transport: one `<ms>_<uuid>.<queue>.msg` file per waiting message."""
+    folder = (settings.CELERY_BROKER_TRANSPORT_OPTIONS or {}).get("data_folder_in")
+    try:
+        names = os.listdir(folder) if folder else []
+    except OSError:
+        return {}
+    return {queue: float(sum(name.endswith(f".{queue}.msg") for name in names))
+            for queue in QUEUES}
 
 
 REGISTRY.register(QueueDepthCollector())

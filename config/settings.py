@@ -124,6 +124,14 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.integer("DB_CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Embedded default: web, worker and beat write one file. WAL lets readers go on while one
+    # writes; IMMEDIATE transactions take the write lock up front and wait for it (timeout)
+    # instead of failing mid-transaction with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 20, "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.redis_url("REDIS_URL")
@@ -131,7 +139,10 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Shared by web, worker and beat (a per-process cache would hide beat's heartbeat and every
+    # other cross-process flag from the web); a directory in VAR_DIR needs no server.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache")}}
 
 AUTH_USER_MODEL = "tenants.User"
 AUTHENTICATION_BACKENDS = [
@@ -197,6 +208,9 @@ MERCADOPAGO_API_BASE_URL = env.url("MERCADOPAGO_API_BASE_URL", "https://api.merc
 MERCADOPAGO_WEBHOOK_TOLERANCE_SECONDS = env.integer("MERCADOPAGO_WEBHOOK_TOLERANCE_SECONDS", 300,
                                                     minimum=1)
 MERCADOPAGO_IPN_ALLOW_UNSIGNED = env.boolean("MERCADOPAGO_IPN_ALLOW_UNSIGNED", False)
+# MERCADOPAGO_API_BASE_URL is the sandbox emulator (make run): pages and the bot offer
+# "Simulate payment", which approves through the sandbox's control API. Never on a real account.
+MERCADOPAGO_SANDBOX = env.boolean("MERCADOPAGO_SANDBOX", False)
 # Stripe (card payments via Checkout Sessions; payments/providers/stripe_checkout.py).
 # STRIPE_WEBHOOK_SECRETS is comma-separated: every one is accepted, so a secret can be rolled.
 STRIPE_SECRET_KEY = env.secret("STRIPE_SECRET_KEY", "") or ""
@@ -305,8 +319,13 @@ else:
         # worker ping work on the embedded broker too.
         "control_folder": str(_broker / "control"),
         "store_processed": False,
+        # kombu polls the folder (default every 1 s, per hop: webhook -> apply -> deliver);
+        # a directory listing every 20 ms keeps approval -> DM well under a second.
+        "polling_interval": env.integer("CELERY_BROKER_POLL_MS", 20, minimum=1) / 1000,
     }
 CELERY_BROKER_URL = env.secret("CELERY_BROKER_URL") or CELERY_BROKER_URL
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"  # atomic message files
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -102,7 +102,15 @@ class Payment(TenantOwnedModel):
             amount_cents=self.amount_cents, currency=self.currency, pix_code=self.pix_code,
             qr_image_url=qr, checkout_url=self.checkout_url,
             page_url=reverse("payments:page", args=[self.public_id]), expires_at=self.expires_at,
+            simulate_url=(reverse("payments:simulate", args=[self.public_id])
+                          if self.can_simulate else ""),
         )
+
+    @property
+    def can_simulate(self) -> bool:
+        """`make run` only: the sandbox emulator can approve this open Mercado Pago payment."""
+        return bool(settings.MERCADOPAGO_SANDBOX and self.provider == self.Provider.MERCADOPAGO
+                    and self.provider_payment_id and self.status == self.Status.PENDING)
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,7 @@ class PaymentInstructions:
     checkout_url: str
     page_url: str
     expires_at: datetime | None
+    simulate_url: str = ""  # POST here to approve in the sandbox; empty on a real account
 
     def as_dict(self) -> dict:
         data = dict(self.__dict__)

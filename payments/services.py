@@ -218,6 +218,15 @@ def _manual_pix_create(*, payable: Payable) -> Payment:
     return payment
 
 
+def payment_simulate_approval(*, payment: Payment) -> None:
+    """The sandbox emulator approves the payment; its webhook then takes the usual path."""
+    if not payment.can_simulate:
+        raise PaymentError(_("This payment cannot be simulated."))
+    mp.sandbox_approve(payment.provider_payment_id)
+    log.info("payment.simulated", payment_id=payment.pk)
+
+
+@transaction.atomic
 def payment_manual_confirm(*, payment: Payment, actor) -> Payment:
     """The shop owner saw the transfer in their bank: the payment is approved (once)."""
     if payment.provider != Payment.Provider.MANUAL:

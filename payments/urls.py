@@ -11,6 +11,7 @@ urlpatterns = [
     path("pay/<uuid:public_id>/result/", views.result, name="result"),
     path("pay/<uuid:public_id>/status/", views.status, name="status"),
     path("pay/<uuid:public_id>/qr.png", views.qr, name="qr"),
+    path("pay/<uuid:public_id>/simulate/", views.simulate, name="simulate"),
     path("webhooks/mercadopago", views.webhook_mercadopago, name="webhook_mercadopago"),
     path("webhooks/stripe", views_stripe.webhook_stripe, name="webhook_stripe"),
 ]

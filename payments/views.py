@@ -5,8 +5,8 @@ from __future__ import annotations
 import segno
 import structlog
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -51,6 +51,25 @@ def _context(payment: Payment, **extra: object) -> dict:
 def page(request: HttpRequest, public_id: str) -> HttpResponse:
     payment = _payment(public_id)
     return render(request, "payments/page.html", _context(payment))
+
+
+@require_POST
+@never_cache
+def simulate(request: HttpRequest, public_id: str) -> HttpResponse:
+    """`make run` only (MERCADOPAGO_SANDBOX): approve in the emulator, then show the page,
+    which turns to "confirmed" once the emulator's webhook is applied. 404 anywhere else."""
+    from payments.providers.mercadopago import ProviderError
+    from payments.services import payment_simulate_approval
+
+    payment = _payment(public_id)
+    if not payment.can_simulate:
+        raise Http404
+    try:
+        payment_simulate_approval(payment=payment)
+    except ProviderError:
+        log.warning("payment.simulate_failed", payment_id=payment.pk)
+        return render(request, "payments/page.html", _context(payment), status=503)
+    return redirect("payments:page", public_id=payment.public_id)
 
 
 @require_GET

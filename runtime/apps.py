@@ -11,8 +11,12 @@ class RuntimeConfig(AppConfig):
 
     def ready(self) -> None:
         from config.boundaries import register_error_shape
-        from runtime import checks  # noqa: F401 - registers the system checks
+        from runtime import (
+            checks,  # noqa: F401 - registers the system checks
+            lifecycle,
+        )
 
+        lifecycle.connect()
         register_error_shape("/api/runtime/", _error)
 
 

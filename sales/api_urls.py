@@ -23,6 +23,8 @@ urlpatterns: list = [
     path(_C + "orders/", views.CustomerOrdersView.as_view(), name="customer_orders"),
     path("orders/<str:code>/", views.OrderView.as_view(), name="order"),
     path("orders/<str:code>/payment/", views.OrderPaymentView.as_view(), name="order_payment"),
+    path("orders/<str:code>/payment/simulate/", views.OrderPaymentSimulateView.as_view(),
+         name="order_payment_simulate"),
     path("orders/<str:code>/resend/", views.OrderResendView.as_view(), name="order_resend"),
     path("orders/<str:code>/deliver/", views.OrderDeliverView.as_view(), name="order_deliver"),
     path("orders/<str:code>/refund/", views.OrderRefundView.as_view(), name="order_refund"),

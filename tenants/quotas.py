@@ -126,6 +126,10 @@ def owner_instance_count(tenant: Tenant) -> int:
 def _used(tenant: Tenant, quota: str) -> int:
     if quota == INSTANCES:
         return owner_instance_count(tenant)
+    if quota == ACTIVE_PRODUCTS:  # a gauge: its latest reading holds until the count changes
+        row = (UsageCounter.objects.for_tenant(tenant).filter(metric=quota)
+               .order_by("-period").first())
+        return row.value if row else 0
     return usage_get(tenant=tenant, metric=quota)
 
 

@@ -62,7 +62,7 @@ class CheckoutWatcher(CartThreads):
                 "content": f"```\n{pix}\n```" if pix else None,
                 "embed": orders_ui.checkout_embed(order, payment, self.locale,
                                                   has_qr=qr is not None),
-                "view": orders_ui.checkout_view(payment, self.locale),
+                "view": orders_ui.checkout_view(payment, self.locale, code=order["code"]),
             }
             if qr is not None:  # a File is read once: a fresh one per attempt
                 kwargs["file"] = discord.File(io.BytesIO(qr), filename="pix.png")
@@ -72,6 +72,15 @@ class CheckoutWatcher(CartThreads):
             interaction, thread, message,
             pointer=lambda th: self.t("checkout_thread", code=order["code"], thread=th.mention))
         self._watch(sent, order, payment, in_thread=in_thread)
+
+    async def simulate_payment(self, interaction: discord.Interaction, code: str) -> None:
+        """Demo only: the platform asks the Mercado Pago sandbox to approve; the order's
+        watcher then shows the delivery like after a real PIX."""
+        async def work() -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await self.api.order_pay_simulate(code)
+            await interaction.followup.send(self.t("simulated"), ephemeral=True)
+        await self._guarded(interaction, work)
 
     def _watch(self, message: discord.Message | discord.WebhookMessage, order: dict[str, Any],
                payment: dict[str, Any] | None, *, in_thread: bool = False) -> None:

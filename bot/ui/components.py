@@ -138,8 +138,26 @@ class ResendButton(discord.ui.DynamicItem[discord.ui.Button],
         await interaction.client.store.resend(interaction, self.code)
 
 
+class SimulateButton(discord.ui.DynamicItem[discord.ui.Button],
+                     template=r"vt:simulate:(?P<code>[A-Za-z0-9]{1,20})"):
+    """Demo only: the Mercado Pago sandbox approves the order's PIX, as if the buyer paid."""
+
+    def __init__(self, code: str, *, label: str = "Simular pagamento") -> None:
+        super().__init__(discord.ui.Button(label=label[:80], style=discord.ButtonStyle.primary,
+                                           custom_id=f"vt:simulate:{code}"))
+        self.code = code
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item,
+                             match: Any) -> SimulateButton:
+        return cls(match["code"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.client.store.simulate_payment(interaction, self.code)
+
+
 DYNAMIC_ITEMS = (VariantSelect, BuyButton, AddButton, QuantityButton, CouponButton,
-                 CheckoutButton, ResendButton)
+                 CheckoutButton, ResendButton, SimulateButton)
 
 
 class CouponModal(discord.ui.Modal):

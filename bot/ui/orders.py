@@ -11,7 +11,7 @@ from typing import Any
 import discord
 
 from bot.i18n import known, t
-from bot.ui.components import ResendButton
+from bot.ui.components import ResendButton, SimulateButton
 from bot.ui.text import BRAND, TIMES, TONES
 from bot.ui.text import trim as _trim
 from bot.ui.text import unix as _unix
@@ -32,12 +32,19 @@ def checkout_embed(order: dict[str, Any], payment: dict[str, Any] | None, locale
     return embed
 
 
-def checkout_view(payment: dict[str, Any] | None, locale: str) -> discord.ui.View | None:
+def checkout_view(payment: dict[str, Any] | None, locale: str,
+                  code: str = "") -> discord.ui.View | None:
     url = (payment or {}).get("checkout_url") or ""
-    if not url.startswith(("http://", "https://")):
+    card = url.startswith(("http://", "https://"))
+    # The platform sets simulate_url only on the demo's Mercado Pago sandbox.
+    simulate = bool((payment or {}).get("simulate_url")) and bool(code)
+    if not card and not simulate:
         return None
     view = discord.ui.View(timeout=None)
-    view.add_item(discord.ui.Button(label=t(locale, "pay_card"), url=url))
+    if card:
+        view.add_item(discord.ui.Button(label=t(locale, "pay_card"), url=url))
+    if simulate:
+        view.add_item(SimulateButton(code, label=t(locale, "simulate")))
     return view
 
 

@@ -259,3 +259,26 @@ class MercadoPagoProvider:
             raise WebhookRejected(exc.status, exc.reason) from None
         return WebhookNotice(event_id=note.event_id, topic=note.topic, action=note.action,
                              data_id=note.data_id, payload=note.payload)
+
+
+def sandbox_approve(provider_payment_id: str) -> dict:
+    """Approve a payment through the sandbox emulator's control API (`make run`'s "Simulate
+    payment"); the emulator then sends its signed webhook like Mercado Pago would. Refused
+    unless MERCADOPAGO_SANDBOX is on: a real account has no such endpoint."""
+    import requests
+
+    if not settings.MERCADOPAGO_SANDBOX:
+        raise ProviderError("MERCADOPAGO_SANDBOX is off", permanent=True)
+    if not str(provider_payment_id).isdigit():
+        raise ProviderError("not a Mercado Pago payment id", permanent=True)
+    url = (f"{settings.MERCADOPAGO_API_BASE_URL.rstrip('/')}"
+           f"/_sandbox/payments/{int(provider_payment_id)}/approve")
+    try:
+        response = requests.post(url, json={}, timeout=10)
+    except requests.RequestException as exc:
+        raise ProviderError(f"Mercado Pago sandbox unreachable: {exc.__class__.__name__}",
+                            permanent=False) from exc
+    if response.status_code >= 300:
+        raise ProviderError(f"Mercado Pago sandbox answered {response.status_code}",
+                            permanent=response.status_code < 500, status=response.status_code)
+    return response.json()

@@ -5,6 +5,12 @@ code is recorded even when the controller itself has restarted in between; the s
 (one JSON file per tenant) plays the engine's part and is listed in one directory scan. The
 marker argument (`<namespace>-bot-<tenant>`) in the process's command line guards against pid
 reuse. No resource limits here: isolation and limits are the docker/swarm backends' job.
+
+Own sessions keep bots out of the supervisor's signals, so the controller worker ties them to
+its own life instead (runtime/lifecycle.py): `stop_all()` when it shuts down (Ctrl-C on
+`make run`), `sweep()` when it starts: a bot with its state file is adopted, a process that
+carries our marker but no record (its worker was killed before it could write or stop it) is
+stopped.
 """
 
 from __future__ import annotations
@@ -199,6 +205,64 @@ class ProcessBackend:
     def version(self) -> str:
         self.counter.add("version")
         return f"local processes (Python {platform.python_version()})"
+
+    def stop_all(self, grace: float = 3.0) -> int:
+        """Stop every bot of this namespace at once (SIGTERM, then SIGKILL after `grace`) and
+        forget them: the next start begins from a clean slate and reconcile starts what
+        should run. Returns how many were running."""
+        instances = [i for i in self.list().values() if i.running]
+        pids = {int(i.ref.removeprefix("pid-")): i.tenant_id for i in instances}
+        self._stop_groups(pids, grace)
+        for tenant_id in {i.tenant_id for i in self.list().values()}:
+            for path in self._paths(tenant_id).values():
+                path.unlink(missing_ok=True)
+        return len(instances)
+
+    def sweep(self, grace: float = 3.0) -> dict[str, int]:
+        """At controller start: adopt the bots whose state file names them, stop the others
+        that carry this namespace's marker (orphans of a worker that died hard)."""
+        recorded = {int(i.ref.removeprefix("pid-")) for i in self.list().values() if i.running}
+        strays = {pid: tenant for pid, tenant in self._marked_processes().items()
+                  if pid not in recorded}
+        self._stop_groups(strays, grace)
+        return {"adopted": len(recorded), "stopped": len(strays)}
+
+    def _marked_processes(self) -> dict[int, int]:
+        """pid -> tenant id of every live supervisor shell whose argv[0] is our marker."""
+        prefix = f"{self.namespace}-bot-".encode()
+        found: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            # ["/bin/sh", "-c", SCRIPT, marker]: the marker is the shell's $0.
+            if len(argv) >= 4 and argv[:2] == [b"/bin/sh", b"-c"] and argv[3].startswith(prefix):
+                tail = argv[3][len(prefix):]
+                if (tail.isdigit() and self._ours(entry)
+                        and self._alive(int(entry.name), argv[3].decode())):
+                    found[int(entry.name)] = int(tail)
+        return found
+
+    def _ours(self, entry: Path) -> bool:
+        """Started for this state directory (another `make run` or test run on the machine
+        may use the same namespace): its log file lives here."""
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            return False
+        mine = f"VITRINE_LOG={self.state_dir}/".encode()
+        return any(item.startswith(mine) for item in environ)
+
+    def _stop_groups(self, pids: dict[int, int], grace: float) -> None:
+        for pid in pids:
+            self._signal(pid, signal.SIGTERM)
+        for pid, tenant_id in pids.items():
+            if not self._wait_dead(pid, tenant_id, grace):
+                self._signal(pid, signal.SIGKILL)
+                self._wait_dead(pid, tenant_id, 5.0)
 
     def remove_all(self) -> int:
         instances = self.list()

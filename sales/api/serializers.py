@@ -192,6 +192,7 @@ class PaymentOut(serializers.Serializer):
     checkout_url = serializers.CharField()
     page_url = serializers.CharField()
     expires_at = serializers.DateTimeField(allow_null=True)
+    simulate_url = serializers.CharField(help_text="Set only on the demo's Mercado Pago sandbox")
 
 
 class OrderLineOut(serializers.Serializer):

@@ -14,6 +14,8 @@ from catalog.models import Product, ProductPost
 from catalog.selectors import product_postable, products_with_variants
 from catalog.services import PostNotAllowed, post_record
 from money import format_money
+from payments.providers.mercadopago import ProviderError
+from payments.services import payment_simulate_approval
 from sales import selectors, services
 from sales.api import payloads
 from sales.api import serializers as s
@@ -191,6 +193,23 @@ class OrderPaymentView(_OrderMixin):
     def post(self, request: Request, code: str) -> Response:
         payment = services.order_request_payment(order=self._order(code))
         return Response(payment.instructions().__dict__, status=status.HTTP_201_CREATED)
+
+
+class OrderPaymentSimulateView(_OrderMixin):
+    @extend_schema(operation_id="order_pay_simulate", request=None,
+                   responses={202: s.PaymentOut, 503: s.ErrorOut, **ERRORS},
+                   summary="Demo only (MERCADOPAGO_SANDBOX): the sandbox approves the order's "
+                           "open payment; not_found on a real account")
+    def post(self, request: Request, code: str) -> Response:
+        payment = services.order_payment(order=self._order(code))
+        if payment is None or not payment.can_simulate:
+            raise SalesError("not_found")
+        try:
+            payment_simulate_approval(payment=payment)
+        except ProviderError as exc:
+            raise SalesError("payment_unavailable", extra={"order": code.upper(),
+                                                           "retryable": True}) from exc
+        return Response(payment.instructions().__dict__, status=status.HTTP_202_ACCEPTED)
 
 
 def _delivery_answer(order: Order, count: int) -> Response:

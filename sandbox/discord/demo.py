@@ -37,10 +37,18 @@ def seed_demo(state: SandboxState, extra_redirect_uris: list[str] | None = None)
         "client_id": str(app.id),
         "client_secret": app.client_secret,
         "guild_id": str(guild.id),
+        "owner": {"id": str(owner.id), "username": owner.username,
+                  "global_name": owner.global_name, "email": owner.email},
         "users": {u.username: str(u.id) for u in buyers},
     }
 
 
+def demo_ids() -> dict[str, Any]:
+    """The ids `--demo` seeds (application, guild, owner, buyers): deterministic per fresh
+    state, so the platform's demo shop can be linked to them before the sandbox runs."""
+    return seed_demo(SandboxState())
+
+
 def demo_client_id() -> str:
-    """The demo application's id (= OAuth2 client id); ids are deterministic per fresh state."""
-    return seed_demo(SandboxState())["client_id"]
+    """The demo application's id (= OAuth2 client id)."""
+    return demo_ids()["client_id"]

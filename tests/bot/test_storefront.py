@@ -256,3 +256,28 @@ async def test_bad_token_and_missing_intent_exit_78(world, sb):
     assert await run(replace(config, discord_token="not-a-token")) == EXIT_MISCONFIGURED
     await sb.aio.update_application(world.app["id"], intents=0)
     assert await run(config) == EXIT_MISCONFIGURED
+
+
+@EPHEMERAL
+async def test_simular_pagamento_in_the_demo_approves_at_the_sandbox(world, running, mp,
+                                                                      settings):
+    settings.MERCADOPAGO_SANDBOX = True  # make run's Mercado Pago is the sandbox
+    answer = await command(world, running, "loja")
+    course = card_of(answer, "Curso")  # one variant: "Comprar" is its first button
+    bought = await click(world, running, course, custom_ids(course)[0])
+    checkout = bought["message"]
+    order = await orm(lambda: Order.objects.unscoped().get())
+    assert f"vt:simulate:{order.code}" in custom_ids(checkout)
+    simulated = await click(world, running, checkout, f"vt:simulate:{order.code}")
+    assert simulated["message"]["content"].startswith("Pagamento simulado")
+    payment = await orm(lambda: Payment.objects.unscoped().get())
+    assert (await orm(mp.payment, payment.provider_payment_id))["status"] == "approved"
+
+
+@EPHEMERAL
+async def test_no_simulate_button_on_a_real_account(world, running, mp, settings):
+    settings.MERCADOPAGO_SANDBOX = False
+    answer = await command(world, running, "loja")
+    course = card_of(answer, "Curso")
+    bought = await click(world, running, course, custom_ids(course)[0])
+    assert not any(c.startswith("vt:simulate:") for c in custom_ids(bought["message"]) if c)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import queue
 import subprocess
 import sys
 from pathlib import Path
@@ -78,3 +80,58 @@ def test_broker_is_filesystem_without_redis_and_redis_with_it():
     assert embedded.stdout.strip().splitlines()[-1] == "filesystem://", embedded.stderr
     production = run_django(PRODUCTION, "shell", "-c", code)
     assert production.stdout.strip().splitlines()[-1] == PRODUCTION["REDIS_URL"]
+
+
+def test_embedded_cache_is_shared_between_processes():
+    """web, worker and beat are separate processes: beat's pulse written by the worker must
+    be read by the web (a per-process cache showed "beat last seen: never" on make run)."""
+    write = "from django.core.cache import cache; cache.set('shared-probe', 'seen', 60)"
+    read = "from django.core.cache import cache; print(cache.get('shared-probe'))"
+    assert run_django({"DEBUG": "1"}, "shell", "-c", write).returncode == 0
+    result = run_django({"DEBUG": "1"}, "shell", "-c", read)
+    assert result.stdout.strip().splitlines()[-1] == "seen", result.stderr
+
+
+def test_embedded_broker_keeps_its_files_in_var_dir():
+    code = ("import json; from django.conf import settings; "
+            "print(json.dumps(settings.CELERY_BROKER_TRANSPORT_OPTIONS))")
+    result = run_django({"DEBUG": "1"}, "shell", "-c", code)
+    options = json.loads(result.stdout.strip().splitlines()[-1])
+    folders = [v for k, v in options.items() if "folder" in k]
+    assert len(folders) == 4 and all(f.startswith(str(ROOT / "var")) for f in folders), folders
+
+
+def test_embedded_broker_polls_fast():
+    code = ("from django.conf import settings; "
+            "print(settings.CELERY_BROKER_TRANSPORT_OPTIONS['polling_interval'])")
+    result = run_django({"DEBUG": "1"}, "shell", "-c", code)
+    assert float(result.stdout.strip().splitlines()[-1]) <= 0.05, result.stderr
+
+
+def test_embedded_broker_never_hands_out_a_half_written_message(tmp_path, monkeypatch):
+    """While a message is being written, no consumer can match its file (kombu's own
+    transport creates `<name>.default.msg` first and fills it after: a fast consumer read it
+    empty and the worker died on the JSON error)."""
+    from kombu import Connection
+
+    import config.broker
+
+    seen_mid_write: list[list[str]] = []
+    encode = config.broker.str_to_bytes
+
+    def spy(value):  # called with the file open, before its content is written
+        seen_mid_write.append([n for n in os.listdir(tmp_path) if n.endswith(".default.msg")])
+        return encode(value)
+
+    monkeypatch.setattr(config.broker, "str_to_bytes", spy)
+    options = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path),
+               "control_folder": str(tmp_path / "control"), "store_processed": False}
+    with Connection("filesystem://", transport="config.broker:Transport",
+                    transport_options=options) as conn:
+        channel = conn.default_channel
+        channel._put("default", {"body": "x" * 10_000})
+        assert seen_mid_write == [[]]
+        assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+        assert channel._get("default") == {"body": "x" * 10_000}
+        with pytest.raises(queue.Empty):
+            channel._get("default")

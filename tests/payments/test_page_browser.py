@@ -89,3 +89,23 @@ def test_status_flips_to_expired_without_reload(browser, live_server, tenant, sc
     assert page.evaluate("window.__same_document") is True
     screenshot(page, "payment-page-expired-phone-pt-br")
     context.close()
+
+
+@pytest.mark.parametrize("english", [False, True])
+def test_simulate_payment_button_in_the_demo(browser, live_server, shop, outcomes, mp, settings,
+                                             screenshot, english):
+    """make run (MERCADOPAGO_SANDBOX=1): one click approves the payment at the sandbox (its
+    webhook and the page's flip are tests/payments/test_simulate.py's and the walkthrough's)."""
+    settings.MERCADOPAGO_SANDBOX = True
+    payment = services.payment_create(payable=as_payable(shop.tenant, 2500), method="pix")
+    context = _context(browser, live_server, phone=True, english=english)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/pay/{payment.public_id}/")
+    button = page.get_by_test_id("simulate")
+    expect(button).to_have_text(re.compile("Simulate payment" if english
+                                           else "Simular pagamento"))
+    screenshot(page, f"pay-simulate-{'en' if english else 'pt-br'}")
+    button.click()
+    page.wait_for_url(f"{live_server.url}/pay/{payment.public_id}/")
+    assert mp.payment(payment.provider_payment_id)["status"] == "approved"
+    context.close()

@@ -1,4 +1,9 @@
-"""Seed the embedded demo: an operator, a shop owner and their shop. Safe to run again."""
+"""Seed the embedded demo: an operator, a shop owner and their shop. Safe to run again.
+
+The shop is wired to the Discord sandbox's `--demo` world (sandbox/discord/demo.py): its bot
+token, its linked guild, and the sandbox user "Lojista Demo" as the owner's Discord account, so
+"Continuar com o Discord" reaches loja-demo and "Iniciar" starts a bot that works at once.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ class Command(BaseCommand):
             tenant.save(update_fields=["slug"])
         _comp_pro(tenant, operator)
         _catalog(tenant, owner)
+        _discord(tenant, owner)
         if not InstanceToken.objects.for_tenant(tenant).filter(revoked_at__isnull=True).exists():
             _, plaintext = instance_token_create(tenant=tenant, actor=owner, name="demo bot")
             self.stdout.write(f"demo instance token (shown once): {plaintext}")
@@ -62,6 +68,25 @@ def _catalog(tenant: Tenant, owner: User) -> None:
                           fulfillment=Fulfillment.CONTENT,
                           content="https://example.com/guia-de-farm.pdf")
     services.coupon_save(tenant=tenant, actor=owner, code="BEMVINDO10", kind="percent", value=10)
+
+
+def _discord(tenant: Tenant, owner: User) -> None:
+    """The sandbox demo's bot token, guild and owner account (ids are deterministic)."""
+    from allauth.socialaccount.models import SocialAccount
+
+    from runtime.services import runtime_for, runtime_set_discord_token
+    from sandbox.discord.demo import demo_ids
+    from tenants.services import tenant_link_guild
+
+    ids = demo_ids()
+    if runtime_for(tenant=tenant).discord_token != ids["bot_token"]:
+        runtime_set_discord_token(tenant=tenant, token=ids["bot_token"], actor=owner)
+    if tenant.discord_guild_id != ids["guild_id"]:
+        tenant_link_guild(tenant=tenant, guild_id=ids["guild_id"], actor=owner)
+    discord_owner = ids["owner"]
+    SocialAccount.objects.update_or_create(
+        provider="discord", uid=discord_owner["id"],
+        defaults={"user": owner, "extra_data": discord_owner})
 
 
 def _comp_pro(tenant: Tenant, operator: User) -> None:
