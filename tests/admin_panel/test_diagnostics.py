@@ -45,9 +45,15 @@ def real_worker(queues: list[str]) -> Iterator[None]:
     twin.config_from_object("django.conf:settings", namespace="CELERY")
     twin.conf.task_queues = app.conf.task_queues
     twin.task(name=runtime_engine_check.name)(runtime_engine_check.run)
-    with start_worker(twin, queues=queues, perform_ping_check=False, pool="solo",
-                      shutdown_timeout=10):
-        yield
+    try:
+        with start_worker(twin, queues=queues, perform_ping_check=False, pool="solo",
+                          shutdown_timeout=10):
+            yield
+    finally:
+        # start_worker makes the twin the current and default app; later tests must enqueue
+        # through the project's app (eager in tests), not the twin's broker.
+        app.set_current()
+        app.set_default()
 
 
 @pytest.fixture(autouse=True)

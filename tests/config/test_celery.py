@@ -63,4 +63,6 @@ def test_a_task_runs_through_the_real_broker():
             assert finished.wait(timeout=20), "the worker never ran the task"
     finally:
         task_postrun.disconnect(on_postrun)
+        app.set_current()  # start_worker made the twin current; give the project's app back
+        app.set_default()
     assert beat_last_seen() is not None  # in the database: every process sees beat's pulse
