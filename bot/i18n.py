@@ -6,6 +6,8 @@ these are only the words the bot itself puts around them.
 
 from __future__ import annotations
 
+from bot.texts import merged
+
 DEFAULT = "pt-br"
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -162,6 +164,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "cmd_reembolsar": "Refunds an order (staff)",
     },
 }
+
+for _locale, _table in merged().items():  # the features' words (bot/texts/)
+    STRINGS[_locale].update(_table)
 
 
 def normalize(locale: str | None) -> str:

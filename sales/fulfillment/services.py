@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 import audit
 from config.metrics import DELIVERIES
+from sales import signals
 from sales.fulfillment import discord_rest, messages, notices, webhook
 from sales.fulfillment.buyer import bot_token, send_to_buyer
 from sales.fulfillment.errors import DeliveryError, from_discord
@@ -145,7 +146,8 @@ def order_settle(*, tenant_id: int, order_id: int) -> str | None:
         to, reason = S.PARTIALLY_DELIVERED, failed[0]
     else:
         to, reason = S.DELIVERY_FAILED, failed[0]
-    order_transition(order=order, to=to, actor="system", reason=reason)
+    if order_transition(order=order, to=to, actor="system", reason=reason) and to == S.DELIVERED:
+        signals.order_delivered.send(sender=Order, order=order)
     return to
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from catalog import stock
 from catalog.models import Variant
 from catalog.selectors import coupon_by_code
-from sales import pricing
+from sales import pricing, signals
 from sales.errors import SalesError
 from sales.models import Cart, CartLine, Customer
 from tenants.models import Tenant
@@ -108,6 +108,7 @@ def cart_add(*, customer: Customer, variant_id: int, quantity: int = 1) -> Cart:
         line.quantity = wanted
         line.save(update_fields=["quantity"])
     _touch(cart)
+    signals.cart_item_added.send(sender=Cart, cart=cart, variant=variant, quantity=quantity)
     return cart
 
 

@@ -21,7 +21,7 @@ from money import format_money
 from payments.models import Payment
 from payments.providers.mercadopago import ProviderError
 from payments.services import PaymentError, payment_create
-from sales import pricing, selectors
+from sales import hooks, pricing, selectors, signals
 from sales.errors import SalesError
 from sales.models import Cart, Customer, Order, OrderEvent, OrderLine
 from sales.models import OrderStatus as S
@@ -86,6 +86,9 @@ def order_create_from_cart(*, customer: Customer, method: str = Payment.Method.P
         # a sale in another currency would be booked as reais, so it is refused before
         # anything is reserved or charged.
         raise SalesError("currency_unsupported")
+    hooks.checkout_guards_run(hooks.CheckoutAttempt(
+        customer=customer, cart=cart, total_cents=priced.total_cents, currency=tenant.currency,
+        method=method))
     try:
         quota_check(tenant=tenant, quota="orders_per_month")
     except QuotaExceeded:
@@ -116,6 +119,7 @@ def order_create_from_cart(*, customer: Customer, method: str = Payment.Method.P
     cart.status = Cart.Status.CHECKED_OUT
     cart.save(update_fields=["status", "updated_at"])
     usage_record(tenant=tenant, metric="orders_per_month")
+    signals.order_created.send(sender=Order, order=order, cart=cart)
     return order
 
 

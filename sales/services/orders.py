@@ -19,6 +19,7 @@ from catalog import stock
 from catalog.models import Fulfillment
 from catalog.selectors import low_stock_variants
 from money import format_money
+from sales import signals
 from sales.fulfillment import notices
 from sales.fulfillment.enqueue import enqueue_order, enqueue_payment_notice, enqueue_revoke
 from sales.models import Customer, Delivery, Order, OrderEvent, OrderLine
@@ -53,6 +54,7 @@ def _mark_paid(order: Order, *, reason: str) -> bool:
         lifetime_spend_cents=F("lifetime_spend_cents") + order.total_cents,
         first_purchase_at=Coalesce("first_purchase_at", now), last_purchase_at=now)
     _alert_low_stock(order)
+    signals.order_paid.send(sender=Order, order=order)
     return True
 
 
@@ -110,6 +112,7 @@ def _revoke(order: Order, to: str, reason: str) -> None:
     if before != S.REFUNDED:
         Customer.objects.for_tenant(order.tenant_id).filter(pk=order.customer_id).update(
             lifetime_spend_cents=F("lifetime_spend_cents") - order.total_cents)
+    signals.order_revoked.send(sender=Order, order=order, status=to)
 
 
 def on_payment_outcome(payment: Any, outcome: str) -> None:

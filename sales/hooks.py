@@ -1,0 +1,55 @@
+"""Decisions the seller features above sales take part in (DESIGN.md rule 6: sales calls what
+was registered, it never imports those apps).
+
+- Checkout guards run inside checkout's transaction, before anything is reserved or charged;
+  a guard refuses by raising `sales.errors.SalesError` (the buyer sees its message), so a refusal
+  leaves nothing behind. Trust's blocklists and risk rules are one.
+- Paid gates run when a payment is approved, before deliveries are created: a gate returns a
+  short reason to hold the order (e.g. "first purchase above R$ 500: manual review") or None.
+  A held order is delivered only when the app that held it releases it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CheckoutAttempt:
+    customer: Any  # sales.models.Customer (tenant loaded)
+    cart: Any  # sales.models.Cart, locked
+    total_cents: int
+    currency: str
+    method: str  # payments.models.Payment.Method value
+    payer_email: str = ""
+
+
+CheckoutGuard = Callable[[CheckoutAttempt], None]
+PaidGate = Callable[[Any], "str | None"]  # Order -> reason to hold, or None
+
+_guards: dict[str, CheckoutGuard] = {}
+_gates: dict[str, PaidGate] = {}
+
+
+def register_checkout_guard(name: str, guard: CheckoutGuard) -> None:
+    """By name, so a second ready() (tests, autoreload) replaces rather than doubles."""
+    _guards[name] = guard
+
+
+def register_paid_gate(name: str, gate: PaidGate) -> None:
+    _gates[name] = gate
+
+
+def checkout_guards_run(attempt: CheckoutAttempt) -> None:
+    for guard in _guards.values():
+        guard(attempt)
+
+
+def paid_hold_reason(order: Any) -> str | None:
+    for gate in _gates.values():
+        reason = gate(order)
+        if reason:
+            return reason
+    return None
