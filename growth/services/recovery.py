@@ -43,7 +43,11 @@ def recovery_schedule(cart: Cart) -> None:
     row, created = CartRecovery.objects.for_tenant(cart.tenant_id).get_or_create(
         tenant_id=cart.tenant_id, cart=cart,
         defaults={"customer_id": cart.customer_id, "due_at": due})
-    if not created and row.state == CartRecovery.State.WAITING:
+    if created:  # a buyer is reminded of their newest cart only, not of each expired one
+        CartRecovery.objects.for_tenant(cart.tenant_id).filter(
+            customer_id=cart.customer_id, state=CartRecovery.State.WAITING).exclude(
+            pk=row.pk).update(state=CartRecovery.State.SKIPPED, reason="superseded")
+    elif row.state == CartRecovery.State.WAITING:
         CartRecovery.objects.for_tenant(cart.tenant_id).filter(
             pk=row.pk, state=CartRecovery.State.WAITING).update(due_at=due)
 
