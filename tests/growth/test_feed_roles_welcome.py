@@ -30,7 +30,7 @@ def test_a_burst_of_sales_is_one_feed_message(world, configure,
     [message] = world.sb.messages(channel)
     lines = message["content"].splitlines()
     assert len(lines) == 21  # a header and one line per sale
-    assert lines[1] == f"🛒 Alice bought **Chave Premium · 30 dias** — {format_money(1990)}"
+    assert lines[1] == f"🛒 Alice comprou **Chave Premium · 30 dias** — {format_money(1990)}"
     assert message["mentions"] == []
     assert tasks.feed_flush(world.tenant.pk) == 0  # nothing left: posted once
 
@@ -42,12 +42,12 @@ def test_first_sale_schedules_one_flush_and_the_buyer_can_be_a_mention_or_anonym
     variant = f.variant(f.product(world.tenant, "Curso"), "Vitalício", 10000, keys=3)
     buy(world, variant, capture=django_capture_on_commit_callbacks)  # eager: flushed at once
     [first] = world.sb.messages(channel)
-    assert first["content"] == f"🛒 <@{world.buyer_id}> bought **Curso · Vitalício**"
+    assert first["content"] == f"🛒 <@{world.buyer_id}> comprou **Curso · Vitalício**"
     configure(feed_enabled=True, feed_channel_id=channel, feed_buyer="anonymous")
     buy(world, variant, capture=django_capture_on_commit_callbacks)  # inside the window
     assert len(world.sb.messages(channel)) == 1
     tasks.feed_flush(world.tenant.pk)
-    assert world.sb.messages(channel)[-1]["content"] == "🛒 Someone bought **Curso · Vitalício**"
+    assert world.sb.messages(channel)[-1]["content"] == "🛒 Alguém comprou **Curso · Vitalício**"
 
 
 def test_feed_off_posts_nothing(world, django_capture_on_commit_callbacks):
@@ -106,8 +106,8 @@ def test_welcome_once_per_member_in_the_channel_with_the_catalogue_link(
         assert not member_joined(tenant=world.tenant, discord_user_id=newcomer["id"])
     [message] = world.sb.messages(channel)
     link = f"https://discord.com/channels/{world.guild_id}/123/456"
-    assert message["content"] == f"<@{newcomer['id']}> Welcome to Loja Alfa!\n" \
-                                 f"See what we sell: {link}"
+    assert message["content"] == f"<@{newcomer['id']}> Loja Alfa dá as boas-vindas!\n" \
+                                 f"Veja o que vendemos: {link}"
     assert Welcome.objects.for_tenant(world.tenant).get().state == "sent"
 
 
@@ -120,4 +120,4 @@ def test_welcome_by_dm_without_a_channel_and_not_when_off(world, configure,
     with django_capture_on_commit_callbacks(execute=True):
         member_joined(tenant=world.tenant, discord_user_id=newcomer["id"])
     [dm] = world.sb.dms(newcomer["id"])
-    assert dm["content"] == "Welcome to Loja Alfa!\nType /loja to see what we sell."
+    assert dm["content"] == "Loja Alfa dá as boas-vindas!\nDigite /loja para ver o que vendemos."

@@ -47,7 +47,7 @@ def test_one_reminder_with_a_single_use_coupon_after_the_delay(world, configure,
     assert (coupon.kind, coupon.value, coupon.max_uses, coupon.max_uses_per_customer) == \
         (Coupon.Kind.PERCENT, 15, 1, 1)
     assert f"2x Chave Premium · 30 dias — {format_money(3980)}" in dm["content"]
-    assert coupon.code in dm["content"] and "15%" in dm["content"]
+    assert f"Use o cupom **{coupon.code}** e ganhe 15% de desconto" in dm["content"]
     assert "/notificacoes" in dm["content"]
     # The sweep again, later: still one DM for this cart.
     _sweep_in(120, django_capture_on_commit_callbacks)
