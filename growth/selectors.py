@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Product
 from growth.models import CartRecovery, DailyRollup, Event, EventKind
@@ -19,6 +20,9 @@ from tenants.models import Tenant
 PERIODS = (30, 90)
 TOP = 5
 FUNNEL = (EventKind.STOREFRONT, EventKind.CART_ADD, EventKind.CHECKOUT, EventKind.PAID)
+# The funnel's steps say how many: plural labels, not the event kinds' singular ones.
+FUNNEL_LABELS = {EventKind.STOREFRONT: _("Storefront views"), EventKind.CART_ADD: _("Cart adds"),
+                 EventKind.CHECKOUT: _("Checkouts"), EventKind.PAID: _("Paid orders")}
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,7 @@ def _funnel(period_rows: list[Row]) -> list[Step]:
     for kind in FUNNEL:
         n = counts[kind]
         rate = round(100 * n / before, 1) if before else None
-        steps.append(Step(kind, str(EventKind(kind).label), n, rate,
+        steps.append(Step(kind, str(FUNNEL_LABELS[kind]), n, rate,
                           round(min(100.0, 100 * n / first), 1)))
         before = n
     return steps

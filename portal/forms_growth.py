@@ -62,8 +62,11 @@ class GrowthSettingsForm(forms.Form):
     def initial_for(cls, row: GrowthSettings) -> dict[str, Any]:
         return {name: getattr(row, name) for name in cls.base_fields}
 
-    def section(self, name: str) -> list[forms.BoundField]:
-        return [self[field] for field in self.SECTIONS[name]]
+    @property
+    def sections(self) -> dict[str, list[forms.BoundField]]:
+        """The bound fields per card of the page (templates cannot pass arguments)."""
+        return {name: [self[field] for field in fields]
+                for name, fields in self.SECTIONS.items()}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

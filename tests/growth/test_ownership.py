@@ -26,6 +26,10 @@ def test_owner_and_manager_open_the_pages(shop, client_for, name):
     for user in (shop.owner, shop.manager):
         response = client_for(user).get(_url(shop, name))
         assert response.status_code == 200 and shop.tenant.name.encode() in response.content
+    settings_page = client_for(shop.owner).get(_url(shop, "growth_settings")).content.decode()
+    for field in ("recovery_delay_minutes", "feed_channel_id", "customer_role_id",
+                  "welcome_channel_id"):
+        assert f'name="{field}"' in settings_page
 
 
 def test_viewer_reads_analytics_but_not_the_settings(shop, client_for):
