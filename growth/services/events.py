@@ -50,7 +50,7 @@ def order_paid_record(order: object) -> None:
     event_record(tenant_id=tenant_id, kind=EventKind.PAID, dedupe_key=f"paid:{order.pk}",
                  order_id=order.pk, customer_id=order.customer_id,
                  amount_cents=order.total_cents, coupon_code=order.coupon_code)
-    for line in order.lines.all():
+    for line in order.lines.select_related("variant"):
         product_id = line.variant.product_id if line.variant_id else None
         event_record(tenant_id=tenant_id, kind=EventKind.PAID_LINE,
                      dedupe_key=f"line:{line.pk}", order_id=order.pk, product_id=product_id,
