@@ -121,3 +121,11 @@ def test_welcome_by_dm_without_a_channel_and_not_when_off(world, configure,
         member_joined(tenant=world.tenant, discord_user_id=newcomer["id"])
     [dm] = world.sb.dms(newcomer["id"])
     assert dm["content"] == "Loja Alfa dá as boas-vindas!\nDigite /loja para ver o que vendemos."
+
+
+def test_feed_to_a_channel_that_is_gone_fails_its_lines_once(world, configure):
+    configure(feed_enabled=True, feed_channel_id="123456789012345678", feed_buyer="name")
+    buy(world, f.variant(f.product(world.tenant), keys=1))
+    assert tasks.feed_flush(world.tenant.pk) == 0  # Discord 10003: retrying cannot help
+    assert FeedItem.objects.for_tenant(world.tenant).get().state == "failed"
+    assert tasks.feed_flush(world.tenant.pk) == 0

@@ -132,3 +132,15 @@ def test_paying_with_the_coupon_recovers_the_cart_and_the_coupon_is_single_use(
         pass
     else:
         raise AssertionError("the recovery coupon was accepted twice")
+
+
+def test_closed_dms_fail_the_reminder_without_retrying(world, configure,
+                                                       django_capture_on_commit_callbacks):
+    configure(recovery_enabled=True, recovery_delay_minutes=30)
+    world.sb.set_dms_open(world.buyer_id, False)
+    _cart(world)
+    _sweep_in(31, django_capture_on_commit_callbacks)
+    row = CartRecovery.objects.for_tenant(world.tenant).get()
+    assert (row.state, row.reason) == ("failed", "discord 50007")
+    _sweep_in(60, django_capture_on_commit_callbacks)
+    assert CartRecovery.objects.for_tenant(world.tenant).get().state == "failed"
