@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "wallet",
     "runtime",
     "billing",
+    "credit",
     "portal",
     "admin_panel",
 ]

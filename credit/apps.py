@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CreditConfig(AppConfig):
+    name = "credit"
+    verbose_name = _("Store credit")
+
+    def ready(self) -> None:
+        # payments tells us a top-up's PIX changed (DESIGN.md rule 6: lower apps publish).
+        from credit.services import on_topup_outcome
+        from payments.registry import register
+
+        register("credit.topup", on_topup_outcome)
