@@ -43,6 +43,7 @@ def portal_pages(world: World) -> list[tuple[str, str]]:
         ("customers", at("customers")),
         ("wallet", at("wallet")),
         ("statement", at("wallet_statement")),
+        ("credit", at("credit")),
         ("plan", at("plan")),
         ("bot", at("bot")),
         ("settings", at("settings")),

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 import portal
 from portal import forms as pf
 from portal import forms_catalog as cf
+from portal import forms_credit as crf
 from portal import forms_payments as payf
 from portal import forms_sales as sf
 from portal import forms_wallet as wf
@@ -131,6 +132,11 @@ ENDPOINTS = [
              raw={"version": NASTY}),
     Endpoint("plan_cancel", _t("plan_cancel", lambda w: w.subscription_pk),
              raw={"cancel": WORDS}),
+    Endpoint("credit_settings", _t("credit_settings"), crf.CreditSettingsForm,
+             {"topup_enabled": "on", "min_amount": "5,00", "max_amount": "200,00",
+              "bonus_percent": "5"}),
+    Endpoint("order_refund_to_credit", _t("order_refund_to_credit", lambda w: w.order.code),
+             crf.CreditRefundForm, {"reason": "troca", "amount": "1,00"}),
 ]
 # bot_action posts to its own URL; the bot page itself is GET only.
 ENDPOINTS[[e.name for e in ENDPOINTS].index("bot_action")].url = _t("bot_action")

@@ -1,0 +1,15 @@
+"""Portal routes for store credit; included by portal/urls.py."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from portal import views_credit
+
+urlpatterns: list = [
+    path("app/t/<slug:slug>/credit/", views_credit.credit, name="credit"),
+    path("app/t/<slug:slug>/credit/settings/", views_credit.credit_settings,
+         name="credit_settings"),
+    path("app/t/<slug:slug>/orders/<str:code>/refund-credit/",
+         views_credit.order_refund_to_credit, name="order_refund_to_credit"),
+]
