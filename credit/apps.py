@@ -10,7 +10,11 @@ class CreditConfig(AppConfig):
 
     def ready(self) -> None:
         # payments tells us a top-up's PIX changed (DESIGN.md rule 6: lower apps publish).
+        from credit.giftcards import on_order_paid, on_order_revoked
         from credit.services import on_topup_outcome
         from payments.registry import register
+        from sales import signals
 
         register("credit.topup", on_topup_outcome)
+        signals.order_paid.connect(on_order_paid, dispatch_uid="credit.giftcards.issue")
+        signals.order_revoked.connect(on_order_revoked, dispatch_uid="credit.giftcards.void")

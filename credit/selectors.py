@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from credit.models import TopUp
+from django.db.models import Count, Q, Sum
+
+from credit.models import GiftCard, TopUp
 from sales.models import Customer
 from wallet import credit as ledger
 
@@ -41,3 +43,13 @@ def buyer_balance(*, customer: Customer) -> int:
 def buyer_history(*, customer: Customer, limit: int = 10) -> list[ledger.CreditLine]:
     return ledger.credit_history(tenant=customer.tenant_id,
                                  holder=ledger.customer_holder(customer.pk), limit=limit)
+
+
+def giftcard_summary(*, tenant: Any) -> dict[str, int]:
+    """Codes in stock, sold but not redeemed (and their value), redeemed."""
+    S = GiftCard.Status
+    return GiftCard.objects.for_tenant(tenant).aggregate(
+        unsold=Count("id", filter=Q(status=S.UNSOLD)),
+        issued=Count("id", filter=Q(status=S.ISSUED)),
+        issued_cents=Sum("value_cents", filter=Q(status=S.ISSUED), default=0),
+        redeemed=Count("id", filter=Q(status=S.REDEEMED)))

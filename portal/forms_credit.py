@@ -45,3 +45,25 @@ class CreditRefundForm(forms.Form):
     def clean_amount(self) -> int | None:
         raw = (self.cleaned_data.get("amount") or "").strip()
         return parse_brl(raw) if raw else None
+
+
+class GiftCardCreateForm(forms.Form):
+    """`variant` is checked against the shop's own stock options by the view (404-free: an id
+    that is not one of them is a form error)."""
+
+    variant = forms.IntegerField(label=_("Option sold as a gift card"), min_value=1,
+                                 max_value=2**62)
+    count = forms.IntegerField(label=_("How many codes"), min_value=1, max_value=500,
+                               initial=10)
+
+    def __init__(self, *args, variants=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.variants = {v.pk: v for v in (variants or [])}
+        self.fields["variant"].widget = forms.Select(
+            choices=[(pk, str(v)) for pk, v in self.variants.items()])
+
+    def clean_variant(self):
+        pk = self.cleaned_data["variant"]
+        if pk not in self.variants:
+            raise ValidationError(_("Choose one of your options that deliver stock items."))
+        return self.variants[pk]

@@ -10,6 +10,8 @@ urlpatterns: list = [
     path("app/t/<slug:slug>/credit/", views_credit.credit, name="credit"),
     path("app/t/<slug:slug>/credit/settings/", views_credit.credit_settings,
          name="credit_settings"),
+    path("app/t/<slug:slug>/credit/giftcards/", views_credit.giftcards_create,
+         name="giftcards_create"),
     path("app/t/<slug:slug>/orders/<str:code>/refund-credit/",
          views_credit.order_refund_to_credit, name="order_refund_to_credit"),
 ]

@@ -7,13 +7,15 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from credit import selectors
+from catalog.models import Fulfillment, Variant
+from credit import giftcards, selectors
 from credit.policy import credit_policy
 from credit.services import CreditRefused, credit_settings_update
 from money import format_money
-from portal.forms_credit import CreditRefundForm, CreditSettingsForm
+from portal.forms_credit import CreditRefundForm, CreditSettingsForm, GiftCardCreateForm
 from sales import selectors as sales_selectors
 from sales import services as sales_services
 from sales.errors import SalesError
@@ -36,13 +38,21 @@ def credit(request: HttpRequest) -> HttpResponse:
     return _page(request, CreditSettingsForm(initial=_initial(request.tenant)))
 
 
-def _page(request: HttpRequest, form: CreditSettingsForm, status: int = 200) -> HttpResponse:
+def _stock_variants(tenant) -> list[Variant]:
+    return list(Variant.objects.for_tenant(tenant).filter(fulfillment=Fulfillment.STOCK)
+                .select_related("product").order_by("product__name", "label"))
+
+
+def _page(request: HttpRequest, form: CreditSettingsForm | None = None,
+          card_form: GiftCardCreateForm | None = None, status: int = 200) -> HttpResponse:
     tenant = request.tenant
-    buyers = selectors.buyers_owed(tenant=tenant)
     return render(request, "portal/credit/credit.html", {
-        "owed": selectors.owed(tenant=tenant), "buyers": buyers,
+        "owed": selectors.owed(tenant=tenant), "buyers": selectors.buyers_owed(tenant=tenant),
         "topups": selectors.recent_topups(tenant=tenant), "policy": credit_policy(tenant),
-        "form": form, "can_edit": request.membership.allows(Role.OWNER),
+        "cards": selectors.giftcard_summary(tenant=tenant),
+        "form": form or CreditSettingsForm(initial=_initial(tenant)),
+        "card_form": card_form or GiftCardCreateForm(variants=_stock_variants(tenant)),
+        "can_edit": request.membership.allows(Role.OWNER),
     }, status=status)
 
 
@@ -51,7 +61,7 @@ def _page(request: HttpRequest, form: CreditSettingsForm, status: int = 200) -> 
 def credit_settings(request: HttpRequest) -> HttpResponse:
     form = CreditSettingsForm(request.POST)
     if not form.is_valid():
-        return _page(request, form, status=400)
+        return _page(request, form=form, status=400)
     data = form.cleaned_data
     try:
         credit_settings_update(tenant=request.tenant, actor=request.user,
@@ -59,8 +69,26 @@ def credit_settings(request: HttpRequest) -> HttpResponse:
                                max_cents=data["max_amount"], bonus_percent=data["bonus_percent"])
     except CreditRefused as exc:
         form.add_error(None, str(exc))
-        return _page(request, form, status=400)
+        return _page(request, form=form, status=400)
     messages.success(request, _("Store credit settings saved."))
+    return redirect("portal:credit", slug=request.tenant.slug)
+
+
+@tenant_view(role=Role.OWNER)
+@require_POST
+def giftcards_create(request: HttpRequest) -> HttpResponse:
+    form = GiftCardCreateForm(request.POST, variants=_stock_variants(request.tenant))
+    if not form.is_valid():
+        return _page(request, card_form=form, status=400)
+    try:
+        made = giftcards.giftcards_create(variant=form.cleaned_data["variant"],
+                                          actor=request.user, count=form.cleaned_data["count"])
+    except CreditRefused as exc:
+        form.add_error(None, str(exc))
+        return _page(request, card_form=form, status=400)
+    messages.success(request, ngettext(
+        "%(count)s gift card code added to the option's stock.",
+        "%(count)s gift card codes added to the option's stock.", made) % {"count": made})
     return redirect("portal:credit", slug=request.tenant.slug)
 
 

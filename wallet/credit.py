@@ -371,3 +371,70 @@ def posted_keys(*, prefixes: tuple[str, ...]) -> list[str]:
     for prefix in prefixes:
         query |= Q(key__startswith=prefix)
     return list(LedgerTransaction.objects.unscoped().filter(query).values_list("key", flat=True))
+
+
+# --- Gift cards -------------------------------------------------------------------------------
+@transaction.atomic
+def giftcard_issue(*, tenant: Any, card_holder: str, value_cents: int,
+                   payment_id: int | None = None) -> tuple[LedgerTransaction, bool]:
+    """A gift card was sold for `value`: that part of the sale is not the shop's revenue but a
+    promise, so it leaves the shop's pending (its hold shrinks) and the platform's fee on it is
+    given back; both go to `giftcards`, owed to whoever redeems the card. The fee is taken when
+    the credit is spent, as on any sale from credit (never twice)."""
+    value = parse_cents(value_cents)
+    key = f"giftcard:issue:{card_holder}"
+    done = LedgerTransaction.objects.unscoped().filter(key=key).first()
+    if done is not None:
+        return done, False
+    accounts, credit = tenant_accounts(tenant), credit_accounts(tenant)
+    pending, fees = accounts[K.PENDING], platform_account(K.FEES)
+    locked = _lock([pending, fees, credit[K.GIFTCARDS]])
+    # The sale was posted in this same transaction, so pending holds at least its net; the
+    # min() only absorbs a centavo of fee rounding between the sale's parts.
+    net = min(value - fee_cents(value, wallet_policy(tenant).fee_percent),
+              max(locked[pending.pk].balance_cents, 0))
+    fee = value - net
+    entries = [(credit[K.GIFTCARDS], -value)]
+    entries += [(pending, net)] if net else []
+    entries += [(fees, fee)] if fee else []
+    txn, created = credit_post(key=key, tenant=tenant, kind=Kind.GIFTCARD_ISSUE, entries=entries,
+                               moves=[(K.GIFTCARDS, card_holder, value)])
+    if created and net:
+        _shrink_holds(tenant=tenant, amount=net, payment_id=payment_id)
+    return txn, created
+
+
+@transaction.atomic
+def giftcard_redeem(*, tenant: Any, card_holder: str, holder: str) -> int:
+    """The card's whole value moves to the buyer's balance, once: a second redemption (even a
+    concurrent one, serialised by the card's holding lock) finds nothing left and is refused."""
+    credit = credit_accounts(tenant)
+    _lock([credit[K.CREDIT], credit[K.GIFTCARDS]])
+    card_key = (K.GIFTCARDS, card_holder)
+    value = _lock_holdings(tenant, [card_key, (K.CREDIT, holder)])[card_key].balance_cents
+    if value <= 0:
+        raise CreditError(_("This gift card was already redeemed."))
+    _txn, created = credit_post(
+        key=f"giftcard:redeem:{card_holder}", tenant=tenant, kind=Kind.GIFTCARD_REDEEM,
+        entries=[(credit[K.GIFTCARDS], value), (credit[K.CREDIT], -value)],
+        moves=[(*card_key, -value), (K.CREDIT, holder, value)])
+    if not created:
+        raise CreditError(_("This gift card was already redeemed."))
+    return value
+
+
+@transaction.atomic
+def giftcard_void(*, tenant: Any, card_holder: str) -> int:
+    """The card's sale was refunded before anyone redeemed it: the promise ends and its value
+    goes back to the shop's available balance (the refund already took the sale's money)."""
+    accounts, credit = tenant_accounts(tenant), credit_accounts(tenant)
+    _lock([accounts[K.AVAILABLE], credit[K.GIFTCARDS]])
+    card_key = (K.GIFTCARDS, card_holder)
+    value = _lock_holdings(tenant, [card_key])[card_key].balance_cents
+    if value <= 0:
+        return 0
+    _txn, created = credit_post(
+        key=f"giftcard:void:{card_holder}", tenant=tenant, kind=Kind.CREDIT_RETURN,
+        entries=[(credit[K.GIFTCARDS], value), (accounts[K.AVAILABLE], -value)],
+        moves=[(*card_key, -value)])
+    return value if created else 0

@@ -193,14 +193,16 @@ def on_payment_outcome(payment: Any, outcome: str) -> None:
         return
     reason = f"payment {payment.public_id} {outcome}"
     if outcome == "approved":
+        # The money arrived whatever the order's fate (a late payment may still need a refund);
+        # the posting key makes replays post nothing twice (DESIGN.md: one ledger posting).
+        # Posted before the order is marked paid, so order_paid's receivers (gift cards) find
+        # the sale in the ledger; both happen in this one transaction either way.
+        wallet_services.sale_record(tenant=order.tenant, payment_id=payment.pk,
+                                    gross_cents=payment.amount_cents, method=payment.method)
         if order.status == S.PENDING_PAYMENT:
             _mark_paid(order, reason=reason)
         elif order.status in (S.EXPIRED, S.CANCELLED):
             _paid_late(order)
-        # The money arrived whatever the order's fate (a late payment may still need a refund);
-        # the posting key makes replays post nothing twice (DESIGN.md: one ledger posting).
-        wallet_services.sale_record(tenant=order.tenant, payment_id=payment.pk,
-                                    gross_cents=payment.amount_cents, method=payment.method)
         _reverse_refunds(order, payment)  # refunds the provider showed before the approval
     elif outcome == "refund":
         _reverse_refunds(order, payment)

@@ -135,6 +135,8 @@ ENDPOINTS = [
     Endpoint("credit_settings", _t("credit_settings"), crf.CreditSettingsForm,
              {"topup_enabled": "on", "min_amount": "5,00", "max_amount": "200,00",
               "bonus_percent": "5"}),
+    Endpoint("giftcards_create", _t("giftcards_create"), crf.GiftCardCreateForm,
+             {"variant": "1", "count": "2"}),
     Endpoint("order_refund_to_credit", _t("order_refund_to_credit", lambda w: w.order.code),
              crf.CreditRefundForm, {"reason": "troca", "amount": "1,00"}),
 ]

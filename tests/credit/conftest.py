@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api.conftest import bot, other_bot  # noqa: F401
 from tests.sales.factories import mp  # noqa: F401
 from wallet import credit as ledger
 from wallet.selectors import ledger_verify

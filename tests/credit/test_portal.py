@@ -107,3 +107,38 @@ def test_bad_refund_input_changes_nothing(shop, client_for, bad):
                                            bad)
     assert response.status_code == 303
     assert balance(buyer) == 0
+
+
+def test_owner_creates_gift_card_codes(shop, client_for):
+    v = f.variant(f.product(shop.tenant, name="Vale"), label="R$ 30", price_cents=3000)
+    page = client_for(shop.owner).get(_url(shop, "credit"))
+    assert b'data-testid="giftcards-form"' in page.content
+    response = client_for(shop.owner).post(_url(shop, "giftcards_create"),
+                                           {"variant": v.pk, "count": "4"})
+    assert response.status_code == 302
+    from credit.models import GiftCard
+
+    assert GiftCard.objects.for_tenant(shop.tenant).filter(variant=v).count() == 4
+
+
+def test_gift_cards_for_another_shops_variant_are_refused(shop, other_shop, client_for):
+    from credit.models import GiftCard
+
+    theirs = f.variant(f.product(other_shop.tenant), price_cents=3000)
+    response = client_for(shop.owner).post(_url(shop, "giftcards_create"),
+                                           {"variant": theirs.pk, "count": "4"})
+    assert response.status_code == 400
+    assert not GiftCard.objects.unscoped().exists()
+
+
+@pytest.mark.parametrize("role", ["viewer", "manager"])
+def test_only_the_owner_creates_gift_cards(shop, other_shop, outsider, client_for, role):
+    from credit.models import GiftCard
+
+    v = f.variant(f.product(shop.tenant), price_cents=3000)
+    url = _url(shop, "giftcards_create")
+    assert client_for(getattr(shop, role)).post(url, {"variant": v.pk, "count": 1}) \
+        .status_code == 403
+    for user in (outsider, other_shop.owner):
+        assert client_for(user).post(url, {"variant": v.pk, "count": 1}).status_code == 404
+    assert not GiftCard.objects.unscoped().exists()
