@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "runtime",
     "billing",
     "credit",
+    "affiliates",
     "portal",
     "admin_panel",
 ]
@@ -354,7 +355,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # Each app keeps its periodic tasks next to its code, in <app>/beat.py (plain data, no models).
-for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing"):
+for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing", "affiliates"):
     CELERY_BEAT_SCHEDULE |= importlib.import_module(f"{_app}.beat").SCHEDULE
 
 # --- APIs -------------------------------------------------------------------------------------

@@ -438,3 +438,37 @@ def giftcard_void(*, tenant: Any, card_holder: str) -> int:
         entries=[(credit[K.GIFTCARDS], value), (accounts[K.AVAILABLE], -value)],
         moves=[(*card_key, -value)])
     return value if created else 0
+
+
+# --- Affiliate commissions --------------------------------------------------------------------
+@transaction.atomic
+def commission_post(*, tenant: Any, key: str, holder: str, amount_cents: int) -> bool:
+    """A released sale's commission: from the shop's available balance to the affiliate's
+    store credit (owed to them like any balance; spent at checkout). False, posting nothing,
+    when the shop's available balance cannot cover it now (it may not go negative but through
+    refunds): the caller tries again later."""
+    amount = parse_cents(amount_cents)
+    available, credit = tenant_accounts(tenant)[K.AVAILABLE], credit_accounts(tenant)
+    if _lock([available, credit[K.CREDIT]])[available.pk].balance_cents < amount:
+        return False
+    _txn, created = credit_post(key=key, tenant=tenant, kind=Kind.COMMISSION,
+                                entries=[(available, amount), (credit[K.CREDIT], -amount)],
+                                moves=[(K.CREDIT, holder, amount)])
+    return created
+
+
+@transaction.atomic
+def commission_reverse(*, tenant: Any, key: str, holder: str, amount_cents: int) -> int:
+    """The sale was refunded after its commission was posted: the shop gets it back from the
+    affiliate's balance as far as it goes. Returns what could not be taken (the affiliate
+    already spent it: their debt, which the caller keeps and later commissions pay)."""
+    amount = parse_cents(amount_cents)
+    available, credit = tenant_accounts(tenant)[K.AVAILABLE], credit_accounts(tenant)
+    _lock([available, credit[K.CREDIT]])
+    have = _lock_holdings(tenant, [(K.CREDIT, holder)])[(K.CREDIT, holder)].balance_cents
+    taken = min(amount, have)
+    if taken:
+        credit_post(key=key, tenant=tenant, kind=Kind.COMMISSION_REVERSE,
+                    entries=[(credit[K.CREDIT], taken), (available, -taken)],
+                    moves=[(K.CREDIT, holder, -taken)])
+    return amount - taken

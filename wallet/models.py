@@ -133,6 +133,8 @@ class LedgerTransaction(models.Model):
         CREDIT_RETURN = "credit_return", _("store credit given back")
         GIFTCARD_ISSUE = "giftcard_issue", _("gift card issued")
         GIFTCARD_REDEEM = "giftcard_redeem", _("gift card redeemed")
+        COMMISSION = "commission", _("affiliate commission")
+        COMMISSION_REVERSE = "commission_back", _("affiliate commission reversed")
         OTHER = "other", _("other")
 
     key = models.CharField(_("posting key"), max_length=120, unique=True)

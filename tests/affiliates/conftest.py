@@ -1,0 +1,1 @@
+from tests.sales.factories import mp  # noqa: F401
