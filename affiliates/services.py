@@ -173,3 +173,16 @@ def on_order_revoked(sender: Any, order: Order, status: str = "", **_kwargs: Any
         affiliate.save(update_fields=["debt_cents"])
         commission.status = Commission.Status.REVERSED
         commission.save(update_fields=["status"])
+
+
+@transaction.atomic
+def program_update(*, tenant: Any, actor: Any, enabled: bool, percent: int) -> None:
+    """The shop's program (per-product percents are kept in `affiliate_product_percent`)."""
+    if not 0 <= percent <= MAX_PERCENT:
+        raise AffiliateRefused("settings_invalid", _("The commission must be between 0% and "
+                                                     "50%."))
+    tenant.settings = {**(tenant.settings or {}), "affiliate_enabled": bool(enabled),
+                       "affiliate_percent": percent}
+    tenant.save(update_fields=["settings"])
+    audit.record(actor=actor, tenant=tenant, action="affiliates.settings", target=tenant,
+                 data={"enabled": bool(enabled), "percent": percent})

@@ -147,6 +147,12 @@ class BotAPI:
     async def credit_redeem(self, user_id: int | str, code: str) -> dict[str, Any]:
         return await self.request("POST", self._c(user_id) + "credit/redeem/", {"code": code})
 
+    async def affiliate(self, user_id: int | str) -> dict[str, Any]:
+        return await self.request("POST", self._c(user_id) + "affiliate/", {})
+
+    async def referral_use(self, user_id: int | str, code: str) -> dict[str, Any]:
+        return await self.request("POST", self._c(user_id) + "referral/", {"code": code})
+
     async def orders(self, user_id: int | str) -> dict[str, Any]:
         return await self.request("GET", self._c(user_id) + "orders/")
 

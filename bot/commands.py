@@ -74,4 +74,9 @@ def build_tree(client: discord.Client, store: Storefront) -> app_commands.Comman
                        codigo: app_commands.Range[str, 1, 64]) -> None:
         await store.redeem(interaction, codigo)
 
+    @tree.command(name="afiliado", description=t(loc, "cmd_afiliado"))
+    async def afiliado(interaction: discord.Interaction,
+                       codigo: app_commands.Range[str, 1, 16] | None = None) -> None:
+        await store.affiliate(interaction, codigo or "")
+
     return tree

@@ -44,6 +44,7 @@ def portal_pages(world: World) -> list[tuple[str, str]]:
         ("wallet", at("wallet")),
         ("statement", at("wallet_statement")),
         ("credit", at("credit")),
+        ("affiliates", at("affiliates")),
         ("plan", at("plan")),
         ("bot", at("bot")),
         ("settings", at("settings")),

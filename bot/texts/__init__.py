@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-FEATURES: list[str] = ["credit"]
+FEATURES: list[str] = ["credit", "affiliates"]
 
 
 def merged() -> dict[str, dict[str, str]]:

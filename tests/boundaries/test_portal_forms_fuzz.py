@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 import portal
 from portal import forms as pf
+from portal import forms_affiliates as aff
 from portal import forms_catalog as cf
 from portal import forms_credit as crf
 from portal import forms_payments as payf
@@ -135,6 +136,8 @@ ENDPOINTS = [
     Endpoint("credit_settings", _t("credit_settings"), crf.CreditSettingsForm,
              {"topup_enabled": "on", "min_amount": "5,00", "max_amount": "200,00",
               "bonus_percent": "5"}),
+    Endpoint("affiliates_settings", _t("affiliates_settings"), aff.AffiliateSettingsForm,
+             {"enabled": "on", "percent": "10"}),
     Endpoint("giftcards_create", _t("giftcards_create"), crf.GiftCardCreateForm,
              {"variant": "1", "count": "2"}),
     Endpoint("order_refund_to_credit", _t("order_refund_to_credit", lambda w: w.order.code),
