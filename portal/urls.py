@@ -6,9 +6,11 @@ from portal import (
     urls_billing,
     urls_catalog,
     urls_credit,
+    urls_growth,
     urls_payments,
     urls_runtime,
     urls_sales,
+    urls_trust,
     urls_wallet,
     views,
 )
@@ -33,3 +35,5 @@ urlpatterns = [
 urlpatterns += urls_catalog.urlpatterns + urls_sales.urlpatterns + urls_wallet.urlpatterns
 urlpatterns += urls_payments.urlpatterns + urls_billing.urlpatterns + urls_runtime.urlpatterns
 urlpatterns += urls_credit.urlpatterns
+urlpatterns += urls_trust.urlpatterns
+urlpatterns += urls_growth.urlpatterns

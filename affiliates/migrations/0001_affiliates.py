@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('sales', '0005_order_credit_applied'),
+        ('sales', '0006_order_credit_applied'),
         ('tenants', '0005_verbose_names'),
     ]
 

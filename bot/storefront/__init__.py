@@ -7,6 +7,7 @@
 - `catalog.CatalogAndCart`: /loja, variant picks, the cart, /meuspedidos;
 - `staff.StaffCommands`: /estoque, /entregar, /reembolsar, /vincular;
 - `posts.ProductPosts`: /postar, /repostar and the loop that refreshes posts;
+- `trust.TrustFlows`: the review DM's stars and comment modal, /aprovar;
 - `credit.StoreCredit`: /saldo (balance, history, PIX top-up) and /resgatar (gift cards);
 - `affiliates.Affiliates`: /afiliado (one's code and earnings, or someone's code to use).
 
@@ -28,9 +29,10 @@ from bot.storefront.affiliates import Affiliates
 from bot.storefront.catalog import CatalogAndCart
 from bot.storefront.credit import StoreCredit
 from bot.storefront.posts import ProductPosts
+from bot.storefront.trust import TrustFlows
 
 
-class Storefront(CatalogAndCart, ProductPosts, StoreCredit, Affiliates):
+class Storefront(CatalogAndCart, ProductPosts, TrustFlows, StoreCredit, Affiliates):
     """Everything the bot does for its shop; see the modules above, one per concern."""
 
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0002_verbose_names'),
-        ('sales', '0005_order_credit_applied'),
+        ('sales', '0006_order_credit_applied'),
         ('tenants', '0005_verbose_names'),
     ]
 

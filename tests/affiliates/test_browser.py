@@ -53,7 +53,8 @@ def test_affiliates_page(page, live_server, owner, screenshot):
     SCREENS.mkdir(parents=True, exist_ok=True)
     page.goto(f"{live_server.url}/app/t/loja-cristal/affiliates/")
     assert page.locator("[data-testid=affiliate-row]").count() == 2
-    assert page.locator("[data-testid=affiliates-paid] .value").inner_text() == "R$ 10,00"  # 10% of two R$ 50 sales
+    paid = page.locator("[data-testid=affiliates-paid] .value").inner_text()
+    assert paid == "R$ 10,00"  # 10% of two R$ 50 sales
     shutil.copy(screenshot(page, "affiliates-pt-br"), SCREENS / "affiliates-pt-br.png")
     page.context.add_cookies([{"name": "vitrine_language", "value": "en",
                                "url": live_server.url}])

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0002_verbose_names'),
-        ('sales', '0004_verbose_names'),
+        ('sales', '0005_order_on_hold'),
         ('tenants', '0005_verbose_names'),
     ]
 
