@@ -131,10 +131,27 @@ class BotAPI:
 
     async def checkout(self, user_id: int | str, *, expected_total_cents: int | None = None,
                        method: str = "pix") -> dict[str, Any]:
-        body: dict[str, Any] = {"method": method}
+        # The buyer's store credit is spent first (the rest, if any, by `method`).
+        body: dict[str, Any] = {"method": method, "use_credit": True}
         if expected_total_cents is not None:
             body["expected_total_cents"] = int(expected_total_cents)
         return await self.request("POST", self._c(user_id) + "checkout/", body)
+
+    async def credit(self, user_id: int | str) -> dict[str, Any]:
+        return await self.request("GET", self._c(user_id) + "credit/")
+
+    async def credit_topup(self, user_id: int | str, amount_cents: int) -> dict[str, Any]:
+        return await self.request("POST", self._c(user_id) + "credit/topups/",
+                                  {"amount_cents": int(amount_cents)})
+
+    async def credit_redeem(self, user_id: int | str, code: str) -> dict[str, Any]:
+        return await self.request("POST", self._c(user_id) + "credit/redeem/", {"code": code})
+
+    async def affiliate(self, user_id: int | str) -> dict[str, Any]:
+        return await self.request("POST", self._c(user_id) + "affiliate/", {})
+
+    async def referral_use(self, user_id: int | str, code: str) -> dict[str, Any]:
+        return await self.request("POST", self._c(user_id) + "referral/", {"code": code})
 
     async def orders(self, user_id: int | str) -> dict[str, Any]:
         return await self.request("GET", self._c(user_id) + "orders/")

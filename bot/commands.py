@@ -65,6 +65,21 @@ def build_tree(client: discord.Client, store: Storefront) -> app_commands.Comman
                          motivo: app_commands.Range[str, 1, 250]) -> None:
         await store.refund(interaction, pedido, motivo)
 
+    @tree.command(name="saldo", description=t(loc, "cmd_saldo"))
+    @app_commands.describe(recarregar="R$")
+    async def saldo(interaction: discord.Interaction,
+                    recarregar: app_commands.Range[int, 1, 100_000] | None = None) -> None:
+        await store.show_credit(interaction, recarregar)
+
+    @tree.command(name="resgatar", description=t(loc, "cmd_resgatar"))
+    async def resgatar(interaction: discord.Interaction,
+                       codigo: app_commands.Range[str, 1, 64]) -> None:
+        await store.redeem(interaction, codigo)
+
+    @tree.command(name="afiliado", description=t(loc, "cmd_afiliado"))
+    async def afiliado(interaction: discord.Interaction,
+                       codigo: app_commands.Range[str, 1, 16] | None = None) -> None:
+        await store.affiliate(interaction, codigo or "")
     @tree.command(name="aprovar", description=t(loc, "cmd_aprovar"))
     @app_commands.guild_only()
     async def aprovar(interaction: discord.Interaction, pedido: str) -> None:

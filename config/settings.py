@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "billing",
     "growth",
     "trust",
+    "credit",
+    "affiliates",
     "portal",
     "admin_panel",
 ]
@@ -365,7 +367,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Each app keeps its periodic tasks next to its code, in <app>/beat.py (plain data, no models).
 for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing", "growth",
-             "trust"):
+             "trust", "affiliates"):
     CELERY_BEAT_SCHEDULE |= importlib.import_module(f"{_app}.beat").SCHEDULE
 
 # --- APIs -------------------------------------------------------------------------------------

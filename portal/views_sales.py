@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.forms_credit import CreditRefundForm
 from portal.forms_payments import RefundForm
 from portal.forms_sales import CustomerSearchForm, OrderFilterForm
 from sales import selectors, services
@@ -42,6 +43,9 @@ def order_detail(request: HttpRequest, code: str) -> HttpResponse:
         "order": order, "payment": payment, "tab": "orders",
         # Refund and manual-PIX confirmation: the owner only (money leaves the wallet).
         "can_act": request.membership.allows(Role.OWNER), "refund_form": RefundForm(),
+        # Store credit: the owner may give a refund to the buyer's balance instead.
+        "credit_refundable": services.order_credit_refundable_cents(order=order),
+        "credit_refund_form": CreditRefundForm(),
     })
 
 

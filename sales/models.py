@@ -138,6 +138,9 @@ class Order(TenantOwnedModel):
     subtotal_cents = models.BigIntegerField(_("subtotal"))
     discount_cents = models.BigIntegerField(_("discount"), default=0)
     total_cents = models.BigIntegerField(_("total"))
+    # Store credit taken from the buyer's balance at checkout (wallet/credit.py); the payment
+    # is for the rest, and an order paid wholly by credit has no payment at all.
+    credit_applied_cents = models.BigIntegerField(_("store credit applied"), default=0)
     currency = models.CharField(max_length=3, default="BRL", verbose_name=_("currency"))
     payment_method = models.CharField(_("payment method"), max_length=20, default="pix")
     payment_expires_at = models.DateTimeField(null=True, blank=True,
@@ -157,6 +160,10 @@ class Order(TenantOwnedModel):
                 condition=models.Q(total_cents=models.F("subtotal_cents")
                                    - models.F("discount_cents")),
                 name="order_total_is_subtotal_minus_discount"),
+            models.CheckConstraint(
+                condition=models.Q(credit_applied_cents__gte=0,
+                                   credit_applied_cents__lte=models.F("total_cents")),
+                name="order_credit_within_total"),
         ]
         indexes = [models.Index(fields=["status", "payment_expires_at"])]
 
@@ -165,7 +172,11 @@ class Order(TenantOwnedModel):
 
     # -- payments.services.Payable ---------------------------------------------------------
     def payment_amount_cents(self) -> int:
-        return self.total_cents
+        return self.total_cents - self.credit_applied_cents
+
+    @property
+    def paid_by_credit(self) -> bool:
+        return self.credit_applied_cents >= self.total_cents
 
     def payment_description(self) -> str:
         return f"{self.tenant.name} #{self.code}"[:250]

@@ -46,6 +46,8 @@ def portal_pages(world: World) -> list[tuple[str, str]]:
         ("trust-rules", at("trust_rules")),
         ("wallet", at("wallet")),
         ("statement", at("wallet_statement")),
+        ("credit", at("credit")),
+        ("affiliates", at("affiliates")),
         ("plan", at("plan")),
         ("bot", at("bot")),
         ("settings", at("settings")),

@@ -47,11 +47,18 @@ class AccountKind(models.TextChoices):
     FEES = "fees", _("fees")
     PAYOUTS = "payouts", _("payouts")
     REFUNDS = "refunds", _("refunds")
+    # Store credit (wallet/credit.py): what the shop owes its buyers, a liability of the shop.
+    CREDIT = "credit", _("store credit owed to buyers")
+    CREDIT_RESERVED = "credit_reserved", _("store credit applied to unpaid orders")
+    GIFTCARDS = "giftcards", _("gift cards not yet redeemed")
 
 
 TENANT_KINDS = (AccountKind.PENDING, AccountKind.AVAILABLE, AccountKind.WITHDRAWING)
 PLATFORM_KINDS = (AccountKind.CLEARING, AccountKind.FEES, AccountKind.PAYOUTS,
                   AccountKind.REFUNDS)
+# The shop's liabilities to its buyers, each split by holder in wallet.credit.CreditHolding.
+# Kept out of TENANT_KINDS: those are the owner's own money (balances(), withdrawals).
+CREDIT_KINDS = (AccountKind.CREDIT, AccountKind.CREDIT_RESERVED, AccountKind.GIFTCARDS)
 DEBIT_NORMAL = frozenset({AccountKind.CLEARING})
 # The one kind allowed below zero. A refund or chargeback after the money was released takes it
 # from `available` (the sale's pending part is gone): the negative balance *is* the tenant's debt
@@ -89,7 +96,8 @@ class Account(models.Model):
                                     name="wallet_account_unique_platform_kind"),
             models.CheckConstraint(
                 condition=(Q(tenant__isnull=True, kind__in=[k.value for k in PLATFORM_KINDS])
-                           | Q(tenant__isnull=False, kind__in=[k.value for k in TENANT_KINDS])),
+                           | Q(tenant__isnull=False,
+                        kind__in=[k.value for k in TENANT_KINDS + CREDIT_KINDS])),
                 name="wallet_account_kind_matches_owner"),
             models.CheckConstraint(
                 condition=(Q(kind__in=[k.value for k in MAY_GO_NEGATIVE])
@@ -118,6 +126,15 @@ class LedgerTransaction(models.Model):
         WITHDRAWAL_CANCEL = "withdrawal_cancel", _("withdrawal cancelled")
         WITHDRAWAL_PAID = "withdrawal_paid", _("withdrawal paid")
         WITHDRAWAL_REJECT = "withdrawal_reject", _("withdrawal rejected")
+        # Store credit (wallet/credit.py)
+        TOPUP = "topup", _("store credit top-up")
+        CREDIT_APPLY = "credit_apply", _("store credit applied to an order")
+        CREDIT_SPEND = "credit_spend", _("sale paid with store credit")
+        CREDIT_RETURN = "credit_return", _("store credit given back")
+        GIFTCARD_ISSUE = "giftcard_issue", _("gift card issued")
+        GIFTCARD_REDEEM = "giftcard_redeem", _("gift card redeemed")
+        COMMISSION = "commission", _("affiliate commission")
+        COMMISSION_REVERSE = "commission_back", _("affiliate commission reversed")
         OTHER = "other", _("other")
 
     key = models.CharField(_("posting key"), max_length=120, unique=True)
@@ -264,3 +281,7 @@ class Withdrawal(TenantOwnedModel):
 
     def step_key(self, step: str) -> str:
         return f"withdrawal:{self.pk}:{step}"
+
+
+# The store-credit sub-ledger lives in its own module (other features edit this one).
+from wallet.credit_models import CreditHolding, CreditMovement  # noqa: E402, F401

@@ -10,6 +10,7 @@ from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, 
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from wallet.credit import credit_problems
 from wallet.models import (
     DEBIT_NORMAL,
     MAY_GO_NEGATIVE,
@@ -134,6 +135,9 @@ KIND_RULES: dict[str, str] = {
     K.FEES: "never negative",
     K.PAYOUTS: "never negative; equals the paid withdrawals",
     K.REFUNDS: "never negative",
+    K.CREDIT: "never negative; equals the sum of the shop's buyers' store credit balances",
+    K.CREDIT_RESERVED: "never negative; equals the credit applied to the shop's unpaid orders",
+    K.GIFTCARDS: "never negative; equals the shop's issued, unredeemed gift cards",
 }
 
 
@@ -171,6 +175,7 @@ def ledger_verify() -> list[str]:
                             f"{account.balance_cents} != {expected} from its entries")
         totals[K.CLEARING if account.kind in DEBIT_NORMAL else "rest"] += account.balance_cents
     problems += _kind_problems(accounts, computed)
+    problems += credit_problems()  # each credit account against its holders (wallet/credit.py)
     unbalanced = (Entry.objects.unscoped().values("transaction")
                   .annotate(s=Sum(_debit_positive()), n=Count("id"))
                   .filter(~Q(s=0) | Q(n__lt=2)).values_list("transaction__key", "s", "n"))

@@ -7,7 +7,9 @@
 - `catalog.CatalogAndCart`: /loja, variant picks, the cart, /meuspedidos;
 - `staff.StaffCommands`: /estoque, /entregar, /reembolsar, /vincular;
 - `posts.ProductPosts`: /postar, /repostar and the loop that refreshes posts;
-- `trust.TrustFlows`: the review DM's stars and comment modal, /aprovar.
+- `trust.TrustFlows`: the review DM's stars and comment modal, /aprovar;
+- `credit.StoreCredit`: /saldo (balance, history, PIX top-up) and /resgatar (gift cards);
+- `affiliates.Affiliates`: /afiliado (one's code and earnings, or someone's code to use).
 
 
 `Storefront` holds no business state: prices, stock, carts, coupons and orders live behind the
@@ -23,12 +25,14 @@ permission) they stay in ephemeral messages, without the buyer noticing the diff
 
 from __future__ import annotations
 
+from bot.storefront.affiliates import Affiliates
 from bot.storefront.catalog import CatalogAndCart
+from bot.storefront.credit import StoreCredit
 from bot.storefront.posts import ProductPosts
 from bot.storefront.trust import TrustFlows
 
 
-class Storefront(CatalogAndCart, ProductPosts, TrustFlows):
+class Storefront(CatalogAndCart, ProductPosts, TrustFlows, StoreCredit, Affiliates):
     """Everything the bot does for its shop; see the modules above, one per concern."""
 
 

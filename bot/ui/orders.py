@@ -22,8 +22,12 @@ def checkout_embed(order: dict[str, Any], payment: dict[str, Any] | None, locale
     embed = discord.Embed(title=t(locale, "order", code=order["code"]), colour=BRAND)
     rows = [f"{ln['quantity']}{TIMES} {ln['product_name']} · {ln['variant_label']}"
             for ln in order.get("lines") or []]
-    embed.description = _trim("\n".join([*rows, "", t(locale, "pix_help")]), 4000)
+    # No payment: the buyer's store credit paid it all.
+    help_text = t(locale, "pix_help" if payment else "credit_paid")
+    embed.description = _trim("\n".join([*rows, "", help_text]), 4000)
     embed.add_field(name=t(locale, "total"), value=f"**{order['total_display']}**")
+    if int(order.get("credit_applied_cents") or 0):
+        embed.add_field(name=t(locale, "credit_applied"), value=order["credit_applied_display"])
     expires = _unix((payment or {}).get("expires_at") or order.get("payment_expires_at"))
     if expires:
         embed.add_field(name=t(locale, "expires"), value=f"<t:{expires}:R> (<t:{expires}:t>)")

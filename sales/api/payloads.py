@@ -83,6 +83,8 @@ def order(o: Order, payment: Any = None, *, can_refund: bool | None = None) -> d
         "payment_expires_at": o.payment_expires_at, "coupon_code": o.coupon_code,
         "subtotal_cents": o.subtotal_cents, "discount_cents": o.discount_cents,
         "total_cents": o.total_cents, "subtotal_display": money(o.subtotal_cents),
+        "credit_applied_cents": o.credit_applied_cents,
+        "credit_applied_display": money(o.credit_applied_cents),
         "discount_display": money(o.discount_cents), "total_display": money(o.total_cents),
         "lines": [{"product_name": ln.product_name, "variant_label": ln.variant_label,
                    "quantity": ln.quantity, "unit_price_cents": ln.unit_price_cents,

@@ -41,6 +41,9 @@ class CheckoutIn(serializers.Serializer):
     expected_total_cents = serializers.IntegerField(required=False, min_value=0,
                                                     max_value=2**62, help_text=(
         "The total the buyer saw; a different server total refuses with price_changed."))
+    use_credit = serializers.BooleanField(default=False, help_text=(
+        "Pay from the buyer's store credit first; the payment is for the rest (none when the "
+        "credit covers the whole total: `payment` is then null)."))
 
 
 class PostIn(serializers.Serializer):
@@ -230,6 +233,8 @@ class OrderOut(serializers.Serializer):
     subtotal_display = serializers.CharField()
     discount_display = serializers.CharField()
     total_display = serializers.CharField()
+    credit_applied_cents = serializers.IntegerField()
+    credit_applied_display = serializers.CharField()
     lines = OrderLineOut(many=True)
     payment = PaymentOut(allow_null=True)
 
@@ -240,7 +245,7 @@ class OrderListOut(serializers.Serializer):
 
 class CheckoutOut(serializers.Serializer):
     order = OrderOut()
-    payment = PaymentOut()
+    payment = PaymentOut(allow_null=True)  # null: paid wholly with store credit
 
 
 class LinkOut(serializers.Serializer):

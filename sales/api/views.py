@@ -154,7 +154,7 @@ class CheckoutView(BotAPIView):
         data = _valid(s.CheckoutIn, request)
         result = services.checkout(customer=customer, **data)
         body = {"order": payloads.order(result.order, result.payment),
-                "payment": result.payment.instructions().__dict__}
+                "payment": result.payment.instructions().__dict__ if result.payment else None}
         return Response(body, status=status.HTTP_201_CREATED)
 
 

@@ -31,7 +31,9 @@ from sales.services.orders import (
     order_transition,
 )
 from sales.services.refunds import (
+    CreditRefund,
     RefundActor,
+    order_credit_refundable_cents,
     order_refund,
     order_refundable_payment,
     payment_refund_by,
@@ -39,6 +41,7 @@ from sales.services.refunds import (
 from sales.services.sweeps import carts_expire, orders_expire
 
 __all__ = [
+    "CreditRefund",
     "RefundActor",
     "cart_add",
     "cart_apply_coupon",
@@ -55,6 +58,7 @@ __all__ = [
     "on_payment_outcome",
     "order_cancel",
     "order_create_from_cart",
+    "order_credit_refundable_cents",
     "order_expire",
     "order_payment",
     "order_refund",

@@ -27,7 +27,9 @@ from sales.errors import SalesError
 from sales.models import Cart, Customer, Order, OrderEvent, OrderLine
 from sales.models import OrderStatus as S
 from sales.services.carts import MAX_QUANTITY, _check_buyer
+from sales.services.orders import order_mark_paid_by_credit
 from tenants.quotas import QuotaExceeded, quota_check, usage_record
+from wallet import credit as wallet_credit
 from wallet.models import LEDGER_CURRENCIES
 
 PAYMENT_WINDOW_DEFAULT = 30  # minutes, as payments' PIX expiry
@@ -36,7 +38,7 @@ PAYMENT_WINDOW_DEFAULT = 30  # minutes, as payments' PIX expiry
 @dataclass
 class CheckoutResult:
     order: Order
-    payment: Payment
+    payment: Payment | None  # None: the buyer's store credit paid the whole order
 
 
 def payment_methods(tenant) -> list[str]:
@@ -51,7 +53,8 @@ def _window(tenant) -> timedelta:
 
 @transaction.atomic
 def order_create_from_cart(*, customer: Customer, method: str = Payment.Method.PIX,
-                           expected_total_cents: int | None = None) -> Order:
+                           expected_total_cents: int | None = None,
+                           use_credit: bool = False) -> Order:
     """Price the cart on the server, create the order and reserve its stock, all or nothing."""
     tenant, now = customer.tenant, timezone.now()
     _check_buyer(customer)
@@ -121,7 +124,26 @@ def order_create_from_cart(*, customer: Customer, method: str = Payment.Method.P
     cart.save(update_fields=["status", "updated_at"])
     usage_record(tenant=tenant, metric="orders_per_month")
     signals.order_created.send(sender=Order, order=order, cart=cart)
+    if use_credit:
+        _apply_credit(order)
     return order
+
+
+def _apply_credit(order: Order) -> None:
+    """Take what the buyer's store credit covers (wallet/credit.py: the buyer's holding is
+    locked, so two carts checking out at once can never spend one balance twice). The payment
+    is then asked for the rest only; a wholly covered order is paid here, without a provider,
+    in this same transaction."""
+    applied = wallet_credit.credit_apply(
+        tenant=order.tenant, holder=wallet_credit.customer_holder(order.customer_id),
+        order_id=order.pk, up_to_cents=order.total_cents)
+    if not applied:
+        return
+    order.credit_applied_cents = applied
+    Order.objects.for_tenant(order.tenant_id).filter(pk=order.pk).update(
+        credit_applied_cents=applied)
+    if order.paid_by_credit:
+        order_mark_paid_by_credit(order=order)
 
 
 def order_payment(*, order: Order) -> Payment | None:
@@ -154,11 +176,12 @@ def order_request_payment(*, order: Order) -> Payment:
 
 
 def checkout(*, customer: Customer, method: str = Payment.Method.PIX,
-             expected_total_cents: int | None = None) -> CheckoutResult:
+             expected_total_cents: int | None = None, use_credit: bool = False) -> CheckoutResult:
     try:
         with CHECKOUT_SECONDS.time():  # reserve + order; the provider call is timed apart
             order = order_create_from_cart(customer=customer, method=method,
-                                           expected_total_cents=expected_total_cents)
+                                           expected_total_cents=expected_total_cents,
+                                           use_credit=use_credit)
     except hooks.Refusal as exc:
         # After the rollback, so the decision stays on record though nothing else did.
         audit.record(actor=None, tenant=customer.tenant, action="checkout.refused",
@@ -166,4 +189,6 @@ def checkout(*, customer: Customer, method: str = Payment.Method.PIX,
                                             "discord_user_id": customer.discord_user_id,
                                             **exc.data})
         raise
+    if order.paid_by_credit:
+        return CheckoutResult(order=order, payment=None)
     return CheckoutResult(order=order, payment=order_request_payment(order=order))

@@ -25,6 +25,7 @@ from sales.fulfillment.enqueue import enqueue_order, enqueue_payment_notice, enq
 from sales.models import Customer, Delivery, Order, OrderEvent, OrderLine
 from sales.models import OrderStatus as S
 from sales.state import AFTER_PAYMENT, TRANSITIONS, order_transition
+from wallet import credit as wallet_credit
 from wallet import services as wallet_services
 
 
@@ -48,6 +49,8 @@ def _mark_paid(order: Order, *, reason: str) -> bool:
         return False
     # Asked before the customer's counters move: a gate may look at "first purchase".
     hold = hooks.paid_hold_reason(order)
+    # Paid, held or not: the credit applied at checkout becomes the shop's sale now.
+    _credit_settle(order)
     Customer.objects.for_tenant(order.tenant_id).filter(pk=order.customer_id).update(
         lifetime_spend_cents=F("lifetime_spend_cents") + order.total_cents,
         first_purchase_at=Coalesce("first_purchase_at", now), last_purchase_at=now)
@@ -112,8 +115,69 @@ def _alert_low_stock(order: Order) -> None:
                                       threshold=variant.low_stock_threshold)
 
 
+def order_mark_paid_by_credit(*, order: Order) -> bool:
+    """Checkout took the whole total from the buyer's balance: paid without any provider."""
+    return _mark_paid(order, reason="paid with store credit")
+
+
+# --- Store credit applied at checkout (wallet/credit.py) --------------------------------------
+def _credit_settle(order: Order) -> None:
+    """Paid: the credit reserved for the order becomes the shop's sale (posted once)."""
+    if order.credit_applied_cents:
+        wallet_credit.credit_settle(tenant=order.tenant, order_id=order.pk)
+
+
+def _credit_back(order: Order) -> None:
+    """Expired or cancelled unpaid: the reserved credit goes back to the buyer (posted once)."""
+    if order.credit_applied_cents:
+        wallet_credit.credit_return(tenant=order.tenant, order_id=order.pk,
+                                    holder=wallet_credit.customer_holder(order.customer_id))
+
+
+def _credit_reapply(order: Order) -> bool:
+    """A late payment for an order whose credit went back: take it again; False when the
+    buyer has since spent it (the order is then short and must be refunded by hand)."""
+    if not order.credit_applied_cents:
+        return True
+    holder = wallet_credit.customer_holder(order.customer_id)
+    reserved = wallet_credit.credit_balance(tenant=order.tenant, kind="credit_reserved",
+                                            holder=wallet_credit.order_holder(order.pk))
+    wanted = order.credit_applied_cents - reserved
+    got = wallet_credit.credit_apply(tenant=order.tenant, holder=holder, order_id=order.pk,
+                                     up_to_cents=wanted, attempt="late") if wanted > 0 else 0
+    return got >= wanted
+
+
+def credit_refund_key(order: Order, tag: str) -> str:
+    return f"refund:credit:order:{order.pk}:{tag}"
+
+
+def order_credit_refunded_cents(order: Order) -> int:
+    return wallet_credit.refunded_to_credit_cents(tenant=order.tenant_id,
+                                                  key_prefix=credit_refund_key(order, ""))
+
+
+def _credit_refund_rest(order: Order, reason: str) -> None:
+    """The provider refunded the paid part in full: the part paid with credit goes back to
+    the buyer's balance too (its only 'payment method'), whatever was not given back yet."""
+    left = order.credit_applied_cents - order_credit_refunded_cents(order)
+    if left > 0:
+        wallet_credit.credit_refund(tenant=order.tenant, key=credit_refund_key(order, "rest"),
+                                    holder=wallet_credit.customer_holder(order.customer_id),
+                                    amount_cents=left, reason=reason)
+
+
 def _paid_late(order: Order) -> None:
     """Approved after the reservation was released: take the stock again if it is still there."""
+    if not _credit_reapply(order):
+        stock.release(tenant=order.tenant, order_ref=order.pk)
+        if order_transition(order=order, to=S.PAID, actor="payment", paid_at=timezone.now(),
+                            reason="payment approved after the order expired"):
+            _credit_settle(order)
+            order_transition(order=order, to=S.DELIVERY_FAILED, actor="system",
+                             reason="store credit was spent while the payment was late; "
+                                    "refund the buyer")
+        return
     wants = {line.variant_id: line.quantity for line in
              OrderLine.objects.for_tenant(order.tenant_id).filter(order=order,
                                                                   fulfillment="stock")}
@@ -124,6 +188,7 @@ def _paid_late(order: Order) -> None:
     stock.release(tenant=order.tenant, order_ref=order.pk)
     if order_transition(order=order, to=S.PAID, actor="payment", paid_at=timezone.now(),
                         reason="payment approved after the order expired"):
+        _credit_settle(order)
         order_transition(order=order, to=S.DELIVERY_FAILED, actor="system",
                          reason="stock was sold while the payment was late; refund the buyer")
 
@@ -131,6 +196,7 @@ def _paid_late(order: Order) -> None:
 def _release(order: Order, to: str, reason: str) -> None:
     if order_transition(order=order, to=to, actor="payment", reason=reason):
         stock.release(tenant=order.tenant, order_ref=order.pk)
+        _credit_back(order)
 
 
 def _revoke(order: Order, to: str, reason: str) -> None:
@@ -153,6 +219,11 @@ def _revoke(order: Order, to: str, reason: str) -> None:
     signals.order_revoked.send(sender=Order, order=order, status=to)
 
 
+def order_revoke(*, order: Order, to: str, reason: str) -> None:
+    """Refunded or charged back outside payments (a refund to store credit): goods revoked."""
+    _revoke(order, to, reason)
+
+
 def on_payment_outcome(payment: Any, outcome: str) -> None:
     """payments.registry handler for sales.order; runs inside the payment's transaction."""
     order = (Order.objects.for_tenant(payment.tenant_id).select_for_update()
@@ -161,14 +232,16 @@ def on_payment_outcome(payment: Any, outcome: str) -> None:
         return
     reason = f"payment {payment.public_id} {outcome}"
     if outcome == "approved":
+        # The money arrived whatever the order's fate (a late payment may still need a refund);
+        # the posting key makes replays post nothing twice (DESIGN.md: one ledger posting).
+        # Posted before the order is marked paid, so order_paid's receivers (gift cards) find
+        # the sale in the ledger; both happen in this one transaction either way.
+        wallet_services.sale_record(tenant=order.tenant, payment_id=payment.pk,
+                                    gross_cents=payment.amount_cents, method=payment.method)
         if order.status == S.PENDING_PAYMENT:
             _mark_paid(order, reason=reason)
         elif order.status in (S.EXPIRED, S.CANCELLED):
             _paid_late(order)
-        # The money arrived whatever the order's fate (a late payment may still need a refund);
-        # the posting key makes replays post nothing twice (DESIGN.md: one ledger posting).
-        wallet_services.sale_record(tenant=order.tenant, payment_id=payment.pk,
-                                    gross_cents=payment.amount_cents, method=payment.method)
         _reverse_refunds(order, payment)  # refunds the provider showed before the approval
     elif outcome == "refund":
         _reverse_refunds(order, payment)
@@ -179,6 +252,8 @@ def on_payment_outcome(payment: Any, outcome: str) -> None:
     elif outcome in ("refunded", "charged_back"):
         _reverse_refunds(order, payment)
         _revoke(order, S.REFUNDED if outcome == "refunded" else S.CHARGED_BACK, reason)
+        if outcome == "refunded":
+            _credit_refund_rest(order, reason)
         kind = "refund" if outcome == "refunded" else "chargeback"
         key = f"{kind}:payment:{payment.pk}"
         # Whatever the Refund rows did not reverse yet: the total reversed is the total
@@ -253,6 +328,7 @@ def order_expire(*, order: Order, reason: str = "payment window ended") -> bool:
     if not order_transition(order=locked, to=S.EXPIRED, actor="system", reason=reason):
         return False
     stock.release(tenant=locked.tenant, order_ref=locked.pk)
+    _credit_back(locked)
     return True
 
 
@@ -265,6 +341,7 @@ def order_cancel(*, order: Order, actor_user: Any, reason: str = "") -> bool:
     order_transition(order=locked, to=S.CANCELLED, actor=f"user:{actor_user.pk}",
                      actor_user=actor_user, reason=reason or "cancelled in the portal")
     stock.release(tenant=locked.tenant, order_ref=locked.pk)
+    _credit_back(locked)
     audit.record(actor=actor_user, tenant=locked.tenant, action="order.cancel", target=locked,
                  data={"code": locked.code})
     return True

@@ -25,7 +25,9 @@ from hypothesis import strategies as st
 
 import portal
 from portal import forms as pf
+from portal import forms_affiliates as aff
 from portal import forms_catalog as cf
+from portal import forms_credit as crf
 from portal import forms_growth as gf
 from portal import forms_payments as payf
 from portal import forms_sales as sf
@@ -142,6 +144,15 @@ ENDPOINTS = [
              raw={"version": NASTY}),
     Endpoint("plan_cancel", _t("plan_cancel", lambda w: w.subscription_pk),
              raw={"cancel": WORDS}),
+    Endpoint("credit_settings", _t("credit_settings"), crf.CreditSettingsForm,
+             {"topup_enabled": "on", "min_amount": "5,00", "max_amount": "200,00",
+              "bonus_percent": "5"}),
+    Endpoint("affiliates_settings", _t("affiliates_settings"), aff.AffiliateSettingsForm,
+             {"enabled": "on", "percent": "10"}),
+    Endpoint("giftcards_create", _t("giftcards_create"), crf.GiftCardCreateForm,
+             {"variant": "1", "count": "2"}),
+    Endpoint("order_refund_to_credit", _t("order_refund_to_credit", lambda w: w.order.code),
+             crf.CreditRefundForm, {"reason": "troca", "amount": "1,00"}),
     Endpoint("trust_reviews", _t("trust_reviews"), tf.ReviewFilterForm, method="get",
              raw={"page": NASTY}),
     Endpoint("trust_review_settings", _t("trust_review_settings"), tf.ReviewSettingsForm,

@@ -1,0 +1,49 @@
+"""Afiliados: the program's settings, its affiliates with clicks, sales, commission owed and
+paid. Thin: affiliates' services and selectors decide."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from affiliates import selectors
+from affiliates.services import AffiliateRefused, program, program_update
+from portal.forms_affiliates import AffiliateSettingsForm
+from tenants.access import tenant_view
+from tenants.models import Role
+
+
+def _page(request: HttpRequest, form: AffiliateSettingsForm | None = None,
+          status: int = 200) -> HttpResponse:
+    tenant = request.tenant
+    enabled, percent, _overrides = program(tenant)
+    return render(request, "portal/affiliates/affiliates.html", {
+        "rows": selectors.affiliates_page(tenant=tenant),
+        "totals": selectors.program_totals(tenant=tenant), "enabled": enabled,
+        "percent": percent, "can_edit": request.membership.allows(Role.OWNER),
+        "form": form or AffiliateSettingsForm(initial={"enabled": enabled, "percent": percent}),
+    }, status=status)
+
+
+@tenant_view()
+def affiliates(request: HttpRequest) -> HttpResponse:
+    return _page(request)
+
+
+@tenant_view(role=Role.OWNER)
+@require_POST
+def affiliates_settings(request: HttpRequest) -> HttpResponse:
+    form = AffiliateSettingsForm(request.POST)
+    if not form.is_valid():
+        return _page(request, form, status=400)
+    try:
+        program_update(tenant=request.tenant, actor=request.user,
+                       enabled=form.cleaned_data["enabled"], percent=form.cleaned_data["percent"])
+    except AffiliateRefused as exc:
+        form.add_error(None, str(exc))
+        return _page(request, form, status=400)
+    messages.success(request, _("Affiliate program saved."))
+    return redirect("portal:affiliates", slug=request.tenant.slug)
