@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "wallet",
     "runtime",
     "billing",
+    "memberships",
     "portal",
     "admin_panel",
 ]
@@ -342,6 +343,7 @@ CELERY_TASK_QUEUES_NAMES = ("default", "fulfillment", "runtime")
 CELERY_TASK_ROUTES = {
     "sales.tasks.deliver*": {"queue": "fulfillment"},
     "sales.tasks.role_*": {"queue": "fulfillment"},
+    "memberships.tasks.member_job*": {"queue": "fulfillment"},
     "runtime.tasks.*": {"queue": "runtime"},
     "*": {"queue": "default"},
 }
@@ -353,7 +355,8 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # Each app keeps its periodic tasks next to its code, in <app>/beat.py (plain data, no models).
-for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing"):
+for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing",
+             "memberships"):
     CELERY_BEAT_SCHEDULE |= importlib.import_module(f"{_app}.beat").SCHEDULE
 
 # --- APIs -------------------------------------------------------------------------------------

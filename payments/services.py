@@ -6,7 +6,7 @@ its entry points are re-exported here so callers import services only.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import structlog
@@ -69,11 +69,14 @@ def _metadata(payment: Payment) -> dict:
     return {"tenant_id": str(payment.tenant_id), "payment_public_id": str(payment.public_id)}
 
 
-def payment_create(*, payable: Payable, method: str = Payment.Method.PIX) -> Payment:
+def payment_create(*, payable: Payable, method: str = Payment.Method.PIX,
+                   expires_at: datetime | None = None) -> Payment:
     """Create our Payment row, then the charge at the provider (outside the row's transaction).
 
     `method` is the buyer's payment option: "pix", "card" (Mercado Pago), "stripe_card"
     (Stripe Checkout) or "manual_pix"; payments.providers.for_option picks the provider.
+    `expires_at` overrides the shop's PIX expiry (a renewal charge sent days ahead must stay
+    payable until the grace period ends).
     The row commits first so the provider call, which can be slow or fail, never holds locks;
     a failed call leaves a `created` payment that reconciliation or a retry picks up, and the
     idempotency key makes the retry return the same charge.
@@ -85,7 +88,8 @@ def payment_create(*, payable: Payable, method: str = Payment.Method.PIX) -> Pay
     provider, provider_method = providers.for_option(method)
     if not provider.is_configured():
         raise PaymentError(_("This payment method is not available."))
-    payment = _payment_row(payable=payable, method=provider_method, provider=provider.name)
+    payment = _payment_row(payable=payable, method=provider_method, provider=provider.name,
+                           **({"expires_at": expires_at} if expires_at else {}))
     if provider.name == Payment.Provider.MERCADOPAGO:
         if provider_method == Payment.Method.CARD:
             return payment_submit_card(payment=payment, payable=payable)
@@ -128,8 +132,7 @@ def _payment_row(*, payable: Payable, method: str, provider: str, **fields) -> P
         method=method,
         amount_cents=payable.payment_amount_cents(),
         currency=getattr(payable.tenant, "currency", "BRL") or "BRL",
-        expires_at=timezone.now() + _pix_expiry(payable.tenant),
-        **fields,
+        **({"expires_at": timezone.now() + _pix_expiry(payable.tenant)} | fields),
     )
     audit.record(actor=None, tenant=payable.tenant, action="payment.create", target=payment,
                  data={"method": method, "amount_cents": payment.amount_cents})
