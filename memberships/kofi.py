@@ -235,18 +235,25 @@ def link_start(*, customer: Customer, email: str) -> None:
 def link_confirm(*, customer: Customer, email: str, code: str) -> int:
     """Tie the email to this buyer; apply the Ko-fi payments that waited. Returns how many."""
     email = email.strip().lower()
+    wrong = MembershipError("code_invalid", _(
+        "This code is wrong or expired. Ask for a new one with /vincular-kofi."), 400)
     with transaction.atomic():
         link = (KofiLink.objects.for_tenant(customer.tenant_id).select_for_update()
                 .filter(email=email, customer=customer).first())
-        wrong = MembershipError("code_invalid", _(
-            "This code is wrong or expired. Ask for a new one with /vincular-kofi."), 400)
         if link is None or not link.code_hash or link.attempts >= MAX_CODE_ATTEMPTS or \
                 (link.code_expires_at and link.code_expires_at < timezone.now()):
             raise wrong
-        if not hmac.compare_digest(link.code_hash, _hash(code.strip())):
+        matches = hmac.compare_digest(link.code_hash, _hash(code.strip()))
+        if not matches:  # counted (committed) before refusing, so guessing runs out
             link.attempts += 1
             link.save(update_fields=["attempts"])
-            raise wrong
+    if not matches:
+        raise wrong
+    with transaction.atomic():
+        link = (KofiLink.objects.for_tenant(customer.tenant_id).select_for_update()
+                .get(pk=link.pk))
+        if link.code_hash != _hash(code.strip()):
+            raise wrong  # used meanwhile by a concurrent confirm
         link.linked_at, link.code_hash = timezone.now(), ""
         link.save(update_fields=["linked_at", "code_hash"])
         audit.record(actor=None, tenant=customer.tenant, action="kofi.linked", target=link,

@@ -100,8 +100,6 @@ class MembershipSettings(TenantOwnedModel):
                                                      default=0)
     kofi_donation_days = models.PositiveSmallIntegerField(_("days a donation grants"),
                                                           default=30)
-    kofi_thanks_code = models.BooleanField(_("show the link code on Ko-fi's thank-you page"),
-                                           default=False)
 
     class Meta:
         verbose_name = _("membership settings")
