@@ -63,4 +63,18 @@ def build_tree(client: discord.Client, store: Storefront) -> app_commands.Comman
                          motivo: app_commands.Range[str, 1, 250]) -> None:
         await store.refund(interaction, pedido, motivo)
 
+    @tree.command(name="assinar", description=t(loc, "cmd_assinar"))
+    async def assinar(interaction: discord.Interaction) -> None:
+        await store.subscribe_start(interaction)
+
+    @tree.command(name="assinatura", description=t(loc, "cmd_assinatura"))
+    async def assinatura(interaction: discord.Interaction) -> None:
+        await store.membership_show(interaction)
+
+    @tree.command(name="vincular-kofi", description=t(loc, "cmd_vincular_kofi"))
+    async def vincular_kofi(interaction: discord.Interaction,
+                            email: app_commands.Range[str, 3, 254],
+                            codigo: app_commands.Range[str, 6, 6] | None = None) -> None:
+        await store.kofi_link(interaction, email, codigo)
+
     return tree

@@ -6,7 +6,8 @@
 - `checkout.CheckoutWatcher`: checkout and the watcher that edits its message;
 - `catalog.CatalogAndCart`: /loja, variant picks, the cart, /meuspedidos;
 - `staff.StaffCommands`: /estoque, /entregar, /reembolsar, /vincular;
-- `posts.ProductPosts`: /postar, /repostar and the loop that refreshes posts.
+- `posts.ProductPosts`: /postar, /repostar and the loop that refreshes posts;
+- `memberships.Memberships`: /assinar, /assinatura, /vincular-kofi.
 
 
 `Storefront` holds no business state: prices, stock, carts, coupons and orders live behind the
@@ -23,10 +24,11 @@ permission) they stay in ephemeral messages, without the buyer noticing the diff
 from __future__ import annotations
 
 from bot.storefront.catalog import CatalogAndCart
+from bot.storefront.memberships import Memberships
 from bot.storefront.posts import ProductPosts
 
 
-class Storefront(CatalogAndCart, ProductPosts):
+class Storefront(CatalogAndCart, ProductPosts, Memberships):
     """Everything the bot does for its shop; see the modules above, one per concern."""
 
 
