@@ -238,6 +238,47 @@ class MemberEvent(TenantOwnedModel):
     def __str__(self) -> str:
         return self.kind
 
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.kind, self.kind))
+
+    @staticmethod
+    def _status_label(value: str) -> str:
+        return str(Member.Status(value).label) if value in Member.Status.values else value
+
+    @property
+    def from_label(self) -> str:
+        return self._status_label(self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return self._status_label(self.to_status)
+
+
+EVENT_LABELS = {
+    "trial.start": _("Trial started"),
+    "subscribe": _("Subscribed, awaiting payment"),
+    "subscribe.lapsed": _("First payment never arrived"),
+    "paid.subscribe": _("First payment received"),
+    "paid.renewal": _("Renewal paid"),
+    "paid.upgrade": _("Upgrade paid"),
+    "paid.after_end": _("Paid after a new subscription started"),
+    "payment.refunded": _("Payment refunded"),
+    "payment.charged_back": _("Payment charged back"),
+    "cancel": _("Cancelled by the member"),
+    "cancel.now": _("Cancelled while overdue"),
+    "cancel.ended": _("Ended after cancelling"),
+    "period.unpaid": _("Not paid by the due date"),
+    "grace.ended": _("Grace ended: role removed"),
+    "reminder.sent": _("Renewal reminder sent"),
+    "dunning.sent": _("Overdue reminder sent"),
+    "switch.trial": _("Tier switched during the trial"),
+    "switch.scheduled": _("Tier switch scheduled for the next period"),
+    "grant.new": _("Access given by hand"),
+    "grant.extend": _("Access extended by hand"),
+    "kofi.paid": _("Ko-fi payment"),
+}
+
 
 class MemberJob(TenantOwnedModel):
     """A Discord side effect (role add/remove, DM) run by the fulfillment queue (outbox)."""

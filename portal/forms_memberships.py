@@ -7,6 +7,8 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.formats import number_format
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from config.boundaries import BoundedModelForm
@@ -99,7 +101,7 @@ class MembershipSettingsForm(BoundedModelForm):
                                             max_value=366)
     kofi_token = forms.CharField(label=_("Ko-fi verification token"), required=False,
                                  max_length=100, widget=forms.PasswordInput(render_value=True),
-                                 help_text=_("Ko-fi → More → API → Webhooks → Advanced."))
+                                 help_text=_("Find it on Ko-fi at the path on the right."))
     kofi_donation_min = MoneyField(label=_("Minimum Ko-fi donation"), min_value=Decimal("0"),
                                    max_value=Decimal("1000000"), decimal_places=2,
                                    required=False,
@@ -120,10 +122,12 @@ class MembershipSettingsForm(BoundedModelForm):
         self.fields["kofi_donation_tier"].required = False
         self.initial["kofi_donation_min"] = number_format(
             to_major(self.instance.kofi_donation_min_cents, "BRL"), decimal_pos=2)
-        hint = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+        # Placeholders are code, not words: shown in <code> (constants, safe to mark so).
+        hint = mark_safe(", ".join(f"<code>{{{p}}}</code>" for p in PLACEHOLDERS))  # noqa: S308
         for name in ("template_reminder", "template_dunning", "template_ended"):
-            self.fields[name].help_text = _("Empty uses ours. Placeholders: %(list)s.") % {
-                "list": hint}
+            self.fields[name].help_text = format_html(
+                conditional_escape(_("Empty uses ours. Placeholders: %(list)s.")).replace(
+                    "%(list)s", "{}"), hint)
             self.fields[name].max_length = 1500
             self.fields[name].validators.append(MaxLengthValidator(1500))
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -90,7 +91,8 @@ def _grant(request: HttpRequest, form: GrantForm, customer: Customer, data: dict
         form.add_error(None, exc.message)
         return None
     messages.success(request, _("Access given until %(date)s.") % {
-        "date": timezone.localtime(member.current_period_end).strftime("%d/%m/%Y")})
+        "date": date_format(timezone.localtime(member.current_period_end),
+                            "SHORT_DATE_FORMAT")})
     return member
 
 

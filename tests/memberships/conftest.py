@@ -25,6 +25,8 @@ def roles(world):  # noqa: F811
 
 @pytest.fixture
 def tiers(world, roles):  # noqa: F811
+    world.tenant.locale = "en"  # the DMs speak the shop's language; these tests read English
+    world.tenant.save(update_fields=["locale"])
     silver = Tier.objects.create(tenant=world.tenant, name="Silver", role_id=roles["silver"],
                                  price_cents=1990, period="monthly")
     gold = Tier.objects.create(tenant=world.tenant, name="Gold", role_id=roles["gold"],
