@@ -82,7 +82,7 @@ class MembershipView(MembershipAPIView):
         checkout = services.member_subscribe(customer=customer, tier_id=data["tier_id"],
                                              method=data["method"])
         return Response({"membership": member_payload(checkout.member),
-                         "payment": _payment(checkout.payment)},
+                         "payment": _payment(checkout.payment), "card_url": checkout.card_url},
                         status=status.HTTP_201_CREATED)
 
 

@@ -56,6 +56,8 @@ class MembershipStateOut(serializers.Serializer):
 class SubscribeOut(serializers.Serializer):
     membership = MembershipOut()
     payment = PaymentOut(allow_null=True)
+    card_url = serializers.CharField(required=False, help_text=(
+        "Card: Mercado Pago's page where the buyer authorizes the subscription"))
 
 
 class SwitchOut(serializers.Serializer):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
-from memberships import jobs, policy, texts
+from memberships import jobs, policy, preapproval, texts
 from memberships.errors import MembershipError
 from memberships.models import Member, MemberCharge, MemberEvent, MembershipSettings, Tier
 from sales.models import Customer
@@ -99,6 +99,7 @@ class Checkout:
     member: Member
     charge: MemberCharge | None
     payment: object | None
+    card_url: str = ""  # card: Mercado Pago's page where the buyer authorizes the subscription
 
 
 def live_member(customer: Customer) -> Member | None:
@@ -145,7 +146,11 @@ def member_subscribe(*, customer: Customer, tier_id: int, method: str = "pix") -
         _event(member, "trial.start" if trial else "subscribe", data={"tier": tier.pk})
         if trial:
             sync_role(member)
-            return Checkout(member=member, charge=None, payment=None)
+            if method != "card":
+                return Checkout(member=member, charge=None, payment=None)
+    if method == "card":
+        return Checkout(member=member, charge=None, payment=None,
+                        card_url=preapproval.card_start(member=member, tier=tier))
     charge, payment = charge_create(member=member, kind=K.SUBSCRIBE, tier=tier,
                                     amount_cents=tier.price_cents, method=method)
     return Checkout(member=member, charge=charge, payment=payment)
@@ -190,11 +195,11 @@ def handle_payment(payment, outcome: str) -> None:
 
 
 def _base_for_period(member: Member, now: datetime) -> datetime:
-    """Where a paid period starts: after the running one (early renewal, trial, grace) so
-    no paid day is lost or given twice; from now when access had ended."""
-    if member.status in (S.ACTIVE, S.TRIALING, S.CANCELLED, S.PAST_DUE):
-        return max(member.current_period_end, now) if member.status != S.PAST_DUE \
-            else member.current_period_end
+    """Where a paid period starts: right after the one that had access (early renewal, the
+    trial, a card charged at the due minute, grace), so no paid day is lost or given twice;
+    from now when access had ended."""
+    if member.status in policy.WITH_ROLE:
+        return member.current_period_end
     return now
 
 
@@ -244,6 +249,8 @@ def charge_apply(*, charge: MemberCharge, payment) -> bool:
                        "amount_cents": payment.amount_cents,
                        "period_end": member.current_period_end.isoformat()})
     sync_role(member)
+    if charge.kind == K.UPGRADE and member.method == Member.Method.CARD:
+        preapproval.provider_update(member, amount_cents=tier.price_cents)  # the next periods
     if before != S.PENDING:
         jobs.dm(member, texts.paid(member))
     return True
@@ -462,7 +469,24 @@ def member_cancel(*, customer: Customer, actor=None) -> Member:
     _event(member, "cancel", before=before, actor=actor)
     audit.record(actor=actor, tenant=member.tenant, action="membership.cancel", target=member,
                  data={"period_end": member.current_period_end.isoformat()})
+    if member.method == Member.Method.CARD:
+        preapproval.provider_update(member, status="cancelled")
     return member
+
+
+@transaction.atomic
+def member_cancel_at_provider(*, member: Member, why: str) -> None:
+    """Mercado Pago says the card subscription was cancelled or paused there."""
+    member = _locked(member, member.tenant_id)
+    if member.status == S.PENDING:
+        _end(member, f"card.{why}", dm=False)
+        return
+    if member.status not in (S.ACTIVE, S.TRIALING):
+        return
+    before = member.status
+    member.status, member.cancelled_at, member.next_tier = S.CANCELLED, timezone.now(), None
+    _save(member, None, "status", "cancelled_at", "next_tier")
+    _event(member, f"card.{why}", before=before)
 
 
 @dataclass(frozen=True)
@@ -497,6 +521,8 @@ def member_switch(*, customer: Customer, tier_id: int) -> Switch:
             member.next_tier = tier
             _save(member, None, "next_tier")
             _event(member, "switch.scheduled", data={"tier": tier.pk})
+            if member.method == Member.Method.CARD:
+                preapproval.provider_update(member, amount_cents=tier.price_cents)
             return Switch(member=member, applied="at_period_end")
         now = timezone.now()
         amount = policy.prorated_cents(old_price=member.tier.price_cents,

@@ -376,3 +376,38 @@ def webhook_events_stuck(*, older_than: timedelta = timedelta(minutes=2),
                    WebhookEvent.State.FAILED, WebhookEvent.State.PROCESSING],
         received_at__lte=cutoff, attempts__lt=max_attempts,
     ).order_by("received_at").values_list("pk", flat=True)[:500])
+
+
+# --- Charges the provider makes on its own (a card subscription's periods) ------------------
+def payment_record_provider_charge(*, payable: Payable, provider_payment_id: str) -> Payment:
+    """Our row for a card payment Mercado Pago made by itself (a preapproval's period),
+    bound to its id once (the unique provider id decides between concurrent callers), then
+    moved to the status the provider reports (re-read, never taken from a notification).
+
+    Its external_reference is the subscription's, not this row's, so it is checked by amount
+    and currency here rather than by payments.state.mismatch.
+    """
+    from django.db import IntegrityError
+
+    from payments.state import flag_review
+
+    charge = mp.to_charge(mp.get_payment(provider_payment_id))
+    rows = Payment.objects.unscoped().select_related("tenant")
+    existing = rows.filter(provider=Payment.Provider.MERCADOPAGO,
+                           provider_payment_id=str(provider_payment_id)).first()
+    if existing is None:
+        try:
+            existing = _payment_row(payable=payable, method=Payment.Method.CARD,
+                                    provider=Payment.Provider.MERCADOPAGO,
+                                    provider_payment_id=str(provider_payment_id),
+                                    status=Payment.Status.PENDING, expires_at=None)
+        except IntegrityError:
+            existing = rows.get(provider=Payment.Provider.MERCADOPAGO,
+                                provider_payment_id=str(provider_payment_id))
+    if charge.amount_cents != existing.amount_cents or charge.currency != existing.currency:
+        flag_review(payment=existing, reason=f"subscription charge {charge.amount_cents} "
+                                             f"{charge.currency} != {existing.amount_cents}")
+    elif charge.status and charge.status != existing.status:
+        payment_transition(payment=existing, to=charge.status, detail=charge.status_detail)
+    existing.refresh_from_db()
+    return existing
