@@ -54,6 +54,12 @@ class Memberships(StoreBase):
                 body = await self._as_customer(
                     interaction, lambda uid: self.api.membership_subscribe(uid, tier_id, method))
             member, payment = body["membership"], body.get("payment")
+            card_url = str(body.get("card_url") or "")
+            if payment is None and card_url.startswith(("http://", "https://")):
+                await self._send(interaction, content=self.t("ms_card_help",
+                                                             tier=member["tier"]["name"]),
+                                 view=ui.payment_view({"checkout_url": card_url}, self.locale))
+                return
             if payment is None:  # a trial: the role is on its way
                 await self._send(interaction, content=self.t(
                     "ms_trial_started", tier=member["tier"]["name"],

@@ -36,6 +36,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "ms_switch_pay": "Para subir para **{tier}** agora, pague a diferença proporcional "
                          "de {amount}.",
         "ms_card_link": "Pagar com cartão",
+        "ms_card_help": "Autorize o cartão no Mercado Pago para assinar **{tier}**: a "
+                        "cobrança se renova sozinha a cada período.",
         "kofi_code_sent": "Enviamos um código para **{email}**. Use /vincular-kofi de novo "
                           "com o e-mail e o código.",
         "kofi_linked": "Ko-fi vinculado! Apoios aplicados agora: {n}.",
@@ -73,6 +75,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "ms_switch_pay": "To move up to **{tier}** now, pay the prorated difference of "
                          "{amount}.",
         "ms_card_link": "Pay by card",
+        "ms_card_help": "Authorize your card on Mercado Pago to subscribe to **{tier}**: it "
+                        "renews by itself every period.",
         "kofi_code_sent": "We sent a code to **{email}**. Run /vincular-kofi again with the "
                           "email and the code.",
         "kofi_linked": "Ko-fi linked! Support applied now: {n}.",

@@ -88,3 +88,17 @@ async def test_vincular_kofi_sends_a_code(world, running):  # noqa: F811
     said = (answer["followups"] or [answer["message"]])[-1]
     assert "Enviamos um código" in said["content"]
     assert mail.outbox and "a@kofi.example" in mail.outbox[-1].to
+
+
+async def test_card_shows_mercado_pago_subscription_link(world, running, mp):  # noqa: F811
+    tiers = await orm(_tiers, world)
+    vip = tiers["vip"].pk
+    answer = await command(world, running, "assinar")
+    picked = await click(world, running, answer["message"], "vt:ms:tier", [str(vip)])
+    methods = picked["followups"][-1] if picked["followups"] else picked["message"]
+    paid = await click(world, running, methods, f"vt:ms:pay:{vip}:card")
+    message = paid["followups"][-1] if paid["followups"] else paid["message"]
+    assert message["content"].startswith("Autorize o cartão no Mercado Pago")
+    [button] = message["components"][0]["components"]
+    member = await orm(lambda: Member.objects.unscoped().get())
+    assert button["url"].endswith(f"preapproval_id={member.preapproval_id}")
