@@ -116,7 +116,7 @@ class Member(TenantOwnedModel):
         PENDING = "pending", _("Awaiting first payment")
         TRIALING = "trialing", _("Trialing")
         ACTIVE = "active", pgettext_lazy("membership status", "Active")
-        PAST_DUE = "past_due", _("Past due")
+        PAST_DUE = "past_due", pgettext_lazy("membership status", "Past due")
         CANCELLED = "cancelled", pgettext_lazy("membership status", "Cancelled")
         ENDED = "ended", pgettext_lazy("membership status", "Ended")
 
