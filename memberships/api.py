@@ -49,6 +49,11 @@ def _valid(serializer_class: type, request: Request) -> dict:
 
 
 class MembershipAPIView(BotAPIView):
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if request.method in ("POST", "PUT"):
+            _ = request.data  # a body that is not JSON is refused even where it is unused
+
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, MembershipError):
             exc = BotAPIError(exc.code, exc.status, exc.message)
