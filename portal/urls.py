@@ -6,6 +6,7 @@ from portal import (
     urls_billing,
     urls_catalog,
     urls_memberships,
+    urls_growth,
     urls_payments,
     urls_runtime,
     urls_sales,
@@ -33,3 +34,4 @@ urlpatterns = [
 urlpatterns += urls_catalog.urlpatterns + urls_sales.urlpatterns + urls_wallet.urlpatterns
 urlpatterns += urls_payments.urlpatterns + urls_billing.urlpatterns + urls_runtime.urlpatterns
 urlpatterns += urls_memberships.urlpatterns
+urlpatterns += urls_growth.urlpatterns
