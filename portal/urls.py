@@ -5,8 +5,8 @@ from django.urls import path
 from portal import (
     urls_billing,
     urls_catalog,
-    urls_memberships,
     urls_growth,
+    urls_memberships,
     urls_payments,
     urls_runtime,
     urls_sales,

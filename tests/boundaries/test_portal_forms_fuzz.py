@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 import portal
 from portal import forms as pf
 from portal import forms_catalog as cf
-from portal import forms_memberships as msf
 from portal import forms_growth as gf
+from portal import forms_memberships as msf
 from portal import forms_payments as payf
 from portal import forms_sales as sf
 from portal import forms_wallet as wf

@@ -136,3 +136,20 @@ def test_cancel_runs_to_the_end_of_the_paid_period(world, tiers, roles, mp):
         assert _sweep() == 1
         assert reload(member).status == S.ENDED
         assert roles["silver"] not in member_roles(world)
+
+
+def test_dms_speak_the_shops_language(world, tiers, mp):
+    world.tenant.locale = "pt-br"
+    world.tenant.save(update_fields=["locale"])
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        checkout = services.member_subscribe(customer=world.customer,
+                                             tier_id=tiers["silver"].pk)
+        pay(mp, checkout.payment)
+        member = reload(checkout.member)
+        clock.move_to(member.current_period_end - timedelta(days=3) + timedelta(minutes=1))
+        assert _sweep() == 1
+        text = dms(world)[-1]
+        assert text.startswith("Sua assinatura Silver renova em ")
+        assert "Pague R$ 19,90 por PIX para manter seu cargo." in text
+        assert "PIX copia e cola:" in text and "Página de pagamento: http" in text
