@@ -205,3 +205,16 @@ class BotAPI:
                         code: str | None = None) -> dict[str, Any]:
         body = {"email": email[:254], **({"code": code} if code else {})}
         return await self.request("POST", self._c(user_id) + "kofi-link/", body)
+    # -- trust ---------------------------------------------------------------------------------
+    async def review_submit(self, code: str, user_id: int | str, stars: int,
+                            comment: str = "") -> dict[str, Any]:
+        return await self.request("POST", "reviews/", {
+            "order": code, "discord_user_id": str(user_id), "stars": int(stars),
+            "comment": comment[:1000]})
+
+    async def ratings(self) -> dict[str, Any]:
+        """{"shop": {average, count} | None, "products": {"<id>": {average, count}}}."""
+        return await self.request("GET", "ratings/")
+
+    async def order_approve(self, code: str, staff: dict[str, Any]) -> dict[str, Any]:
+        return await self.request("POST", f"orders/{_seg(code)}/approve/", staff)

@@ -1,5 +1,6 @@
-"""The slash commands (/loja, /carrinho, ... /reembolsar, /notificacoes) wired to the storefront
-(bot/storefront/), which does the work; buttons and selects are in bot/ui/components.py."""
+"""The slash commands (/loja, /carrinho, ... /reembolsar, /aprovar, /notificacoes) wired to the
+storefront (bot/storefront/), which does the work; buttons and selects are in
+bot/ui/components.py."""
 
 from __future__ import annotations
 
@@ -77,6 +78,11 @@ def build_tree(client: discord.Client, store: Storefront) -> app_commands.Comman
                             email: app_commands.Range[str, 3, 254],
                             codigo: app_commands.Range[str, 6, 6] | None = None) -> None:
         await store.kofi_link(interaction, email, codigo)
+    @tree.command(name="aprovar", description=t(loc, "cmd_aprovar"))
+    @app_commands.guild_only()
+    async def aprovar(interaction: discord.Interaction, pedido: str) -> None:
+        await store.approve(interaction, pedido)
+
     @tree.command(name="notificacoes", description=t(loc, "cmd_notificacoes"))
     @app_commands.describe(estado=t(loc, "notify_option"))
     @app_commands.choices(estado=[

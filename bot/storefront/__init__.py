@@ -7,7 +7,8 @@
 - `catalog.CatalogAndCart`: /loja, variant picks, the cart, /meuspedidos;
 - `staff.StaffCommands`: /estoque, /entregar, /reembolsar, /vincular;
 - `posts.ProductPosts`: /postar, /repostar and the loop that refreshes posts;
-- `memberships.Memberships`: /assinar, /assinatura, /vincular-kofi.
+- `memberships.Memberships`: /assinar, /assinatura, /vincular-kofi;
+- `trust.TrustFlows`: the review DM's stars and comment modal, /aprovar.
 
 
 `Storefront` holds no business state: prices, stock, carts, coupons and orders live behind the
@@ -26,9 +27,10 @@ from __future__ import annotations
 from bot.storefront.catalog import CatalogAndCart
 from bot.storefront.memberships import Memberships
 from bot.storefront.posts import ProductPosts
+from bot.storefront.trust import TrustFlows
 
 
-class Storefront(CatalogAndCart, ProductPosts, Memberships):
+class Storefront(CatalogAndCart, ProductPosts, Memberships, TrustFlows):
     """Everything the bot does for its shop; see the modules above, one per concern."""
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-FEATURES: list[str] = ["growth", "memberships"]
+FEATURES: list[str] = ["growth", "memberships", "trust"]
 
 
 def merged() -> dict[str, dict[str, str]]:
