@@ -29,6 +29,7 @@ from bot.commands import Storefront, build_tree
 from bot.config import EXIT_MISCONFIGURED, Config, ConfigError
 from bot.ratelimit import UserBuckets
 from bot.ui.components import DYNAMIC_ITEMS
+from bot.ui.memberships import DYNAMIC_ITEMS as MEMBERSHIP_ITEMS
 
 log = logging.getLogger("bot")
 
@@ -55,7 +56,8 @@ class ShopBot(discord.Client):
         self.tree = build_tree(self, self.store)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(*DYNAMIC_ITEMS)  # buttons of old messages keep working
+        # Buttons of old messages keep working.
+        self.add_dynamic_items(*DYNAMIC_ITEMS, *MEMBERSHIP_ITEMS)
         await self.tree.sync()
 
     async def close(self) -> None:

@@ -198,6 +198,30 @@ class BotAPI:
     async def posts(self, *, needs_refresh: bool = True) -> dict[str, Any]:
         return await self.request("GET", "posts/?needs_refresh=1" if needs_refresh else "posts/")
 
+    # -- memberships -----------------------------------------------------------------------
+    async def membership(self, user_id: int | str) -> dict[str, Any]:
+        """{"membership": {...} | None, "tiers": [...]}"""
+        return await self.request("GET", self._c(user_id) + "membership/")
+
+    async def membership_subscribe(self, user_id: int | str, tier_id: int,
+                                   method: str = "pix") -> dict[str, Any]:
+        return await self.request("POST", self._c(user_id) + "membership/",
+                                  {"tier_id": int(tier_id), "method": method})
+
+    async def membership_cancel(self, user_id: int | str) -> dict[str, Any]:
+        return await self.request("POST", self._c(user_id) + "membership/cancel/", {})
+
+    async def membership_switch(self, user_id: int | str, tier_id: int) -> dict[str, Any]:
+        return await self.request("POST", self._c(user_id) + "membership/switch/",
+                                  {"tier_id": int(tier_id)})
+
+    async def membership_pay(self, user_id: int | str) -> dict[str, Any]:
+        return await self.request("POST", self._c(user_id) + "membership/pay/", {})
+
+    async def kofi_link(self, user_id: int | str, email: str,
+                        code: str | None = None) -> dict[str, Any]:
+        body = {"email": email[:254], **({"code": code} if code else {})}
+        return await self.request("POST", self._c(user_id) + "kofi-link/", body)
     # -- trust ---------------------------------------------------------------------------------
     async def review_submit(self, code: str, user_id: int | str, stars: int,
                             comment: str = "") -> dict[str, Any]:

@@ -80,6 +80,19 @@ def build_tree(client: discord.Client, store: Storefront) -> app_commands.Comman
     async def afiliado(interaction: discord.Interaction,
                        codigo: app_commands.Range[str, 1, 16] | None = None) -> None:
         await store.affiliate(interaction, codigo or "")
+    @tree.command(name="assinar", description=t(loc, "cmd_assinar"))
+    async def assinar(interaction: discord.Interaction) -> None:
+        await store.subscribe_start(interaction)
+
+    @tree.command(name="assinatura", description=t(loc, "cmd_assinatura"))
+    async def assinatura(interaction: discord.Interaction) -> None:
+        await store.membership_show(interaction)
+
+    @tree.command(name="vincular-kofi", description=t(loc, "cmd_vincular_kofi"))
+    async def vincular_kofi(interaction: discord.Interaction,
+                            email: app_commands.Range[str, 3, 254],
+                            codigo: app_commands.Range[str, 6, 6] | None = None) -> None:
+        await store.kofi_link(interaction, email, codigo)
     @tree.command(name="aprovar", description=t(loc, "cmd_aprovar"))
     @app_commands.guild_only()
     async def aprovar(interaction: discord.Interaction, pedido: str) -> None:

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "runtime",
     "billing",
     "growth",
+    "memberships",
     "trust",
     "credit",
     "affiliates",
@@ -354,6 +355,7 @@ CELERY_TASK_ROUTES = {
     "growth.tasks.feed_flush": {"queue": "fulfillment"},
     "growth.tasks.role_grant": {"queue": "fulfillment"},
     "growth.tasks.welcome_send": {"queue": "fulfillment"},
+    "memberships.tasks.member_job*": {"queue": "fulfillment"},
     "trust.tasks.review_*": {"queue": "fulfillment"},
     "runtime.tasks.*": {"queue": "runtime"},
     "*": {"queue": "default"},
@@ -367,7 +369,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Each app keeps its periodic tasks next to its code, in <app>/beat.py (plain data, no models).
 for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing", "growth",
-             "trust", "affiliates"):
+             "memberships", "trust", "affiliates"):
     CELERY_BEAT_SCHEDULE |= importlib.import_module(f"{_app}.beat").SCHEDULE
 
 # --- APIs -------------------------------------------------------------------------------------

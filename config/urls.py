@@ -26,6 +26,8 @@ urlpatterns = [
     path("api/bot/v1/", include("sales.api_urls")),
     path("api/bot/v1/", include("credit.api_urls")),
     path("api/bot/v1/", include("affiliates.api_urls")),
+    path("api/bot/v1/", include("memberships.api_urls")),
+    path("", include("memberships.urls")),
     path("api/bot/v1/", include("trust.api_urls")),
     path("api/bot/v1/", include("growth.api_urls")),
     path("", include("runtime.urls")),

@@ -43,3 +43,22 @@ def dispatch(payment: Payment, outcome: Outcome) -> None:
     if handler is None:
         raise LookupError(f"no payment handler registered for {label}")
     handler(payment, outcome)
+
+
+# Notification topics other than "payment" (e.g. Mercado Pago's subscription_preapproval and
+# subscription_authorized_payment): the app that owns them registers a handler taking the
+# notification's data id; it re-reads the truth from the provider and applies it idempotently.
+TopicHandler = Callable[[str], None]
+_topics: dict[str, TopicHandler] = {}
+
+
+def register_topic(topic: str, handler: TopicHandler) -> None:
+    _topics[topic] = handler
+
+
+def topic_handler(topic: str) -> TopicHandler | None:
+    return _topics.get(topic)
+
+
+def topics() -> frozenset[str]:
+    return frozenset(_topics)

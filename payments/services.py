@@ -6,7 +6,7 @@ its entry points are re-exported here so callers import services only.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import structlog
@@ -69,11 +69,14 @@ def _metadata(payment: Payment) -> dict:
     return {"tenant_id": str(payment.tenant_id), "payment_public_id": str(payment.public_id)}
 
 
-def payment_create(*, payable: Payable, method: str = Payment.Method.PIX) -> Payment:
+def payment_create(*, payable: Payable, method: str = Payment.Method.PIX,
+                   expires_at: datetime | None = None) -> Payment:
     """Create our Payment row, then the charge at the provider (outside the row's transaction).
 
     `method` is the buyer's payment option: "pix", "card" (Mercado Pago), "stripe_card"
     (Stripe Checkout) or "manual_pix"; payments.providers.for_option picks the provider.
+    `expires_at` overrides the shop's PIX expiry (a renewal charge sent days ahead must stay
+    payable until the grace period ends).
     The row commits first so the provider call, which can be slow or fail, never holds locks;
     a failed call leaves a `created` payment that reconciliation or a retry picks up, and the
     idempotency key makes the retry return the same charge.
@@ -85,7 +88,8 @@ def payment_create(*, payable: Payable, method: str = Payment.Method.PIX) -> Pay
     provider, provider_method = providers.for_option(method)
     if not provider.is_configured():
         raise PaymentError(_("This payment method is not available."))
-    payment = _payment_row(payable=payable, method=provider_method, provider=provider.name)
+    payment = _payment_row(payable=payable, method=provider_method, provider=provider.name,
+                           **({"expires_at": expires_at} if expires_at else {}))
     if provider.name == Payment.Provider.MERCADOPAGO:
         if provider_method == Payment.Method.CARD:
             return payment_submit_card(payment=payment, payable=payable)
@@ -128,8 +132,7 @@ def _payment_row(*, payable: Payable, method: str, provider: str, **fields) -> P
         method=method,
         amount_cents=payable.payment_amount_cents(),
         currency=getattr(payable.tenant, "currency", "BRL") or "BRL",
-        expires_at=timezone.now() + _pix_expiry(payable.tenant),
-        **fields,
+        **({"expires_at": timezone.now() + _pix_expiry(payable.tenant)} | fields),
     )
     audit.record(actor=None, tenant=payable.tenant, action="payment.create", target=payment,
                  data={"method": method, "amount_cents": payment.amount_cents})
@@ -373,3 +376,38 @@ def webhook_events_stuck(*, older_than: timedelta = timedelta(minutes=2),
                    WebhookEvent.State.FAILED, WebhookEvent.State.PROCESSING],
         received_at__lte=cutoff, attempts__lt=max_attempts,
     ).order_by("received_at").values_list("pk", flat=True)[:500])
+
+
+# --- Charges the provider makes on its own (a card subscription's periods) ------------------
+def payment_record_provider_charge(*, payable: Payable, provider_payment_id: str) -> Payment:
+    """Our row for a card payment Mercado Pago made by itself (a preapproval's period),
+    bound to its id once (the unique provider id decides between concurrent callers), then
+    moved to the status the provider reports (re-read, never taken from a notification).
+
+    Its external_reference is the subscription's, not this row's, so it is checked by amount
+    and currency here rather than by payments.state.mismatch.
+    """
+    from django.db import IntegrityError
+
+    from payments.state import flag_review
+
+    charge = mp.to_charge(mp.get_payment(provider_payment_id))
+    rows = Payment.objects.unscoped().select_related("tenant")
+    existing = rows.filter(provider=Payment.Provider.MERCADOPAGO,
+                           provider_payment_id=str(provider_payment_id)).first()
+    if existing is None:
+        try:
+            existing = _payment_row(payable=payable, method=Payment.Method.CARD,
+                                    provider=Payment.Provider.MERCADOPAGO,
+                                    provider_payment_id=str(provider_payment_id),
+                                    status=Payment.Status.PENDING, expires_at=None)
+        except IntegrityError:
+            existing = rows.get(provider=Payment.Provider.MERCADOPAGO,
+                                provider_payment_id=str(provider_payment_id))
+    if charge.amount_cents != existing.amount_cents or charge.currency != existing.currency:
+        flag_review(payment=existing, reason=f"subscription charge {charge.amount_cents} "
+                                             f"{charge.currency} != {existing.amount_cents}")
+    elif charge.status and charge.status != existing.status:
+        payment_transition(payment=existing, to=charge.status, detail=charge.status_detail)
+    existing.refresh_from_db()
+    return existing

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from payments import ingest, services
+from payments import ingest, registry, services
 from payments.models import WebhookEvent
 from payments.providers.base import ProviderError
 
@@ -41,6 +41,8 @@ def apply_webhook_event(self, event_id: int) -> str:
     if not claim(event_id):
         return "not claimed"
     event = WebhookEvent.objects.get(pk=event_id)
+    if (handler := registry.topic_handler(event.topic)) is not None:
+        return _apply_topic(self, event, handler)
     try:
         payment = services.payment_sync(provider_payment_id=event.data_id,
                                         provider=event.provider)
@@ -57,6 +59,22 @@ def apply_webhook_event(self, event_id: int) -> str:
         raise
     _finish(event_id, E.PROCESSED, payment_id=payment.pk)
     return payment.status
+
+
+def _apply_topic(task, event: WebhookEvent, handler) -> str:
+    """A topic another app owns (subscriptions): its handler re-reads and applies it."""
+    try:
+        handler(event.data_id)
+    except ProviderError as exc:
+        _finish(event.pk, E.FAILED, str(exc))
+        if exc.permanent or task.request.retries >= len(RETRY_DELAYS):
+            return "failed"
+        raise task.retry(countdown=RETRY_DELAYS[task.request.retries]) from exc
+    except Exception as exc:
+        _finish(event.pk, E.FAILED, f"{exc.__class__.__name__}: {exc}")
+        raise
+    _finish(event.pk, E.PROCESSED)
+    return event.topic
 
 
 def _queue_received(limit: int = 500) -> int:

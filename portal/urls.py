@@ -7,6 +7,7 @@ from portal import (
     urls_catalog,
     urls_credit,
     urls_growth,
+    urls_memberships,
     urls_payments,
     urls_runtime,
     urls_sales,
@@ -35,5 +36,6 @@ urlpatterns = [
 urlpatterns += urls_catalog.urlpatterns + urls_sales.urlpatterns + urls_wallet.urlpatterns
 urlpatterns += urls_payments.urlpatterns + urls_billing.urlpatterns + urls_runtime.urlpatterns
 urlpatterns += urls_credit.urlpatterns
+urlpatterns += urls_memberships.urlpatterns
 urlpatterns += urls_trust.urlpatterns
 urlpatterns += urls_growth.urlpatterns

@@ -11,6 +11,7 @@ from tests.world import World
 
 def portal_pages(world: World) -> list[tuple[str, str]]:
     from catalog.models import Coupon, Product, Variant
+    from memberships.models import Member, Tier
     from sales.models import Order
 
     slug = world.tenant.slug
@@ -19,6 +20,8 @@ def portal_pages(world: World) -> list[tuple[str, str]]:
     variant = Variant.objects.for_tenant(tenant).filter(label="Bronze").get()
     coupon = Coupon.objects.for_tenant(tenant).order_by("pk").first()
     order = Order.objects.for_tenant(tenant).get(pk=world.order_id)
+    tier = Tier.objects.for_tenant(tenant).order_by("pk").first()
+    member = Member.objects.for_tenant(tenant).order_by("pk").first()
 
     def at(name: str, *args: object) -> str:
         return reverse(f"portal:{name}", args=[slug, *args])
@@ -55,6 +58,11 @@ def portal_pages(world: World) -> list[tuple[str, str]]:
         ("growth-90", at("growth_analytics") + "?days=90"),
         ("growth-settings", at("growth_settings")),
         ("members", at("members")),
+        ("memberships", at("memberships")),
+        ("membership-member", at("membership_member", member.pk)),
+        ("membership-tiers", at("membership_tiers")),
+        ("membership-tier-edit", at("membership_tier_edit", tier.pk)),
+        ("membership-settings", at("membership_settings")),
         ("payment", at("payment_detail", world.payment_uuid)),
         ("pay-page", reverse("payments:page", args=[world.payment_uuid])),
     ]

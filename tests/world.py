@@ -50,11 +50,24 @@ def build(mp) -> World:
     WebhookEvent.objects.create(event_id="demo-1", topic="payment", action="payment.updated",
                                 data_id=result.payment.provider_payment_id,
                                 payment=result.payment, state=WebhookEvent.State.PROCESSED)
+    _memberships(tenant, owner, buyer)
     _trust(tenant, owner, buyer, result.order)
     return World(tenant=tenant, owner=owner, operator=operator, order_id=result.order.pk,
                  payment_uuid=str(result.payment.public_id))
 
 
+def _memberships(tenant: Tenant, owner: User, buyer) -> None:
+    """A tier and a member, so the memberships pages have rows to show."""
+    from memberships import services as memberships
+    from memberships.models import Tier
+
+    tier = Tier.objects.create(tenant=tenant, name="VIP", role_id="123456789012345678",
+                               price_cents=2990, period="monthly", trial_days=7,
+                               description="Canal VIP e cargo no servidor")
+    Tier.objects.create(tenant=tenant, name="VIP Anual", role_id="123456789012345679",
+                        price_cents=29900, period="yearly", kofi_tier_name="VIP Club")
+    memberships.member_grant(tenant=tenant, actor=owner, customer=buyer, tier=tier, days=30,
+                             reason="demo")
 def _trust(tenant: Tenant, owner: User, buyer, order) -> None:
     """A review with a reply, a shop block, a platform block and some risk rules."""
     from catalog.models import Product

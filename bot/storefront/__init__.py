@@ -9,7 +9,8 @@
 - `posts.ProductPosts`: /postar, /repostar and the loop that refreshes posts;
 - `trust.TrustFlows`: the review DM's stars and comment modal, /aprovar;
 - `credit.StoreCredit`: /saldo (balance, history, PIX top-up) and /resgatar (gift cards);
-- `affiliates.Affiliates`: /afiliado (one's code and earnings, or someone's code to use).
+- `affiliates.Affiliates`: /afiliado (one's code and earnings, or someone's code to use);
+- `memberships.Memberships`: /assinar, /assinatura, /vincular-kofi.
 
 
 `Storefront` holds no business state: prices, stock, carts, coupons and orders live behind the
@@ -28,11 +29,13 @@ from __future__ import annotations
 from bot.storefront.affiliates import Affiliates
 from bot.storefront.catalog import CatalogAndCart
 from bot.storefront.credit import StoreCredit
+from bot.storefront.memberships import Memberships
 from bot.storefront.posts import ProductPosts
 from bot.storefront.trust import TrustFlows
 
 
-class Storefront(CatalogAndCart, ProductPosts, TrustFlows, StoreCredit, Affiliates):
+class Storefront(CatalogAndCart, ProductPosts, TrustFlows, StoreCredit, Affiliates,
+                 Memberships):
     """Everything the bot does for its shop; see the modules above, one per concern."""
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-FEATURES: list[str] = ["growth", "trust", "credit", "affiliates"]
+FEATURES: list[str] = ["growth", "memberships", "trust", "credit", "affiliates"]
 
 
 def merged() -> dict[str, dict[str, str]]:

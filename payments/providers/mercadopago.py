@@ -147,6 +147,42 @@ def refund_payment(*, provider_payment_id: str, amount_cents: int | None,
                  provider_payment_id)
 
 
+# --- Subscriptions (preapproval): Mercado Pago charges a card every period ------------------
+def create_preapproval(*, reference: str, reason: str, payer_email: str, amount_cents: int,
+                       currency: str, months: int, back_url: str, notification_url: str,
+                       trial_days: int = 0) -> dict:
+    """A subscription the buyer authorizes with their card on its `init_point`."""
+    recurring: dict[str, Any] = {"frequency": months, "frequency_type": "months",
+                                 "transaction_amount": cents_to_amount(amount_cents),
+                                 "currency_id": currency}
+    if trial_days:
+        recurring["free_trial"] = {"frequency": trial_days, "frequency_type": "days"}
+    data = {"reason": reason[:255], "external_reference": reference, "payer_email": payer_email,
+            "back_url": back_url, "auto_recurring": recurring, "status": "pending",
+            "notification_url": notification_url}
+    return _call(lambda d: _sdk().preapproval().create(d, _options(f"vitrine-sub-{reference}")),
+                 data)
+
+
+def get_preapproval(preapproval_id: str) -> dict:
+    return _call(lambda pid: _sdk().preapproval().get(pid, _options()), preapproval_id)
+
+
+def update_preapproval(preapproval_id: str, *, status: str | None = None,
+                       amount_cents: int | None = None) -> dict:
+    data: dict[str, Any] = {}
+    if status:
+        data["status"] = status
+    if amount_cents is not None:
+        data["auto_recurring"] = {"transaction_amount": cents_to_amount(amount_cents)}
+    return _call(lambda pid: _sdk().preapproval().update(pid, data, _options()), preapproval_id)
+
+
+def get_authorized_payment(authorized_payment_id: str) -> dict:
+    """One period's charge of a subscription (the SDK calls it an invoice)."""
+    return _call(lambda aid: _sdk().invoice().get(aid, _options()), authorized_payment_id)
+
+
 # --- The provider interface ------------------------------------------------------------------
 STATUSES = {
     "pending": ChargeStatus.PENDING, "in_process": ChargeStatus.IN_PROCESS,

@@ -97,3 +97,39 @@ async def get_merchant_order(request: web.Request) -> web.Response:
     return json_response(
         checkout.merchant_order(emulator(request), account, request.match_info["id"])
     )
+
+
+# -- subscriptions (sandbox/mercadopago/preapproval.py) ---------------------------------------
+@routes.post("/preapproval")
+async def create_preapproval(request: web.Request) -> web.Response:
+    account = _account(request)
+    body = await read_json(request)
+    return json_response(emulator(request).preapprovals.create(account, body, base_url(request)),
+                         201)
+
+
+@routes.get("/preapproval/search")
+async def search_preapprovals(request: web.Request) -> web.Response:
+    account = _account(request)
+    return json_response(emulator(request).preapprovals.search(account, dict(request.query)))
+
+
+@routes.get("/preapproval/{id}")
+async def get_preapproval(request: web.Request) -> web.Response:
+    account = _account(request)
+    return json_response(emulator(request).preapprovals.get(request.match_info["id"], account))
+
+
+@routes.put("/preapproval/{id}")
+async def update_preapproval(request: web.Request) -> web.Response:
+    account = _account(request)
+    body = await read_json(request)
+    return json_response(
+        emulator(request).preapprovals.update(account, request.match_info["id"], body))
+
+
+@routes.get("/authorized_payments/{id}")
+async def get_authorized_payment(request: web.Request) -> web.Response:
+    account = _account(request)
+    return json_response(
+        emulator(request).preapprovals.authorized_payment(request.match_info["id"], account))

@@ -27,6 +27,8 @@ INDEX = """<h1>Control API</h1><ul>
  POST /_sandbox/notifications/flush</li>
 <li>GET|POST <a href='/_sandbox/switches'>/_sandbox/switches</a>
  {duplicate, out_of_order, wrong_signature, retry_schedule, webhook_timeout}</li>
+<li>POST /_sandbox/preapproval/{id}/authorize {fail?},
+ POST /_sandbox/preapproval/charge_due {fail?}</li>
 <li>POST /_sandbox/clock {advance_seconds}</li><li>POST /_sandbox/reset</li></ul>"""
 
 
@@ -177,3 +179,18 @@ async def clock(request: web.Request) -> web.Response:
 async def reset(request: web.Request) -> web.Response:
     emulator(request).reset()
     return json_response({"reset": True})
+
+
+@routes.post("/_sandbox/preapproval/{id}/authorize")
+async def preapproval_authorize(request: web.Request) -> web.Response:
+    """The buyer entered a card on the subscription's init_point ({"fail": true}: declined)."""
+    body = await _body(request)
+    return json_response(emulator(request).preapprovals.authorize(
+        request.match_info["id"], fail=bool(body.get("fail"))))
+
+
+@routes.post("/_sandbox/preapproval/charge_due")
+async def preapproval_charge_due(request: web.Request) -> web.Response:
+    """Charge every authorized subscription whose next payment date has come."""
+    body = await _body(request)
+    return json_response(emulator(request).preapprovals.charge_due(fail=bool(body.get("fail"))))

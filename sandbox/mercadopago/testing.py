@@ -151,6 +151,17 @@ class MercadoPagoSandbox:
     def payment(self, payment_id: int | str) -> dict[str, Any]:
         return self.snapshot(self.emulator.payment, payment_id)
 
+    def authorize_preapproval(self, preapproval_id: str, fail: bool = False) -> dict[str, Any]:
+        """The buyer entered a card on the subscription's checkout page."""
+        return self.snapshot(lambda: self.emulator.preapprovals.authorize(preapproval_id,
+                                                                          fail=fail))
+
+    def charge_due_preapprovals(self, fail: bool = False) -> list[dict[str, Any]]:
+        return self.snapshot(lambda: self.emulator.preapprovals.charge_due(fail=fail))
+
+    def preapproval(self, preapproval_id: str) -> dict[str, Any]:
+        return self.snapshot(self.emulator.preapprovals.get, preapproval_id)
+
     def advance_clock(self, seconds: float) -> str:
         return self.call(self.emulator.advance_clock, seconds)
 

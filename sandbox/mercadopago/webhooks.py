@@ -46,7 +46,7 @@ class Notifier:
         self.records: list[dict[str, Any]] = []
         self.held: list[dict[str, Any]] = []
         self._tasks: set[asyncio.Task[None]] = set()
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._locks: dict[Any, asyncio.Lock] = {}  # payment id or topic:id
         self._session: aiohttp.ClientSession | None = None
         # Other threads (tests) wait on this; bumped after every state change of a record.
         self.changed = threading.Condition()
@@ -84,6 +84,33 @@ class Notifier:
         body = self._body(payment, account, action)
         for copy in range(1, copies + 1):
             record = self._record(payment, account, action, url, body, copy)
+            if self.store.switches.out_of_order:
+                record["state"] = "held"
+                self.held.append(record)
+            else:
+                self._spawn(self._deliver(record, ordered=True))
+        self._bump()
+
+    def emit_topic(self, topic: str, data_id: str, account: Account, url: str | None,
+                   action: str) -> None:
+        """A notification about something other than a payment (subscriptions): same
+        delivery, signing, duplicates and holding as payments'."""
+        if not url:
+            return
+        body = {"id": self.store.next_event_id(), "live_mode": False, "type": topic,
+                "date_created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "user_id": account.collector_id, "api_version": "v1",
+                "action": f"{topic.split('_', 1)[-1]}.{action}" if action else topic,
+                "data": {"id": str(data_id)}}
+        for copy in range(1, (2 if self.store.switches.duplicate else 1) + 1):
+            record = {"seq": len(self.records) + 1, "event_id": body["id"],
+                      "payment_id": f"{topic}:{data_id}", "payment_status": "",
+                      "action": body["action"], "copy": copy,
+                      "url": with_query(url, {"data.id": str(data_id), "type": topic}),
+                      "body": body, "secret": account.webhook_secret,
+                      "wrong_signature": self.store.switches.wrong_signature,
+                      "state": "queued", "attempts": []}
+            self.records.append(record)
             if self.store.switches.out_of_order:
                 record["state"] = "held"
                 self.held.append(record)

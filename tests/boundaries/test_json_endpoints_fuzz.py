@@ -104,7 +104,10 @@ BOT_WRITES = [("post", "customers/"), ("post", "customers/111/cart/items/"),
               ("put", "customers/111/thread/"), ("post", "members/joined/"),
               ("post", "link/"), ("post", "heartbeat/"), ("post", "orders/{order}/refund/"),
               ("post", "orders/{order}/deliver/"), ("post", "orders/{order}/resend/"),
-              ("put", "products/{product}/posts/"), ("put", "customers/111/cart/items/{variant}/")]
+              ("put", "products/{product}/posts/"), ("put", "customers/111/cart/items/{variant}/"),
+              ("post", "customers/111/membership/"), ("post", "customers/111/membership/switch/"),
+              ("post", "customers/111/membership/cancel/"),
+              ("post", "customers/111/membership/pay/"), ("post", "customers/111/kofi-link/")]
 
 
 @settings(PROFILE)

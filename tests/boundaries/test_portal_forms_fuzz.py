@@ -29,6 +29,7 @@ from portal import forms_affiliates as aff
 from portal import forms_catalog as cf
 from portal import forms_credit as crf
 from portal import forms_growth as gf
+from portal import forms_memberships as msf
 from portal import forms_payments as payf
 from portal import forms_sales as sf
 from portal import forms_trust as tf
@@ -62,7 +63,9 @@ class Endpoint:
         if self.form is not None:
             ids = [world.product.pk, world.variant.pk, 0, -1]
             for name, form_field in self.form.base_fields.items():
-                out[name] = (self.valid.get(name, ABSENT), field_strategy(form_field, ids))
+                valid = self.valid.get(name, ABSENT)
+                valid = valid(world) if callable(valid) else valid  # a row of this world
+                out[name] = (valid, field_strategy(form_field, ids))
         for name, strategy in self.raw.items():
             out[name] = (self.valid.get(name, ABSENT), st.one_of(strategy, NASTY))
         return out
@@ -78,6 +81,9 @@ COUPON = {"code": "NOVO10", "kind": "percent", "amount": "10", "min_order": "",
           "is_active": "on"}
 SETTINGS = {"name": "Loja Alfa", "locale": "pt-br", "log_channel_id": "",
             "fallback_channel_id": "", "notify_sales": "on"}
+TIER = {"name": "Prata", "description": "", "role_id": "123456789012345678", "price": "19,90",
+        "period": "monthly", "trial_days": "0", "kofi_tier_name": "", "active": "on",
+        "sort": "0"}
 GROWTH = {"recovery_enabled": "on", "recovery_delay_minutes": "30",
           "recovery_coupon_percent": "10", "feed_enabled": "on",
           "feed_channel_id": "123456789012345678", "feed_show_amount": "on",
@@ -153,6 +159,21 @@ ENDPOINTS = [
              {"variant": "1", "count": "2"}),
     Endpoint("order_refund_to_credit", _t("order_refund_to_credit", lambda w: w.order.code),
              crf.CreditRefundForm, {"reason": "troca", "amount": "1,00"}),
+    Endpoint("membership_tiers", _t("membership_tiers"), msf.TierForm, TIER),
+    Endpoint("membership_tier_edit", _t("membership_tier_edit", lambda w: w.tier_pk),
+             msf.TierForm, {**TIER, "name": "Ouro"}),
+    Endpoint("membership_grant", _t("membership_grant"), msf.NewGrantForm,
+             {"tier": lambda w: w.tier_pk, "days": "30", "reason": "presente",
+              "discord_user_id": "111111111111111111"}),
+    Endpoint("membership_member", _t("membership_member", lambda w: w.ms_member_pk),
+             msf.GrantForm, {"tier": lambda w: w.tier_pk, "days": "30", "reason": "ajuste"}),
+    Endpoint("membership_settings", _t("membership_settings"), msf.MembershipSettingsForm,
+             {"reminder_days": "3", "grace_days": "3", "dunning_max": "3",
+              "template_reminder": "Oi {name}", "template_dunning": "", "template_ended": "",
+              "kofi_token": "tok", "kofi_donation_tier": "", "kofi_donation_days": "30",
+              "kofi_donation_min": "5,00"}),
+    Endpoint("memberships", _t("memberships"), method="get",
+             raw={"status": WORDS, "q": NASTY}),
     Endpoint("trust_reviews", _t("trust_reviews"), tf.ReviewFilterForm, method="get",
              raw={"page": NASTY}),
     Endpoint("trust_review_settings", _t("trust_review_settings"), tf.ReviewSettingsForm,
@@ -185,6 +206,7 @@ def portal_world(world: World) -> World:
     world.coupon_pk = Coupon.objects.for_tenant(tenant).get(code="PROMO10").pk
     sub = Subscription.objects.for_tenant(tenant).first()
     world.subscription_pk = sub.pk if sub else 1
+    _memberships(world)
     from trust.models import Review
     from trust.services import block_add
 
@@ -193,6 +215,18 @@ def portal_world(world: World) -> World:
     world.block_pk = block_add(tenant=tenant, discord_user_id="424242", reason="golpe",
                                actor=world.shop.owner).pk
     return world
+
+
+def _memberships(world: World) -> None:
+    from memberships import services as memberships
+    from memberships.models import Tier
+
+    tier = Tier.objects.create(tenant=world.shop.tenant, name="Ouro", role_id="1" * 18,
+                               price_cents=4990)
+    member = memberships.member_grant(tenant=world.shop.tenant, actor=world.shop.owner,
+                                      customer=world.customer, tier=tier, days=30,
+                                      reason="fuzz")
+    world.tier_pk, world.ms_member_pk = tier.pk, member.pk
 
 
 def _refused(response) -> bool:
