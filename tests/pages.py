@@ -46,6 +46,7 @@ def portal_pages(world: World) -> list[tuple[str, str]]:
         ("plan", at("plan")),
         ("bot", at("bot")),
         ("settings", at("settings")),
+        ("payment-settings", at("payment_settings")),
         ("members", at("members")),
         ("payment", at("payment_detail", world.payment_uuid)),
         ("pay-page", reverse("payments:page", args=[world.payment_uuid])),

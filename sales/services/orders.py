@@ -129,8 +129,7 @@ def on_payment_outcome(payment: Any, outcome: str) -> None:
             _paid_late(order)
         # The money arrived whatever the order's fate (a late payment may still need a refund);
         # the posting key makes replays post nothing twice (DESIGN.md: one ledger posting).
-        wallet_services.sale_record(tenant=order.tenant, payment_id=payment.pk,
-                                    gross_cents=payment.amount_cents, method=payment.method)
+        _book_sale(order, payment)
         _reverse_refunds(order, payment)  # refunds the provider showed before the approval
     elif outcome == "refund":
         _reverse_refunds(order, payment)
@@ -147,8 +146,35 @@ def on_payment_outcome(payment: Any, outcome: str) -> None:
         # refunded (the whole payment), in any order of events.
         left = payment.amount_cents - _reversed_total(payment, exclude=key)
         if left > 0:
-            wallet_services.sale_reverse(tenant=order.tenant, key=key, amount_cents=left,
-                                         reason=reason, payment_id=payment.pk)
+            _sale_reverse(tenant=order.tenant, key=key, amount_cents=left,
+                          reason=reason, payment_id=payment.pk)
+
+
+def _book_sale(order: Order, payment: Any) -> None:
+    """The sale in the wallet, in the payment's currency: held for payout when the platform
+    collected it, settled at once when it went to the shop's own account (wallet/settled.py)."""
+    if payment.settles_at_provider:
+        from wallet import settled
+
+        settled.settled_sale_record(tenant=order.tenant, payment_id=payment.pk,
+                                    gross_cents=payment.amount_cents,
+                                    fee=payment.application_fee_cents, method=payment.method,
+                                    currency=payment.currency)
+        return
+    wallet_services.sale_record(tenant=order.tenant, payment_id=payment.pk,
+                                gross_cents=payment.amount_cents, method=payment.method,
+                                currency=payment.currency)
+
+
+def _sale_reverse(*, tenant: Any, key: str, amount_cents: int, reason: str,
+                  payment_id: int) -> None:
+    """A refund or chargeback in the wallet, where its sale was booked."""
+    from wallet import settled
+
+    reverse = settled.settled_sale_reverse if settled.is_settled(payment_id) \
+        else wallet_services.sale_reverse
+    reverse(tenant=tenant, key=key, amount_cents=amount_cents, reason=reason,
+            payment_id=payment_id)
 
 
 def _reversal_keys(payment: Any) -> list[str]:
@@ -183,9 +209,9 @@ def _reverse_refunds(order: Order, payment: Any) -> None:
         amount = min(refund.amount_cents, payment.amount_cents - sum(done.values()))
         if amount <= 0:
             continue
-        wallet_services.sale_reverse(tenant=order.tenant, key=key, amount_cents=amount,
-                                     reason=f"refund {refund.pk}: {refund.reason}"[:200],
-                                     payment_id=payment.pk)
+        _sale_reverse(tenant=order.tenant, key=key, amount_cents=amount,
+                      reason=f"refund {refund.pk}: {refund.reason}"[:200],
+                      payment_id=payment.pk)
         left = payment.amount_cents - sum(done.values()) - amount
         if left > 0 and payment.status == Payment.Status.APPROVED:
             OrderEvent.objects.create(

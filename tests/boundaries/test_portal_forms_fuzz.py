@@ -131,6 +131,13 @@ ENDPOINTS = [
              raw={"version": NASTY}),
     Endpoint("plan_cancel", _t("plan_cancel", lambda w: w.subscription_pk),
              raw={"cancel": WORDS}),
+    Endpoint("payment_settings", _t("payment_settings"), payf.PaymentSettingsForm,
+             {"mp_account": "platform", "card_enabled": "on", "stripe_card_enabled": ""}),
+    Endpoint("mp_connect", _t("mp_connect")),
+    Endpoint("mp_disconnect", _t("mp_disconnect")),
+    Endpoint("mp_connect_callback", lambda w: reverse("portal:mp_connect_callback"),
+             method="get", raw={"code": st.text(max_size=60), "state": st.text(max_size=200),
+                                "error": WORDS}),
 ]
 # bot_action posts to its own URL; the bot page itself is GET only.
 ENDPOINTS[[e.name for e in ENDPOINTS].index("bot_action")].url = _t("bot_action")
