@@ -30,8 +30,10 @@ from money import format_money
 from tenants.scoping import TenantOwnedModel, TenantScopedManager
 
 CURRENCY = "BRL"
-# Currencies the ledger books sales in; sales refuses a checkout in any other.
-LEDGER_CURRENCIES = (CURRENCY,)
+# Currencies the ledger books sales in, each in its own set of accounts (wallet.services takes
+# `currency` everywhere; amounts in different currencies are never added). Sales refuses a
+# checkout in any other. Withdrawals are PIX, so in reais only.
+LEDGER_CURRENCIES = (CURRENCY, "USD", "EUR")
 
 
 class Side(models.TextChoices):
