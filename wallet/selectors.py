@@ -53,6 +53,28 @@ def balances(*, tenant: Any, currency: str = CURRENCY) -> Balances:
     return Balances(**{kind: cents for kind, cents in rows if kind in TENANT_KINDS})
 
 
+@dataclass(frozen=True)
+class CurrencyBooks:
+    """One currency's part of a tenant's wallet (never added to another currency's)."""
+
+    currency: str
+    balances: Balances
+    settled: int  # sales paid straight into the shop's own provider account
+
+
+def books_by_currency(*, tenant: Any) -> list[CurrencyBooks]:
+    """Each currency the tenant has accounts in, reais first: one query on running totals."""
+    rows = Account.objects.for_tenant(tenant).values_list("currency", "kind", "balance_cents")
+    found: dict[str, dict[str, int]] = {}
+    for currency, kind, cents in rows:
+        found.setdefault(currency, {})[kind] = cents
+    order = sorted(found, key=lambda c: (c != CURRENCY, c))
+    return [CurrencyBooks(currency=c, settled=found[c].get(K.SETTLED, 0),
+                          balances=Balances(**{k: v for k, v in found[c].items()
+                                               if k in TENANT_KINDS}))
+            for c in order]
+
+
 def upcoming_releases(*, tenant: Any, limit: int = 7) -> list[dict]:
     """Pending money by the day it becomes available."""
     return list(Hold.objects.for_tenant(tenant)

@@ -112,3 +112,19 @@ def test_ledger_verify_checks_settled_balances_against_their_sales(shop, check_c
     plant("UPDATE wallet_settledsale SET reversed_cents = 100 WHERE payment_id = 7")
     problems = selectors.ledger_verify()
     assert any("settled" in p and "950" in p for p in problems), problems
+
+
+def test_the_wallet_page_shows_each_currency_apart(shop, client_for):
+    from money import format_money
+
+    tenant = shop.tenant
+    services.sale_record(tenant=tenant, payment_id=11, gross_cents=2000, method="card",
+                         fee_percent=Decimal("5"), currency="EUR")
+    settled.settled_sale_record(tenant=tenant, payment_id=12, gross_cents=1000, fee=50,
+                                method="pix")
+    page = client_for(shop.owner).get(f"/app/t/{tenant.slug}/wallet/").content.decode()
+    assert 'data-testid="wallet-currencies"' in page
+    assert 'data-currency="EUR"' in page and format_money(1900, "EUR") in page
+    assert 'data-currency="BRL"' in page and format_money(950, "BRL") in page
+    # The reais stats above are reais only: the euro sale is not added to them.
+    assert selectors.balances(tenant=tenant).pending == 0
