@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "wallet",
     "runtime",
     "billing",
+    "growth",
     "portal",
     "admin_panel",
 ]
@@ -351,6 +352,11 @@ CELERY_TASK_QUEUES_NAMES = ("default", "fulfillment", "runtime")
 CELERY_TASK_ROUTES = {
     "sales.tasks.deliver*": {"queue": "fulfillment"},
     "sales.tasks.role_*": {"queue": "fulfillment"},
+    # Growth's Discord calls (reminders, feed, roles, welcomes) share fulfillment's queue.
+    "growth.tasks.recovery_send": {"queue": "fulfillment"},
+    "growth.tasks.feed_flush": {"queue": "fulfillment"},
+    "growth.tasks.role_grant": {"queue": "fulfillment"},
+    "growth.tasks.welcome_send": {"queue": "fulfillment"},
     "runtime.tasks.*": {"queue": "runtime"},
     "*": {"queue": "default"},
 }
@@ -362,7 +368,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # Each app keeps its periodic tasks next to its code, in <app>/beat.py (plain data, no models).
-for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing"):
+for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing", "growth"):
     CELERY_BEAT_SCHEDULE |= importlib.import_module(f"{_app}.beat").SCHEDULE
 
 # --- APIs -------------------------------------------------------------------------------------
