@@ -1,5 +1,6 @@
-"""The slash commands (/loja, /carrinho, ... /reembolsar, /notificacoes) wired to the storefront
-(bot/storefront/), which does the work; buttons and selects are in bot/ui/components.py."""
+"""The slash commands (/loja, /carrinho, ... /reembolsar, /aprovar, /notificacoes) wired to the
+storefront (bot/storefront/), which does the work; buttons and selects are in
+bot/ui/components.py."""
 
 from __future__ import annotations
 
@@ -63,6 +64,11 @@ def build_tree(client: discord.Client, store: Storefront) -> app_commands.Comman
     async def reembolsar(interaction: discord.Interaction, pedido: str,
                          motivo: app_commands.Range[str, 1, 250]) -> None:
         await store.refund(interaction, pedido, motivo)
+
+    @tree.command(name="aprovar", description=t(loc, "cmd_aprovar"))
+    @app_commands.guild_only()
+    async def aprovar(interaction: discord.Interaction, pedido: str) -> None:
+        await store.approve(interaction, pedido)
 
     @tree.command(name="notificacoes", description=t(loc, "cmd_notificacoes"))
     @app_commands.describe(estado=t(loc, "notify_option"))

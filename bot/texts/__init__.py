@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-FEATURES: list[str] = ["growth", "payments"]
+FEATURES: list[str] = ["growth", "trust", "payments"]
 
 
 def merged() -> dict[str, dict[str, str]]:
