@@ -34,6 +34,17 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio,
               pytest.mark.parametrize("running", [{"cart_threads": False}], indirect=True)]
 
 
+@pytest.fixture(autouse=True)
+def _plans(transactional_db) -> None:
+    """The seeded plans, before the shop exists (an earlier transactional test's flush removes
+    what the migration seeded), so the shop has a trial whose card feature _offer can turn on."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("tenants.migrations.0003_seed_plans").seed(apps, None)
+
+
 def _offer(tenant, **options: Any) -> None:
     from tenants.models import PlanVersion
 
