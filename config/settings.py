@@ -216,6 +216,15 @@ MERCADOPAGO_IPN_ALLOW_UNSIGNED = env.boolean("MERCADOPAGO_IPN_ALLOW_UNSIGNED", F
 # MERCADOPAGO_API_BASE_URL is the sandbox emulator (make run): pages and the bot offer
 # "Simulate payment", which approves through the sandbox's control API. Never on a real account.
 MERCADOPAGO_SANDBOX = env.boolean("MERCADOPAGO_SANDBOX", False)
+# The marketplace application shop owners connect their own Mercado Pago account to (OAuth,
+# payments/connect.py). Both set: Settings -> Payments offers "Connect Mercado Pago".
+MERCADOPAGO_CLIENT_ID = env.string("MERCADOPAGO_CLIENT_ID", "")
+MERCADOPAGO_CLIENT_SECRET = env.secret("MERCADOPAGO_CLIENT_SECRET", "") or ""
+MERCADOPAGO_OAUTH_AUTHORIZE_URL = env.url("MERCADOPAGO_OAUTH_AUTHORIZE_URL",
+                                          "https://auth.mercadopago.com/authorization")
+# Refresh a seller's token this long before it expires (MP tokens live 180 days).
+MERCADOPAGO_OAUTH_REFRESH_BEFORE_DAYS = env.integer("MERCADOPAGO_OAUTH_REFRESH_BEFORE_DAYS", 30,
+                                                    minimum=1)
 # Stripe (card payments via Checkout Sessions; payments/providers/stripe_checkout.py).
 # STRIPE_WEBHOOK_SECRETS is comma-separated: every one is accepted, so a secret can be rolled.
 STRIPE_SECRET_KEY = env.secret("STRIPE_SECRET_KEY", "") or ""

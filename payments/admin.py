@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 import audit
 from audit.admin import ReadOnlyAdmin
-from payments.models import Payment, Refund, WebhookEvent
+from payments.models import MercadoPagoConnection, Payment, Refund, WebhookEvent
 from payments.services import payment_reconcile_one
 from tenants.admin import TenantScopedAdmin
 
@@ -73,3 +73,16 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     list_filter = ("state", "topic", "legacy_ipn")
     search_fields = ("event_id", "data_id", "request_id")
     date_hierarchy = "received_at"
+
+
+@admin.register(MercadoPagoConnection)
+class MercadoPagoConnectionAdmin(_ReadOnlyScoped):
+    """Shops' own Mercado Pago accounts (payments.connect). The encrypted tokens never show."""
+
+    list_display = ("tenant", "mp_user_id", "status", "expires_at", "refreshed_at",
+                    "connected_at")
+    list_filter = ("status", "live_mode")
+    search_fields = ("tenant__slug", "mp_user_id")
+    fields = ("tenant", "mp_user_id", "status", "status_reason", "public_key", "scope",
+              "live_mode", "expires_at", "connected_by", "connected_at", "refreshed_at")
+    readonly_fields = fields

@@ -14,4 +14,10 @@ SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 55},
     },
+    # Shops' own Mercado Pago tokens, refreshed well before they expire (payments.connect).
+    "payments-mp-connections-refresh": {
+        "task": "payments.tasks.refresh_mercadopago_connections",
+        "schedule": crontab(minute="17"),
+        "options": {"expires": 3000},
+    },
 }

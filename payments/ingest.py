@@ -59,9 +59,11 @@ class Ingest:
         self._flag_seen_at: float | None = None  # when this process last saw the flag set
 
     # --- the request -------------------------------------------------------------------
-    def acknowledge(self, request: HttpRequest, request_id: str) -> str:
+    def acknowledge(self, request: HttpRequest, request_id: str,
+                    provider: str = "mercadopago") -> str:
         """Store a verified notification: "accepted", "duplicate" or "ignored" (all 200), or
-        raise webhooks.Rejected (nothing stored)."""
+        raise webhooks.Rejected (nothing stored). `provider` "mercadopago_seller": a payment
+        on a shop's own account (same format and secret, read with the seller's token)."""
         body = self._read_body(request)
         content_type = request.content_type or ""
         if body and content_type not in ("application/json", ""):
@@ -73,7 +75,7 @@ class Ingest:
         if not (legacy and not signature and webhooks.allow_unsigned_ipn()):
             webhooks.verify_signature(header=signature, data_id=data_id, request_id=request_id)
         note = webhooks.parse(query=query, body=body)
-        event_id, state = self.store(note=note, request_id=request_id)
+        event_id, state = self.store(note=note, request_id=request_id, provider=provider)
         if event_id is None:
             return "duplicate"
         if state == WebhookEvent.State.IGNORED:
@@ -97,7 +99,8 @@ class Ingest:
         return body
 
     # --- storing -----------------------------------------------------------------------
-    def store(self, *, note: webhooks.Notification, request_id: str) -> tuple[int | None, str]:
+    def store(self, *, note: webhooks.Notification, request_id: str,
+              provider: str = "mercadopago") -> tuple[int | None, str]:
         """Insert the event once: (event id, state), or (None, "") for a duplicate.
 
         One statement, `INSERT ... ON CONFLICT DO NOTHING RETURNING id`: the unique (provider,
@@ -107,7 +110,7 @@ class Ingest:
         if (note.topic not in webhooks.KNOWN_TOPICS and note.topic not in registry.topics()) \
                 or not note.data_id:
             state, error = WebhookEvent.State.IGNORED, "unknown topic or no id"
-        params = ["mercadopago", note.event_id, note.topic, note.action, note.data_id,
+        params = [provider, note.event_id, note.topic, note.action, note.data_id,
                   request_id[:120], note.legacy_ipn, note.payload_json, timezone.now(), state,
                   error]
         if connection.in_atomic_block:  # a caller's transaction: no retry can be safe in there

@@ -21,6 +21,8 @@ class Payment(TenantOwnedModel):
 
     class Provider(models.TextChoices):
         MERCADOPAGO = "mercadopago", "Mercado Pago"
+        # The shop's own Mercado Pago account (OAuth); the platform takes its fee at source.
+        MERCADOPAGO_SELLER = "mercadopago_seller", _("Mercado Pago (shop's account)")
         STRIPE = "stripe", "Stripe"
         MANUAL = "manual", _("Manual PIX")
 
@@ -64,6 +66,10 @@ class Payment(TenantOwnedModel):
     preference_id = models.CharField(max_length=80, blank=True, default="",
                                      verbose_name=_("preference id"))
     refunded_cents = models.BigIntegerField(default=0, verbose_name=_("refunded (cents)"))
+    # The platform's share Mercado Pago takes at source on a shop's own account
+    # (`application_fee`); 0 on the platform's account, where the wallet takes the fee.
+    application_fee_cents = models.BigIntegerField(default=0,
+                                                   verbose_name=_("platform fee (cents)"))
     review_reason = models.CharField(max_length=200, blank=True, default="",
                                      verbose_name=_("review reason"))
     approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved at"))
@@ -109,8 +115,15 @@ class Payment(TenantOwnedModel):
     @property
     def can_simulate(self) -> bool:
         """`make run` only: the sandbox emulator can approve this open Mercado Pago payment."""
-        return bool(settings.MERCADOPAGO_SANDBOX and self.provider == self.Provider.MERCADOPAGO
+        return bool(settings.MERCADOPAGO_SANDBOX
+                    and self.provider in (self.Provider.MERCADOPAGO,
+                                          self.Provider.MERCADOPAGO_SELLER)
                     and self.provider_payment_id and self.status == self.Status.PENDING)
+
+    @property
+    def settles_at_provider(self) -> bool:
+        """The money went straight to the shop's own account: the wallet holds none of it."""
+        return self.provider == self.Provider.MERCADOPAGO_SELLER
 
 
 @dataclass(frozen=True)
@@ -227,3 +240,56 @@ class WebhookEvent(models.Model):
         return gettext("Notification %(id)s from %(provider)s (%(state)s)") % {
             "id": self.data_id or self.event_id, "provider": self.provider,
             "state": self.get_state_display()}
+
+
+class MercadoPagoConnection(TenantOwnedModel):
+    """A shop's own Mercado Pago account, connected through Mercado Pago's OAuth.
+
+    Tokens are encrypted at rest (tenants.crypto, FERNET_KEYS). `status` says whether new
+    checkouts may use it: an expired or revoked grant stops them with a message to the owner
+    (portal banner) and the buyer (bot), until the owner connects again.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Connected")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+        DISCONNECTED = "disconnected", _("Disconnected")
+
+    mp_user_id = models.CharField(max_length=32, db_index=True,
+                                  verbose_name=_("Mercado Pago user id"))
+    access_token_encrypted = models.TextField(verbose_name=_("access token (encrypted)"))
+    refresh_token_encrypted = models.TextField(blank=True, default="",
+                                               verbose_name=_("refresh token (encrypted)"))
+    public_key = models.CharField(max_length=120, blank=True, default="",
+                                  verbose_name=_("public key"))
+    scope = models.CharField(max_length=200, blank=True, default="", verbose_name=_("scope"))
+    live_mode = models.BooleanField(default=False, verbose_name=_("live mode"))
+    expires_at = models.DateTimeField(verbose_name=_("token expires at"))
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE,
+                              db_index=True, verbose_name=_("status"))
+    status_reason = models.CharField(max_length=200, blank=True, default="",
+                                     verbose_name=_("status reason"))
+    connected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("connected by"))
+    connected_at = models.DateTimeField(auto_now_add=True, verbose_name=_("connected at"))
+    refreshed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("refreshed at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    class Meta:
+        verbose_name = _("Mercado Pago connection")
+        verbose_name_plural = _("Mercado Pago connections")
+        constraints = [
+            # One per shop: connecting again replaces the tokens on the same row.
+            models.UniqueConstraint(fields=["tenant"], name="mp_connection_one_per_tenant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}:{self.mp_user_id} ({self.status})"
+
+    @property
+    def is_usable(self) -> bool:
+        from django.utils import timezone
+
+        return self.status == self.Status.ACTIVE and self.expires_at > timezone.now()

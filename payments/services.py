@@ -60,8 +60,12 @@ def _pix_expiry(tenant: Tenant) -> timedelta:
     return timedelta(minutes=int(minutes)) if minutes else PIX_EXPIRY_DEFAULT
 
 
-def _notification_url() -> str:
-    return settings.PUBLIC_URL + reverse("payments:webhook_mercadopago")
+def _notification_url(provider: str = Payment.Provider.MERCADOPAGO) -> str:
+    # Sellers' payments notify their own path: the task then reads them with the seller's
+    # token (the notification names the seller's Mercado Pago user).
+    name = ("payments:webhook_mercadopago_seller" if provider == Payment.Provider.MERCADOPAGO_SELLER
+            else "payments:webhook_mercadopago")
+    return settings.PUBLIC_URL + reverse(name)
 
 
 def _metadata(payment: Payment) -> dict:
@@ -85,11 +89,16 @@ def payment_create(*, payable: Payable, method: str = Payment.Method.PIX,
         return _manual_pix_create(payable=payable)
     if method not in providers.OPTIONS:
         raise PaymentError(_("This payment method is not available."))
-    provider, provider_method = providers.for_option(method)
+    provider, provider_method = providers.for_option(method, tenant=payable.tenant)
     if not provider.is_configured():
         raise PaymentError(_("This payment method is not available."))
+    fields = {"expires_at": expires_at} if expires_at else {}
+    if provider.name == Payment.Provider.MERCADOPAGO_SELLER:
+        # The platform's fee, taken by Mercado Pago at source (the wallet holds none of it).
+        fee = getattr(payable, "payment_platform_fee_cents", lambda: 0)()
+        fields["application_fee_cents"] = max(0, min(int(fee), payable.payment_amount_cents() - 1))
     payment = _payment_row(payable=payable, method=provider_method, provider=provider.name,
-                           **({"expires_at": expires_at} if expires_at else {}))
+                           **fields)
     if provider.name == Payment.Provider.MERCADOPAGO:
         if provider_method == Payment.Method.CARD:
             return payment_submit_card(payment=payment, payable=payable)
@@ -102,9 +111,10 @@ def _charge_request(payment: Payment, payable: Payable) -> ChargeRequest:
         reference=str(payment.pk), method=payment.method, amount_cents=payment.amount_cents,
         currency=payment.currency, description=payable.payment_description(),
         payer_email=payable.payment_payer_email(), expires_at=payment.expires_at,
-        notification_url=_notification_url(),
+        notification_url=_notification_url(payment.provider),
         return_url=settings.PUBLIC_URL + reverse("payments:result", args=[payment.public_id]),
-        statement_descriptor=_statement_descriptor(payment.tenant), metadata=_metadata(payment))
+        statement_descriptor=_statement_descriptor(payment.tenant), metadata=_metadata(payment),
+        application_fee_cents=payment.application_fee_cents)
 
 
 def payment_submit(*, payment: Payment, payable: Payable, provider: PaymentProvider) -> Payment:
@@ -263,7 +273,7 @@ def payment_refund(*, payment: Payment, actor, reason: str,
     # Same payment, same amount already refunded, same request -> same key: a double click
     # or a retry cannot refund twice.
     key = f"vitrine-refund-{payment.pk}-{payment.refunded_cents}-{amount}"
-    provider = providers.get(payment.provider)
+    provider = providers.for_payment(payment)  # a seller's refund uses the seller's token
     done = provider.refund(provider_payment_id=payment.provider_payment_id,
                            amount_cents=None if amount == left else amount,
                            idempotency_key=key)
@@ -351,7 +361,7 @@ def payment_reconcile_one(*, payment: Payment) -> Payment:
             payment_transition(payment=payment, to=S.EXPIRED, detail="expired",
                                reason="manual PIX window ended")
         return payment
-    provider = providers.get(payment.provider)
+    provider = providers.for_payment(payment)
     charge = (provider.get_charge(payment.provider_payment_id) if payment.provider_payment_id
               else provider.find_charge(str(payment.pk)))
     if charge is None:

@@ -98,6 +98,11 @@ def mismatch(payment: Payment, charge: Charge) -> str:
         return f"external_reference {charge.reference!r} != {payment.pk}"
     if charge.tenant_id and charge.tenant_id != str(payment.tenant_id):
         return f"metadata tenant {charge.tenant_id} != {payment.tenant_id}"
+    if (payment.settles_at_provider and charge.status == S.APPROVED
+            and charge.application_fee_cents != payment.application_fee_cents):
+        # The split is the platform's revenue: a sale without our fee is not delivered.
+        return (f"application_fee {charge.application_fee_cents} != "
+                f"{payment.application_fee_cents}")
     return ""
 
 
@@ -231,10 +236,15 @@ def payment_resolve(charge: Charge, provider: str = Payment.Provider.MERCADOPAGO
 
 
 def payment_sync(*, provider_payment_id: str,
-                 provider: str = Payment.Provider.MERCADOPAGO) -> Payment:
-    """Fetch one provider charge and apply it. Raises UnknownPayment or ProviderError."""
+                 provider: str = Payment.Provider.MERCADOPAGO, account: str = "",
+                 tenant_id: int | None = None) -> Payment:
+    """Fetch one provider charge and apply it. Raises UnknownPayment or ProviderError.
+
+    `account`: the seller's Mercado Pago user id a notification about a connected account
+    names; their token reads the payment (only the seller's own payments are visible)."""
     try:
-        charge = providers.get(provider).get_charge(provider_payment_id)
+        charge = providers.get(provider, account=account,
+                               tenant_id=tenant_id).get_charge(provider_payment_id)
     except ProviderError as exc:
         if exc.status == 404:
             raise UnknownPayment(f"provider payment {provider_payment_id} not found") from exc

@@ -44,8 +44,11 @@ def apply_webhook_event(self, event_id: int) -> str:
     if (handler := registry.topic_handler(event.topic)) is not None:
         return _apply_topic(self, event, handler)
     try:
+        # A seller's notification names their Mercado Pago user: their token reads it.
+        seller = str(event.payload.get("user_id") or "") if isinstance(event.payload, dict) \
+            else ""
         payment = services.payment_sync(provider_payment_id=event.data_id,
-                                        provider=event.provider)
+                                        provider=event.provider, account=seller)
     except services.UnknownPayment as exc:
         _finish(event_id, E.IGNORED, str(exc))
         return "unknown payment"
@@ -111,12 +114,13 @@ def drain_webhook_events(final: bool = False) -> int:
 
 
 @shared_task(soft_time_limit=60, time_limit=90)
-def sync_provider_payment(provider_payment_id: str, provider: str = "mercadopago") -> str:
+def sync_provider_payment(provider_payment_id: str, provider: str = "mercadopago",
+                          tenant_id: int | None = None) -> str:
     """The buyer came back from a hosted checkout: re-read that payment now (never trust the
-    URL)."""
+    URL). `tenant_id`: a shop's own account, read with that shop's token."""
     try:
         return services.payment_sync(provider_payment_id=str(provider_payment_id),
-                                     provider=provider).status
+                                     provider=provider, tenant_id=tenant_id).status
     except (services.UnknownPayment, ProviderError) as exc:
         log.info("payment.sync_skipped", provider_payment_id=provider_payment_id, error=str(exc))
         return "skipped"
@@ -131,3 +135,11 @@ def reconcile_payments() -> dict:
         apply_webhook_event.delay(event_id)
     counts["events_requeued"] = len(stuck)
     return counts
+
+
+@shared_task(soft_time_limit=240, time_limit=300)
+def refresh_mercadopago_connections() -> dict:
+    """Beat: shops' own Mercado Pago tokens nearing expiry are refreshed (payments.connect)."""
+    from payments import connect
+
+    return connect.connections_refresh_due()

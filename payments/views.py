@@ -82,7 +82,10 @@ def result(request: HttpRequest, public_id: str) -> HttpResponse:
     if payment.is_open and boundaries.ascii_int(hinted, max_digits=19) is not None:
         from payments.tasks import sync_provider_payment
 
-        _enqueue(sync_provider_payment, hinted)
+        if payment.provider == Payment.Provider.MERCADOPAGO_SELLER:  # the seller's token reads it
+            _enqueue(sync_provider_payment, hinted, payment.provider, payment.tenant_id)
+        else:
+            _enqueue(sync_provider_payment, hinted)
     elif payment.is_open and payment.provider == Payment.Provider.STRIPE:
         # Back from Stripe Checkout: our own row names the session to re-read, not the URL.
         from payments.tasks import sync_provider_payment
@@ -141,13 +144,24 @@ def _remote(request: HttpRequest) -> str:
 @require_POST
 def webhook_mercadopago(request: HttpRequest) -> HttpResponse:
     """Verify, store, answer at once (payments.ingest); payments.tasks applies the event."""
+    return _acknowledge(request, Payment.Provider.MERCADOPAGO)
+
+
+@csrf_exempt
+@require_POST
+def webhook_mercadopago_seller(request: HttpRequest) -> HttpResponse:
+    """Payments on shops' own accounts (payments.connect): same checks, own provider name."""
+    return _acknowledge(request, Payment.Provider.MERCADOPAGO_SELLER)
+
+
+def _acknowledge(request: HttpRequest, provider: str) -> HttpResponse:
     request_id = request.headers.get("x-request-id", "")
     try:
-        result = ingest.current().acknowledge(request, request_id)
+        result = ingest.current().acknowledge(request, request_id, provider)
     except webhooks.Rejected as exc:
         webhooks.reject_audit(reason=exc.reason, status=exc.status, request_id=request_id,
                               remote=_remote(request))
-        WEBHOOKS_RECEIVED.labels(provider="mercadopago", result=f"rejected_{exc.status}").inc()
+        WEBHOOKS_RECEIVED.labels(provider=provider, result=f"rejected_{exc.status}").inc()
         return JsonResponse({"error": exc.reason}, status=exc.status)
-    WEBHOOKS_RECEIVED.labels(provider="mercadopago", result=result).inc()
+    WEBHOOKS_RECEIVED.labels(provider=provider, result=result).inc()
     return JsonResponse({"status": result})

@@ -42,6 +42,10 @@ def _wallet_page(request: HttpRequest, form: WithdrawalForm | None = None) -> Ht
         "can_withdraw": request.membership.allows(Role.OWNER),
         "withdrawals": selectors.withdrawals(tenant=tenant)[:20],
         "recent": selectors.statement(tenant=tenant)[:8],
+        # Sales received on the shop's own Mercado Pago account, and other currencies' books
+        # (issue 23): shown apart, each in its own currency.
+        "books": [b for b in selectors.books_by_currency(tenant=tenant)
+                  if b.currency != "BRL" or b.settled],
     }
     return render(request, "portal/wallet/wallet.html", context,
                   status=400 if form is not None and form.errors else 200)

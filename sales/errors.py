@@ -32,6 +32,10 @@ ERRORS: dict[str, tuple[int, Any]] = {
     "cart_empty": (409, _("Your cart is empty.")),
     "currency_unsupported": (409, _("This shop's currency cannot be sold in yet. The shop owner "
                                     "needs to set the shop to Brazilian reais (BRL).")),
+    "seller_account_unavailable": (409, _("This shop cannot take Mercado Pago payments right "
+                                          "now: its Mercado Pago account needs to be connected "
+                                          "again. The shop owner was told; try again later or "
+                                          "pick another payment method.")),
     "cart_expired": (409, _("Your cart expired after a while without activity. Add the items "
                             "again.")),
     "price_changed": (409, _("Prices changed since you looked: the total is now %(total)s. "

@@ -181,6 +181,14 @@ class Order(TenantOwnedModel):
     def payment_description(self) -> str:
         return f"{self.tenant.name} #{self.code}"[:250]
 
+    def payment_platform_fee_cents(self) -> int:
+        """The platform's fee on this order, as the wallet would take it (plan or negotiated
+        percent, half-up): what Mercado Pago splits off when the shop sells on its own
+        account."""
+        from wallet.policy import fee_cents, wallet_policy
+
+        return fee_cents(self.total_cents, wallet_policy(self.tenant).fee_percent)
+
     def payment_payer_email(self) -> str:
         return f"buyer-{self.customer.discord_user_id}@{PAYER_EMAIL_DOMAIN}"
 

@@ -46,10 +46,16 @@ def payment_methods(*, tenant: Tenant) -> list[str]:
     """What a buyer of this shop may pay with: PIX always, card when enabled (above), card via
     Stripe ("stripe_card", USD/EUR/BRL buyers) when the shop opts in and the platform has Stripe
     configured."""
+    stripe = bool(tenant.settings.get("stripe_card_enabled")
+                  and providers.get("stripe").is_configured())
+    if (tenant.currency or "BRL") != "BRL":
+        # A shop priced in USD or EUR sells by card via Stripe only: Mercado Pago (PIX, its
+        # card checkout) charges reais. The checkout currency follows the method.
+        return ["stripe_card"] if stripe else []
     methods = [Payment.Method.PIX]
     if card_payments_enabled(tenant=tenant):
         methods.append(Payment.Method.CARD)
-    if tenant.settings.get("stripe_card_enabled") and providers.get("stripe").is_configured():
+    if stripe:
         methods.append("stripe_card")
     return methods
 

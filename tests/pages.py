@@ -54,6 +54,7 @@ def portal_pages(world: World) -> list[tuple[str, str]]:
         ("plan", at("plan")),
         ("bot", at("bot")),
         ("settings", at("settings")),
+        ("payment-settings", at("payment_settings")),
         ("growth", at("growth_analytics")),
         ("growth-90", at("growth_analytics") + "?days=90"),
         ("growth-settings", at("growth_settings")),

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -30,8 +30,10 @@ from money import format_money
 from tenants.scoping import TenantOwnedModel, TenantScopedManager
 
 CURRENCY = "BRL"
-# Currencies the ledger books sales in; sales refuses a checkout in any other.
-LEDGER_CURRENCIES = (CURRENCY,)
+# Currencies the ledger books sales in, each in its own set of accounts (wallet.services takes
+# `currency` everywhere; amounts in different currencies are never added). Sales refuses a
+# checkout in any other. Withdrawals are PIX, so in reais only.
+LEDGER_CURRENCIES = (CURRENCY, "USD", "EUR")
 
 
 class Side(models.TextChoices):
@@ -51,9 +53,15 @@ class AccountKind(models.TextChoices):
     CREDIT = "credit", _("store credit owed to buyers")
     CREDIT_RESERVED = "credit_reserved", _("store credit applied to unpaid orders")
     GIFTCARDS = "giftcards", _("gift cards not yet redeemed")
+    # A shop's sales paid straight into its own provider account (Mercado Pago connected
+    # account): the shop's share, never held nor paid out by the platform (wallet/settled.py).
+    SETTLED = "settled", _("settled at the provider")
 
 
+# Money the platform holds for a tenant (balances, withdrawals, platform_totals' "held").
 TENANT_KINDS = (AccountKind.PENDING, AccountKind.AVAILABLE, AccountKind.WITHDRAWING)
+# A tenant's accounts for money the platform never held (created on first use, apart).
+SETTLED_KINDS = (AccountKind.SETTLED,)
 PLATFORM_KINDS = (AccountKind.CLEARING, AccountKind.FEES, AccountKind.PAYOUTS,
                   AccountKind.REFUNDS)
 # The shop's liabilities to its buyers, each split by holder in wallet.credit.CreditHolding.
@@ -97,7 +105,8 @@ class Account(models.Model):
             models.CheckConstraint(
                 condition=(Q(tenant__isnull=True, kind__in=[k.value for k in PLATFORM_KINDS])
                            | Q(tenant__isnull=False,
-                        kind__in=[k.value for k in TENANT_KINDS + CREDIT_KINDS])),
+                        kind__in=[k.value for k in TENANT_KINDS + CREDIT_KINDS
+                                                + SETTLED_KINDS])),
                 name="wallet_account_kind_matches_owner"),
             models.CheckConstraint(
                 condition=(Q(kind__in=[k.value for k in MAY_GO_NEGATIVE])
@@ -135,6 +144,7 @@ class LedgerTransaction(models.Model):
         GIFTCARD_REDEEM = "giftcard_redeem", _("gift card redeemed")
         COMMISSION = "commission", _("affiliate commission")
         COMMISSION_REVERSE = "commission_back", _("affiliate commission reversed")
+        SETTLED_SALE = "settled_sale", _("sale settled at the provider")
         OTHER = "other", _("other")
 
     key = models.CharField(_("posting key"), max_length=120, unique=True)
@@ -215,6 +225,7 @@ class Hold(TenantOwnedModel):
                                        on_delete=models.PROTECT, related_name="hold")
     payment_id = models.BigIntegerField(_("payment"), null=True, blank=True, db_index=True)
     method = models.CharField(_("method"), max_length=20, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default=CURRENCY)
     amount_cents = models.BigIntegerField(_("amount (centavos)"))
     remaining_cents = models.BigIntegerField(_("still pending (centavos)"))
     release_at = models.DateTimeField(_("release at"), db_index=True)
@@ -233,6 +244,36 @@ class Hold(TenantOwnedModel):
     def __str__(self) -> str:
         return gettext("Hold #%(id)s · %(amount)s") % {"id": self.pk,
                                                       "amount": format_money(self.remaining_cents)}
+
+
+class SettledSale(TenantOwnedModel):
+    """A sale the provider paid straight to the shop's own account, with the platform's fee
+    split off at source: what later refunds and chargebacks may still reverse of it."""
+
+    transaction = models.OneToOneField(LedgerTransaction, verbose_name=_("sale"),
+                                       on_delete=models.PROTECT, related_name="settled_sale")
+    payment_id = models.BigIntegerField(_("payment"), unique=True)
+    method = models.CharField(_("method"), max_length=20, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default=CURRENCY)
+    gross_cents = models.BigIntegerField(_("gross (centavos)"))
+    fee_cents = models.BigIntegerField(_("platform fee (centavos)"))
+    reversed_cents = models.BigIntegerField(_("reversed (centavos)"), default=0)
+    fee_returned_cents = models.BigIntegerField(_("fee returned (centavos)"), default=0)
+
+    class Meta:
+        verbose_name = _("sale settled at the provider")
+        verbose_name_plural = _("sales settled at the provider")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fee_cents__gte=0) & Q(fee_cents__lt=F("gross_cents"))
+                & Q(reversed_cents__gte=0) & Q(reversed_cents__lte=F("gross_cents"))
+                & Q(fee_returned_cents__gte=0) & Q(fee_returned_cents__lte=F("fee_cents")),
+                name="wallet_settled_sale_amounts_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Settled sale of payment #%(id)s · %(amount)s") % {
+            "id": self.payment_id, "amount": format_money(self.gross_cents, self.currency)}
 
 
 class PixKeyType(models.TextChoices):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from wallet.credit import credit_problems
 from wallet.models import (
+    CURRENCY,
     DEBIT_NORMAL,
     MAY_GO_NEGATIVE,
     TENANT_KINDS,
@@ -20,6 +21,7 @@ from wallet.models import (
     Entry,
     Hold,
     LedgerTransaction,
+    SettledSale,
     Side,
     Withdrawal,
 )
@@ -44,10 +46,34 @@ class Balances:
         return self.pending + self.available + self.withdrawing
 
 
-def balances(*, tenant: Any) -> Balances:
-    """Read from the running totals: one indexed query whatever the ledger's size."""
-    rows = Account.objects.for_tenant(tenant).values_list("kind", "balance_cents")
+def balances(*, tenant: Any, currency: str = CURRENCY) -> Balances:
+    """Read from the running totals: one indexed query whatever the ledger's size. One
+    currency at a time: amounts in different currencies are never added."""
+    rows = Account.objects.for_tenant(tenant).filter(currency=currency).values_list(
+        "kind", "balance_cents")
     return Balances(**{kind: cents for kind, cents in rows if kind in TENANT_KINDS})
+
+
+@dataclass(frozen=True)
+class CurrencyBooks:
+    """One currency's part of a tenant's wallet (never added to another currency's)."""
+
+    currency: str
+    balances: Balances
+    settled: int  # sales paid straight into the shop's own provider account
+
+
+def books_by_currency(*, tenant: Any) -> list[CurrencyBooks]:
+    """Each currency the tenant has accounts in, reais first: one query on running totals."""
+    rows = Account.objects.for_tenant(tenant).values_list("currency", "kind", "balance_cents")
+    found: dict[str, dict[str, int]] = {}
+    for currency, kind, cents in rows:
+        found.setdefault(currency, {})[kind] = cents
+    order = sorted(found, key=lambda c: (c != CURRENCY, c))
+    return [CurrencyBooks(currency=c, settled=found[c].get(K.SETTLED, 0),
+                          balances=Balances(**{k: v for k, v in found[c].items()
+                                               if k in TENANT_KINDS}))
+            for c in order]
 
 
 def upcoming_releases(*, tenant: Any, limit: int = 7) -> list[dict]:
@@ -138,6 +164,8 @@ KIND_RULES: dict[str, str] = {
     K.CREDIT: "never negative; equals the sum of the shop's buyers' store credit balances",
     K.CREDIT_RESERVED: "never negative; equals the credit applied to the shop's unpaid orders",
     K.GIFTCARDS: "never negative; equals the shop's issued, unredeemed gift cards",
+    K.SETTLED: "never negative; equals the tenant's settled sales less what was reversed of "
+               "them (wallet/settled.py)",
 }
 
 
@@ -164,7 +192,8 @@ def ledger_verify() -> list[str]:
         if tenant_id != owner.get(account_id):
             problems.append(f"account #{account_id}: entries filed under tenant #{tenant_id}, "
                             f"not the account's")
-    totals = {K.CLEARING: 0, "rest": 0}
+    # The books close per currency: amounts in different currencies are never added.
+    totals: dict[str, dict[str, int]] = {}
     computed: dict[int, int] = {}
     for account in accounts:
         debit_positive = sums.get(account.pk, 0)
@@ -173,7 +202,9 @@ def ledger_verify() -> list[str]:
         if account.balance_cents != expected:
             problems.append(f"account {account} (#{account.pk}): balance "
                             f"{account.balance_cents} != {expected} from its entries")
-        totals[K.CLEARING if account.kind in DEBIT_NORMAL else "rest"] += account.balance_cents
+        side = K.CLEARING if account.kind in DEBIT_NORMAL else "rest"
+        books = totals.setdefault(account.currency, {K.CLEARING: 0, "rest": 0})
+        books[side] += account.balance_cents
     problems += _kind_problems(accounts, computed)
     problems += credit_problems()  # each credit account against its holders (wallet/credit.py)
     unbalanced = (Entry.objects.unscoped().values("transaction")
@@ -182,9 +213,10 @@ def ledger_verify() -> list[str]:
     problems += [f"transaction {key}: {n} entries, off by {s}" for key, s, n in unbalanced]
     empty = LedgerTransaction.objects.unscoped().filter(entries__isnull=True)
     problems += [f"transaction {key}: no entries" for key in empty.values_list("key", flat=True)]
-    if totals[K.CLEARING] != totals["rest"]:
-        problems.append(f"books open: clearing {totals[K.CLEARING]} != tenant balances + fees "
-                        f"+ payouts + refunds {totals['rest']}")
+    for currency, books in sorted(totals.items()):
+        if books[K.CLEARING] != books["rest"]:
+            problems.append(f"books open ({currency}): clearing {books[K.CLEARING]} != tenant "
+                            f"balances + settled + fees + payouts + refunds {books['rest']}")
     return problems
 
 
@@ -196,13 +228,21 @@ def _kind_problems(accounts: list[Account], computed: dict[int, int]) -> list[st
         .filter(account__kind=K.AVAILABLE, side=Side.DEBIT,
                 transaction__kind__in=[Kind.REFUND, Kind.CHARGEBACK])
         .values("account").annotate(s=Sum("amount_cents")).values_list("account", "s"))
-    held = dict(Hold.objects.unscoped().filter(released_at__isnull=True).values("tenant")
-                .annotate(s=Sum("remaining_cents")).values_list("tenant", "s"))
-    requested = dict(Withdrawal.objects.unscoped().filter(status=Withdrawal.Status.PENDING)
-                     .values("tenant").annotate(s=Sum("amount_cents"))
-                     .values_list("tenant", "s"))
-    paid = (Withdrawal.objects.unscoped().filter(status=Withdrawal.Status.PAID)
-            .aggregate(s=Coalesce(Sum("amount_cents"), ZERO))["s"])
+    # Keyed by (tenant, currency): each currency's accounts against its own holds/requests.
+    held = {(t, c): v for t, c, v in Hold.objects.unscoped().filter(released_at__isnull=True)
+            .values("tenant", "currency").annotate(s=Sum("remaining_cents"))
+            .values_list("tenant", "currency", "s")}
+    requested = {(t, c): v for t, c, v in Withdrawal.objects.unscoped()
+                 .filter(status=Withdrawal.Status.PENDING).values("tenant", "currency")
+                 .annotate(s=Sum("amount_cents")).values_list("tenant", "currency", "s")}
+    paid_by = dict(Withdrawal.objects.unscoped().filter(status=Withdrawal.Status.PAID)
+                   .values("currency").annotate(s=Sum("amount_cents"))
+                   .values_list("currency", "s"))
+    settled = {(t, c): v for t, c, v in SettledSale.objects.unscoped()
+               .values("tenant", "currency")
+               .annotate(s=Sum(F("gross_cents") - F("fee_cents") - F("reversed_cents")
+                               + F("fee_returned_cents")))
+               .values_list("tenant", "currency", "s")}
     for account in accounts:
         lowest = min(account.balance_cents, computed[account.pk])
         name = f"account {account} (#{account.pk})"
@@ -213,13 +253,15 @@ def _kind_problems(accounts: list[Account], computed: dict[int, int]) -> list[st
             problems.append(f"{name}: available {lowest} is more debt than its refunds and "
                             f"chargebacks ({reversed_from.get(account.pk, 0)}) explain")
         expected = {K.PENDING: (held, "unreleased holds"),
-                    K.WITHDRAWING: (requested, "pending withdrawals")}.get(account.kind)
+                    K.WITHDRAWING: (requested, "pending withdrawals"),
+                    K.SETTLED: (settled, "settled sales less reversals")}.get(account.kind)
         if expected is not None:
             by_tenant, what = expected
-            if account.balance_cents != by_tenant.get(account.tenant_id, 0):
+            want = by_tenant.get((account.tenant_id, account.currency), 0) or 0
+            if account.balance_cents != want:
                 problems.append(f"tenant #{account.tenant_id}: {account.kind} "
-                                f"{account.balance_cents} != {what} "
-                                f"{by_tenant.get(account.tenant_id, 0)}")
+                                f"{account.balance_cents} != {what} {want}")
+        paid = paid_by.get(account.currency, 0) or 0
         if account.kind == K.PAYOUTS and account.balance_cents != paid:
             problems.append(f"{name}: payouts {account.balance_cents} != paid withdrawals {paid}")
     return problems

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 import audit
 from money import format_money
 from wallet.models import (
+    CURRENCY,
     TENANT_KINDS,
     Account,
     AccountKind,
@@ -50,20 +51,35 @@ class LedgerError(WalletError):
 
 
 # --- Accounts ---------------------------------------------------------------------------------
-def tenant_accounts(tenant: Any) -> dict[str, Account]:
-    """The tenant's pending, available and withdrawing accounts, created on first use (in that
-    order, so their primary keys, and therefore the lock order, are the same for every tenant)."""
-    accounts = {a.kind: a for a in Account.objects.for_tenant(tenant)}
+# Currency (issue 23 item 4): the ledger keeps one set of accounts per currency, and a posting
+# never mixes currencies (_check_entries). Every account getter takes `currency` (BRL when
+# not given, so wallet callers that only ever sold in reais read as before).
+def tenant_accounts(tenant: Any, currency: str = CURRENCY) -> dict[str, Account]:
+    """The tenant's pending, available and withdrawing accounts in `currency`, created on first
+    use (in that order, so their primary keys, and therefore the lock order, are the same for
+    every tenant)."""
+    accounts = {a.kind: a for a in Account.objects.for_tenant(tenant).filter(
+        currency=currency, kind__in=TENANT_KINDS)}
     for kind in TENANT_KINDS:
         if kind not in accounts:
             accounts[kind], _created = Account.objects.for_tenant(tenant).get_or_create(
-                tenant=tenant, kind=kind)
+                tenant=tenant, kind=kind, currency=currency)
     return accounts
 
 
-def platform_account(kind: str) -> Account:
-    account, _created = Account.objects.unscoped().get_or_create(tenant=None, kind=kind)
+def platform_account(kind: str, currency: str = CURRENCY) -> Account:
+    account, _created = Account.objects.unscoped().get_or_create(tenant=None, kind=kind,
+                                                                 currency=currency)
     return account
+
+
+def sale_currency(payment_id: int | None) -> str:
+    """The currency a payment's sale was booked in (BRL when there is none)."""
+    if payment_id is None:
+        return CURRENCY
+    found = (Entry.objects.unscoped().filter(transaction__key=f"sale:{payment_id}")
+             .values_list("account__currency", flat=True).first())
+    return found or CURRENCY
 
 
 def _lock(accounts: list[Account]) -> dict[int, Account]:
@@ -156,9 +172,11 @@ def parse_cents(value: Any) -> int:
 # --- Sales, reversals and releases ------------------------------------------------------------
 @transaction.atomic
 def sale_record(*, tenant: Any, payment_id: int, gross_cents: int, method: str,
-                fee_percent: Decimal | None = None) -> LedgerTransaction:
+                fee_percent: Decimal | None = None,
+                currency: str = CURRENCY) -> LedgerTransaction:
     """An approved sale: gross to clearing, the fee (rounded half-up) to fees, the rest to the
-    tenant's pending, held until the plan's hold period for `method` ("pix" or card) ends."""
+    tenant's pending, held until the plan's hold period for `method` ("pix" or card) ends.
+    All in the sale's `currency`: its own accounts, never added to another currency's."""
     gross = parse_cents(gross_cents)
     policy = wallet_policy(tenant)
     percent = policy.fee_percent if fee_percent is None else Decimal(str(fee_percent))
@@ -166,21 +184,22 @@ def sale_record(*, tenant: Any, payment_id: int, gross_cents: int, method: str,
         raise LedgerError(_("The fee must be between 0% and 100%."))
     fee = fee_cents(gross, percent)
     net = gross - fee
-    pending = tenant_accounts(tenant)[K.PENDING]
-    entries = [(platform_account(K.CLEARING), gross)]
-    entries += [(platform_account(K.FEES), -fee)] if fee else []
+    pending = tenant_accounts(tenant, currency)[K.PENDING]
+    entries = [(platform_account(K.CLEARING, currency), gross)]
+    entries += [(platform_account(K.FEES, currency), -fee)] if fee else []
     entries += [(pending, -net)] if net else []
     txn, created = post_once(key=f"sale:{payment_id}", entries=entries, tenant=tenant,
                              kind=Kind.SALE, memo=f"{method} {percent}%")
     if created:
         if net:
             Hold.objects.create(tenant=tenant, transaction=txn, payment_id=payment_id,
-                                method=method, amount_cents=net, remaining_cents=net,
+                                method=method, currency=currency, amount_cents=net,
+                                remaining_cents=net,
                                 release_at=timezone.now()
                                 + timedelta(days=policy.hold_days(method)))
         audit.record(actor=None, tenant=tenant, action="wallet.sale", target=txn,
                      data={"payment": payment_id, "gross": gross, "fee": fee, "net": net,
-                           "method": method})
+                           "method": method, "currency": currency})
     return txn
 
 
@@ -194,8 +213,13 @@ def sale_reverse(*, tenant: Any, key: str, amount_cents: int, reason: str,
     existing = LedgerTransaction.objects.unscoped().filter(key=key).first()
     if existing is not None:
         return existing
-    accounts = tenant_accounts(tenant)
-    refunds = platform_account(K.REFUNDS)
+    if payment_id is not None and LedgerTransaction.objects.unscoped().filter(
+            key=f"sale:{payment_id}", kind=Kind.SETTLED_SALE).exists():
+        # Paid to the shop's own account: nothing of it is here to take back.
+        raise LedgerError("A sale settled at the provider reverses through wallet.settled.")
+    currency = sale_currency(payment_id)  # a reversal is in its sale's currency
+    accounts = tenant_accounts(tenant, currency)
+    refunds = platform_account(K.REFUNDS, currency)
     locked = _lock([accounts[K.PENDING], accounts[K.AVAILABLE], refunds])
     from_pending = min(amount, max(locked[accounts[K.PENDING].pk].balance_cents, 0))
     from_available = amount - from_pending
@@ -206,7 +230,8 @@ def sale_reverse(*, tenant: Any, key: str, amount_cents: int, reason: str,
     txn, created = post_once(key=key, entries=entries, tenant=tenant, kind=kind,
                              memo=reason)
     if created:
-        _shrink_holds(tenant=tenant, amount=from_pending, payment_id=payment_id)
+        _shrink_holds(tenant=tenant, amount=from_pending, payment_id=payment_id,
+                      currency=currency)
         audit.record(actor=None, tenant=tenant, action=f"wallet.{kind}", target=txn,
                      data={"amount": amount, "from_pending": from_pending,
                            "from_available": from_available, "reason": reason,
@@ -217,16 +242,18 @@ def sale_reverse(*, tenant: Any, key: str, amount_cents: int, reason: str,
 def reversed_cents(*, keys: list[str]) -> dict[str, int]:
     """How much each of these reversal postings took (keys never posted are absent)."""
     rows = (Entry.objects.unscoped()  # platform account rows; keys name one payment
-            .filter(transaction__key__in=keys, account=platform_account(K.REFUNDS))
+            .filter(transaction__key__in=keys, account__tenant__isnull=True,
+                    account__kind=K.REFUNDS)  # whatever the currency: keys name one payment
             .values_list("transaction__key", "amount_cents"))
     return dict(rows)
 
 
-def _shrink_holds(*, tenant: Any, amount: int, payment_id: int | None) -> None:
+def _shrink_holds(*, tenant: Any, amount: int, payment_id: int | None,
+                  currency: str = CURRENCY) -> None:
     """Take a reversal's pending part out of the holds: its own sale's first, then the ones
     released last, so the unreleased holds keep adding up to the pending balance."""
     holds = list(Hold.objects.for_tenant(tenant).select_for_update()
-                 .filter(released_at__isnull=True, remaining_cents__gt=0)
+                 .filter(released_at__isnull=True, remaining_cents__gt=0, currency=currency)
                  .order_by("-release_at", "-id"))
     holds.sort(key=lambda h: h.payment_id != payment_id or payment_id is None)
     for hold in holds:
@@ -249,8 +276,9 @@ def releases_run(*, now: datetime | None = None, limit: int = 1000) -> int:
 @transaction.atomic
 def hold_release(*, hold_id: int, now: datetime | None = None) -> bool:
     now = now or timezone.now()
-    tenant = Hold.objects.unscoped().select_related("tenant").get(pk=hold_id).tenant
-    accounts = tenant_accounts(tenant)
+    found = Hold.objects.unscoped().select_related("tenant").get(pk=hold_id)
+    tenant = found.tenant
+    accounts = tenant_accounts(tenant, found.currency)
     _lock([accounts[K.PENDING], accounts[K.AVAILABLE]])  # accounts before holds, as reversals
     hold = Hold.objects.for_tenant(tenant).select_for_update().get(pk=hold_id)
     if hold.released_at is not None or hold.release_at > now:
@@ -343,8 +371,9 @@ def _lock_withdrawal(withdrawal: Withdrawal) -> Withdrawal:
 def _decide(*, withdrawal: Withdrawal, actor: Any, status: str, step: str, to: str, kind: str,
             notify: bool) -> Withdrawal:
     tenant = withdrawal.tenant
-    accounts = tenant_accounts(tenant)
-    target = platform_account(to) if to == K.PAYOUTS else accounts[to]
+    accounts = tenant_accounts(tenant, withdrawal.currency)
+    target = (platform_account(to, withdrawal.currency) if to == K.PAYOUTS
+              else accounts[to])
     post_once(key=withdrawal.step_key(step), tenant=tenant, kind=kind, memo=withdrawal.reason,
               entries=[(accounts[K.WITHDRAWING], withdrawal.amount_cents),
                        (target, -withdrawal.amount_cents)])

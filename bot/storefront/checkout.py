@@ -24,18 +24,20 @@ PENDING, FINAL = "pending", "final"  # the order payload's `stage`
 
 class CheckoutWatcher(CartThreads):
     # -- checkout ------------------------------------------------------------------------------
-    async def checkout(self, interaction: discord.Interaction, expected_total: int) -> None:
+    async def checkout(self, interaction: discord.Interaction, expected_total: int,
+                       method: str = "pix") -> None:
         async def work() -> None:
             await interaction.response.defer(ephemeral=True, thinking=True)
             async with self._lock(interaction.user.id):
-                await self._checkout(interaction, expected_total)
+                await self._checkout(interaction, expected_total, method)
         await self._guarded(interaction, work)
 
-    async def _checkout(self, interaction: discord.Interaction, expected_total: int) -> None:
+    async def _checkout(self, interaction: discord.Interaction, expected_total: int,
+                        method: str = "pix") -> None:
         """Called under the buyer's lock: one order per double click."""
         try:
             result = await self._as_customer(interaction, lambda uid: self.api.checkout(
-                uid, expected_total_cents=expected_total))
+                uid, expected_total_cents=expected_total, method=method))
         except ApiError as exc:
             code = (exc.details or {}).get("order")
             if exc.code != "payment_unavailable" or not code:

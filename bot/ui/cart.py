@@ -12,6 +12,8 @@ from bot.ui.components import CheckoutButton, CouponButton, QuantityButton
 from bot.ui.text import BRAND, MINUS, TIMES
 from bot.ui.text import trim as _trim
 
+# The buyer picks how to pay at checkout when the shop offers more than PIX (bot/texts/payments).
+METHOD_LABELS = {"pix": "pay_pix", "card": "pay_card_mp", "stripe_card": "pay_card_stripe"}
 MAX_CART_ROWS = 4  # a message has 5 rows: 4 for lines, 1 for coupon + checkout
 LESS, MORE = "\u2796", "\u2795"  # heavy minus / plus emoji
 
@@ -53,5 +55,12 @@ def cart_view(cart: dict[str, Any], locale: str) -> discord.ui.View | None:
             label=_trim(f"{t(locale, 'remove')}: {qty}{TIMES} {_line_name(line)}", 80)))
     last = min(len(lines), MAX_CART_ROWS)
     view.add_item(CouponButton(label=t(locale, "apply_coupon"), row=last))
-    view.add_item(CheckoutButton(int(cart["total_cents"]), label=t(locale, "checkout"), row=last))
+    methods = [m for m in cart.get("payment_methods") or ["pix"] if m in METHOD_LABELS]
+    if len(methods) <= 1:  # one way to pay: the plain "Check out" button, as before
+        view.add_item(CheckoutButton(int(cart["total_cents"]), label=t(locale, "checkout"),
+                                     row=last, method=(methods or ["pix"])[0]))
+        return view
+    for method in methods[:4]:  # the method picker: coupon + up to four on the last row
+        view.add_item(CheckoutButton(int(cart["total_cents"]), row=last, method=method,
+                                     label=t(locale, METHOD_LABELS[method])))
     return view

@@ -104,20 +104,25 @@ class CouponButton(discord.ui.DynamicItem[discord.ui.Button], template=r"vt:coup
 
 
 class CheckoutButton(discord.ui.DynamicItem[discord.ui.Button],
-                     template=r"vt:checkout:(?P<total>\d+)"):
+                     template=r"vt:checkout:(?P<total>\d+)(?::(?P<method>pix|card|stripe_card))?"):
+    """Check out with one payment method (the shop may offer several: one button each)."""
+
     def __init__(self, total_cents: int, *, label: str = "Finalizar compra",
-                 row: int | None = None) -> None:
-        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.success,
-                                           custom_id=f"vt:checkout:{total_cents}", row=row))
-        self.total_cents = total_cents
+                 row: int | None = None, method: str = "pix") -> None:
+        # "vt:checkout:<total>" (no method) is what carts shown before methods existed carry.
+        suffix = "" if method == "pix" else f":{method}"
+        super().__init__(discord.ui.Button(label=label[:80], style=discord.ButtonStyle.success,
+                                           custom_id=f"vt:checkout:{total_cents}{suffix}",
+                                           row=row))
+        self.total_cents, self.method = total_cents, method
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item,
                              match: Any) -> CheckoutButton:
-        return cls(int(match["total"]))
+        return cls(int(match["total"]), method=match["method"] or "pix")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.client.store.checkout(interaction, self.total_cents)
+        await interaction.client.store.checkout(interaction, self.total_cents, self.method)
 
 
 class ResendButton(discord.ui.DynamicItem[discord.ui.Button],

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from payments.providers.base import PaymentProvider, ProviderError
 from payments.providers.mercadopago import MercadoPagoProvider
+from payments.providers.mercadopago_seller import MercadoPagoSellerProvider
 from payments.providers.stripe_checkout import StripeProvider
 
 PROVIDERS: dict[str, PaymentProvider] = {
     MercadoPagoProvider.name: MercadoPagoProvider(),
+    MercadoPagoSellerProvider.name: MercadoPagoSellerProvider(),
     StripeProvider.name: StripeProvider(),
 }
+# Mercado Pago options a shop selling through its own account (payments.connect) takes there.
+SELLER_OPTIONS = frozenset({"pix", "card"})
 # option -> (provider name, Payment.method)
 OPTIONS: dict[str, tuple[str, str]] = {
     "pix": ("mercadopago", "pix"),
@@ -24,18 +28,32 @@ OPTIONS: dict[str, tuple[str, str]] = {
 }
 
 
-def get(name: str) -> PaymentProvider:
+def get(name: str, *, tenant_id: int | None = None, account: str = "") -> PaymentProvider:
+    """The provider called `name`; a seller's account is bound to its shop (`tenant_id`) or
+    to the Mercado Pago user a webhook names (`account`)."""
     try:
-        return PROVIDERS[name]
+        provider = PROVIDERS[name]
     except KeyError:
         raise ProviderError(f"unknown provider {name!r}", permanent=True) from None
+    if isinstance(provider, MercadoPagoSellerProvider):
+        return provider.bound(tenant_id=tenant_id, user_id=account)
+    return provider
 
 
-def for_option(option: str) -> tuple[PaymentProvider, str]:
-    """(provider, method) for a buyer's payment option; ProviderError if none."""
+def for_payment(payment) -> PaymentProvider:
+    """The provider a stored Payment belongs to, bound to its shop where that matters."""
+    return get(payment.provider, tenant_id=payment.tenant_id)
+
+
+def for_option(option: str, *, tenant=None) -> tuple[PaymentProvider, str]:
+    """(provider, method) for a buyer's payment option; ProviderError if none. A shop that
+    sells through its own Mercado Pago account gets it for PIX and card via Mercado Pago."""
     if option not in OPTIONS:
         raise ProviderError(f"unknown payment option {option!r}", permanent=True)
     name, method = OPTIONS[option]
+    if tenant is not None and option in SELLER_OPTIONS \
+            and (tenant.settings or {}).get("mp_account") == "own":
+        return get(MercadoPagoSellerProvider.name, tenant_id=tenant.pk), method
     return get(name), method
 
 
@@ -45,4 +63,4 @@ def configured_options() -> list[str]:
 
 
 __all__ = ["OPTIONS", "PROVIDERS", "PaymentProvider", "ProviderError", "configured_options",
-           "for_option", "get"]
+           "for_option", "for_payment", "get"]

@@ -60,6 +60,8 @@ class ChargeRequest:
     return_url: str
     statement_descriptor: str
     metadata: dict[str, str] = field(default_factory=dict)
+    # The platform's share, taken at source where the provider splits (a shop's own account).
+    application_fee_cents: int = 0
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,9 @@ class Charge:
     pix_code: str = ""
     checkout_url: str = ""
     checkout_id: str = ""  # Checkout Pro preference / Stripe Checkout Session
+    # What the provider paid the platform out of this charge (a marketplace split); 0 when
+    # the whole amount is the platform's to book.
+    application_fee_cents: int = 0
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
 

@@ -40,16 +40,17 @@ class _ConfiguredBaseHttpClient(HttpClient):
         return super().request(method, url, *args, **kwargs)
 
 
-def _sdk() -> mercadopago.SDK:
-    if not settings.MERCADOPAGO_ACCESS_TOKEN:
+def _sdk(token: str | None = None) -> mercadopago.SDK:
+    """The SDK with the platform's token, or a connected shop's (`token`, from OAuth)."""
+    token = token or settings.MERCADOPAGO_ACCESS_TOKEN
+    if not token:
         raise ProviderError("MERCADOPAGO_ACCESS_TOKEN is not set", permanent=True)
-    return mercadopago.SDK(settings.MERCADOPAGO_ACCESS_TOKEN,
-                           http_client=_ConfiguredBaseHttpClient())
+    return mercadopago.SDK(token, http_client=_ConfiguredBaseHttpClient())
 
 
-def _options(idempotency_key: str | None = None) -> RequestOptions:
+def _options(idempotency_key: str | None = None, token: str | None = None) -> RequestOptions:
     headers = {"x-idempotency-key": idempotency_key} if idempotency_key else None
-    return RequestOptions(access_token=settings.MERCADOPAGO_ACCESS_TOKEN,
+    return RequestOptions(access_token=token or settings.MERCADOPAGO_ACCESS_TOKEN,
                           custom_headers=headers)
 
 
@@ -83,7 +84,8 @@ def amount_to_cents(amount: Any) -> int:
 
 def create_pix(*, reference: str, amount_cents: int, description: str, payer_email: str,
                expires_at: datetime, notification_url: str,
-               metadata: dict | None = None) -> dict:
+               metadata: dict | None = None, token: str | None = None,
+               application_fee_cents: int = 0) -> dict:
     data = {
         "transaction_amount": cents_to_amount(amount_cents),
         "payment_method_id": "pix",
@@ -94,19 +96,23 @@ def create_pix(*, reference: str, amount_cents: int, description: str, payer_ema
         "payer": {"email": payer_email},
         "metadata": metadata or {},
     }
+    if application_fee_cents:  # marketplace split: Mercado Pago pays us this from the sale
+        data["application_fee"] = cents_to_amount(application_fee_cents)
     # The key derives from our payment id: a retried call returns the first charge.
-    return _call(lambda d: _sdk().payment().create(d, _options(f"vitrine-pix-{reference}")),
-                 data)
+    return _call(lambda d: _sdk(token).payment().create(
+        d, _options(f"vitrine-pix-{reference}", token)), data)
 
 
-def get_payment(provider_payment_id: str) -> dict:
-    return _call(lambda pid: _sdk().payment().get(pid, _options()), provider_payment_id)
+def get_payment(provider_payment_id: str, token: str | None = None) -> dict:
+    return _call(lambda pid: _sdk(token).payment().get(pid, _options(token=token)),
+                 provider_payment_id)
 
 
 def create_preference(*, reference: str, amount_cents: int, currency: str, title: str,
                       payer_email: str, back_url: str, notification_url: str,
                       statement_descriptor: str, expires_at: datetime | None,
-                      metadata: dict | None = None) -> dict:
+                      metadata: dict | None = None, token: str | None = None,
+                      marketplace_fee_cents: int = 0) -> dict:
     """Checkout Pro: the buyer pays by card on Mercado Pago's page and comes back to `back_url`."""
     data: dict[str, Any] = {
         "items": [{"id": reference, "title": title[:250], "quantity": 1,
@@ -123,28 +129,30 @@ def create_preference(*, reference: str, amount_cents: int, currency: str, title
     if expires_at is not None:
         data["expires"] = True
         data["expiration_date_to"] = expires_at.isoformat(timespec="milliseconds")
-    return _call(lambda d: _sdk().preference().create(
-        d, _options(f"vitrine-pref-{reference}")), data)
+    if marketplace_fee_cents:  # Checkout Pro's name for the marketplace split
+        data["marketplace_fee"] = cents_to_amount(marketplace_fee_cents)
+    return _call(lambda d: _sdk(token).preference().create(
+        d, _options(f"vitrine-pref-{reference}", token)), data)
 
 
-def search_by_reference(reference: str) -> list[dict]:
+def search_by_reference(reference: str, token: str | None = None) -> list[dict]:
     """Every provider payment carrying our external_reference, newest first."""
     filters = {"external_reference": reference, "sort": "date_created", "criteria": "desc"}
-    body = _call(lambda f: _sdk().payment().search(f, _options()), filters)
+    body = _call(lambda f: _sdk(token).payment().search(f, _options(token=token)), filters)
     return list(body.get("results") or [])
 
 
-def cancel_payment(provider_payment_id: str) -> dict:
-    return _call(lambda pid: _sdk().payment().update(pid, {"status": "cancelled"}, _options()),
-                 provider_payment_id)
+def cancel_payment(provider_payment_id: str, token: str | None = None) -> dict:
+    return _call(lambda pid: _sdk(token).payment().update(
+        pid, {"status": "cancelled"}, _options(token=token)), provider_payment_id)
 
 
 def refund_payment(*, provider_payment_id: str, amount_cents: int | None,
-                   idempotency_key: str) -> dict:
+                   idempotency_key: str, token: str | None = None) -> dict:
     """Full refund when `amount_cents` is None, partial otherwise."""
     body = None if amount_cents is None else {"amount": cents_to_amount(amount_cents)}
-    return _call(lambda pid: _sdk().refund().create(pid, body, _options(idempotency_key)),
-                 provider_payment_id)
+    return _call(lambda pid: _sdk(token).refund().create(
+        pid, body, _options(idempotency_key, token)), provider_payment_id)
 
 
 # --- Subscriptions (preapproval): Mercado Pago charges a card every period ------------------
@@ -224,6 +232,9 @@ def to_charge(data: dict) -> Charge:
         tenant_id=str((data.get("metadata") or {}).get("tenant_id") or ""),
         refunded_cents=_cents_or_none(data.get("transaction_amount_refunded") or 0) or 0,
         refunds=tuple(refunds), pix_code=tx.get("qr_code") or "", raw=data,
+        application_fee_cents=sum(_cents_or_none(fee.get("amount") or 0) or 0
+                                  for fee in data.get("fee_details") or []
+                                  if fee.get("type") == "application_fee"),
     )
 
 

@@ -182,6 +182,10 @@ class CartOut(serializers.Serializer):
     discount_display = serializers.CharField()
     total_display = serializers.CharField(help_text=(
         "Amounts as the bot shows them: the shop's currency, the shop's language."))
+    payment_methods = serializers.ListField(
+        child=serializers.CharField(), required=False,
+        help_text=("The methods this shop's buyers may check out with, in the shop's order: "
+                   "the `method` values of checkout (pix, card, stripe_card)."))
 
 
 class PaymentOut(serializers.Serializer):

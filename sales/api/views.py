@@ -90,7 +90,9 @@ class MemberJoinedView(BotAPIView):
 class _CartMixin(BotAPIView):
     def _cart(self, discord_user_id: str) -> Response:
         view = services.cart_view(customer=self.customer(discord_user_id))
-        return Response(payloads.cart(view, self.tenant.currency))
+        return Response({**payloads.cart(view, self.tenant.currency),
+                         # The bot offers one checkout button per method (issue 23 item 4).
+                         "payment_methods": payment_methods(tenant=self.tenant)})
 
 
 class CartView(_CartMixin):

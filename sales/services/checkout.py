@@ -19,6 +19,7 @@ from catalog import stock
 from catalog.models import Coupon
 from config.metrics import CHECKOUT_SECONDS
 from money import format_money
+from payments import connect, providers
 from payments.models import Payment
 from payments.providers.mercadopago import ProviderError
 from payments.services import PaymentError, payment_create
@@ -60,6 +61,10 @@ def order_create_from_cart(*, customer: Customer, method: str = Payment.Method.P
     _check_buyer(customer)
     if method not in payment_methods(tenant):
         raise SalesError("payment_method_unavailable")
+    if method in providers.SELLER_OPTIONS and connect.checkout_blocker(tenant):
+        # The shop sells on its own Mercado Pago account and that connection expired or was
+        # revoked: refuse before reserving anything (the owner sees a banner in the portal).
+        raise SalesError("seller_account_unavailable")
     cart = (Cart.objects.for_tenant(tenant).select_for_update(of=("self",))
             .filter(customer=customer, status=Cart.Status.OPEN).first())
     if cart is None:
@@ -163,6 +168,11 @@ def order_request_payment(*, order: Order) -> Payment:
     try:
         payment = payment_create(payable=order, method=order.payment_method)
     except ProviderError as exc:
+        if exc.status == 401 and connect.uses_own_account(order.tenant):
+            # The shop's own Mercado Pago account refused its token just now (revoked): the
+            # connection is marked, and the buyer hears why rather than "try again".
+            raise SalesError("seller_account_unavailable",
+                             extra={"order": order.code, "retryable": False}) from exc
         raise SalesError("payment_unavailable", extra={"order": order.code,
                                                        "retryable": not exc.permanent}) from exc
     except PaymentError as exc:  # the method was refused by payments

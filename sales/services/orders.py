@@ -236,8 +236,7 @@ def on_payment_outcome(payment: Any, outcome: str) -> None:
         # the posting key makes replays post nothing twice (DESIGN.md: one ledger posting).
         # Posted before the order is marked paid, so order_paid's receivers (gift cards) find
         # the sale in the ledger; both happen in this one transaction either way.
-        wallet_services.sale_record(tenant=order.tenant, payment_id=payment.pk,
-                                    gross_cents=payment.amount_cents, method=payment.method)
+        _book_sale(order, payment)
         if order.status == S.PENDING_PAYMENT:
             _mark_paid(order, reason=reason)
         elif order.status in (S.EXPIRED, S.CANCELLED):
@@ -260,8 +259,35 @@ def on_payment_outcome(payment: Any, outcome: str) -> None:
         # refunded (the whole payment), in any order of events.
         left = payment.amount_cents - _reversed_total(payment, exclude=key)
         if left > 0:
-            wallet_services.sale_reverse(tenant=order.tenant, key=key, amount_cents=left,
-                                         reason=reason, payment_id=payment.pk)
+            _sale_reverse(tenant=order.tenant, key=key, amount_cents=left,
+                          reason=reason, payment_id=payment.pk)
+
+
+def _book_sale(order: Order, payment: Any) -> None:
+    """The sale in the wallet, in the payment's currency: held for payout when the platform
+    collected it, settled at once when it went to the shop's own account (wallet/settled.py)."""
+    if payment.settles_at_provider:
+        from wallet import settled
+
+        settled.settled_sale_record(tenant=order.tenant, payment_id=payment.pk,
+                                    gross_cents=payment.amount_cents,
+                                    fee=payment.application_fee_cents, method=payment.method,
+                                    currency=payment.currency)
+        return
+    wallet_services.sale_record(tenant=order.tenant, payment_id=payment.pk,
+                                gross_cents=payment.amount_cents, method=payment.method,
+                                currency=payment.currency)
+
+
+def _sale_reverse(*, tenant: Any, key: str, amount_cents: int, reason: str,
+                  payment_id: int) -> None:
+    """A refund or chargeback in the wallet, where its sale was booked."""
+    from wallet import settled
+
+    reverse = settled.settled_sale_reverse if settled.is_settled(payment_id) \
+        else wallet_services.sale_reverse
+    reverse(tenant=tenant, key=key, amount_cents=amount_cents, reason=reason,
+            payment_id=payment_id)
 
 
 def _reversal_keys(payment: Any) -> list[str]:
@@ -296,9 +322,9 @@ def _reverse_refunds(order: Order, payment: Any) -> None:
         amount = min(refund.amount_cents, payment.amount_cents - sum(done.values()))
         if amount <= 0:
             continue
-        wallet_services.sale_reverse(tenant=order.tenant, key=key, amount_cents=amount,
-                                     reason=f"refund {refund.pk}: {refund.reason}"[:200],
-                                     payment_id=payment.pk)
+        _sale_reverse(tenant=order.tenant, key=key, amount_cents=amount,
+                      reason=f"refund {refund.pk}: {refund.reason}"[:200],
+                      payment_id=payment.pk)
         left = payment.amount_cents - sum(done.values()) - amount
         if left > 0 and payment.status == Payment.Status.APPROVED:
             OrderEvent.objects.create(

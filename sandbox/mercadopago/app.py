@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
-from . import api, control, pages
+from . import api, control, oauth, pages
 from .emulator import Emulator
 from .errors import MPError
 from .httputil import EMULATOR, json_response
@@ -62,5 +62,6 @@ def create_app(
     app.add_routes(api.routes)
     app.add_routes(pages.routes)
     app.add_routes(control.routes)
+    app.add_routes(oauth.routes)
     app.cleanup_ctx.append(_lifecycle)
     return app

@@ -60,6 +60,7 @@ def create_preference(emu: Emulator, account: Account, body: Any, base_url: str)
         "client_id": str(account.collector_id),
         "marketplace": "NONE",
         "marketplace_fee": 0,
+        **_marketplace(emu, account, body),
         "operation_type": "regular_payment",
         "site_id": "MLB",
         "init_point": link,
@@ -69,6 +70,19 @@ def create_preference(emu: Emulator, account: Account, body: Any, base_url: str)
     emu.store.preferences[pref_id] = preference
     emu.store.preference_owner[pref_id] = account.access_token
     return preference
+
+
+def _marketplace(emu: Emulator, account: Account, body: dict[str, Any]) -> dict[str, Any]:
+    """`marketplace_fee` on a seller's (OAuth) token: the preference's payments carry it."""
+    from . import oauth_state as oauth
+
+    if body.get("marketplace_fee") in (None, 0):
+        return {}
+    grant = oauth.grant_for_token(emu, account.access_token)
+    if grant is None:
+        raise bad_request(4390, "marketplace_fee needs a marketplace seller's token")
+    return {"marketplace": grant.client_id,
+            "marketplace_fee": pay.parse_amount(body["marketplace_fee"], "marketplace_fee")}
 
 
 def get_preference(emu: Emulator, pref_id: str, account: Account | None = None) -> dict[str, Any]:
@@ -99,6 +113,8 @@ def pay_preference(
         "notification_url": preference["notification_url"],
         "metadata": preference["metadata"],
     }
+    if preference["marketplace_fee"]:
+        body["application_fee"] = preference["marketplace_fee"]
     # Go through the normal creation path so validation and state are identical; the
     # creation webhook waits until ``order`` is attached, as MP's payload has it.
     _, created = emu.create_payment(account, body, None, "", notify=False)

@@ -15,6 +15,7 @@ from typing import Any
 
 import segno
 
+from . import oauth_state as oauth
 from . import payments as pay
 from .brcode import build_pix_payload
 from .errors import MPError, bad_request, not_found, unauthorized
@@ -43,6 +44,9 @@ class Emulator:
         account = self.store.account_for_token(token.strip()) if scheme == "Bearer" else None
         if account is None:
             raise unauthorized()
+        if oauth.token_usable(self, account.access_token) is False:
+            # MP answers an expired or revoked seller token with 401 like any bad token.
+            raise unauthorized("expired or revoked access token")
         return account
 
     # -- payments --------------------------------------------------------------------------
@@ -60,6 +64,7 @@ class Emulator:
         if idempotency_key and key in self.store.idempotency:
             return self.store.idempotency[key]
         checked = pay.validate_create(body)
+        fee = self._application_fee(account, body, checked["amount"])
         now = self.store.now()
         expiration = None
         if body.get("date_of_expiration"):
@@ -77,6 +82,8 @@ class Emulator:
             now=now,
             expiration=expiration,
         )
+        if fee is not None:
+            self.store.application_fees[payment["id"]] = fee
         if checked["method"] == "pix":
             self._attach_pix(payment, account, base_url)
         else:
@@ -89,6 +96,31 @@ class Emulator:
         if notify:
             self.notifier.emit(payment, account, "payment.created")
         return result
+
+    def _application_fee(self, account: Account, body: dict[str, Any],
+                         amount: Decimal) -> Decimal | None:
+        """`application_fee`: the marketplace's cut, only on a token issued through OAuth."""
+        if body.get("application_fee") in (None, 0):
+            return None
+        if oauth.grant_for_token(self, account.access_token) is None:
+            raise bad_request(4390, "application_fee needs a marketplace seller's token")
+        fee = pay.parse_amount(body["application_fee"], "application_fee")
+        if fee >= amount:
+            raise bad_request(4391, "application_fee must be less than transaction_amount")
+        return fee
+
+    def _collect_fee(self, payment: dict[str, Any]) -> None:
+        """At approval MP splits: the seller keeps the net, the marketplace its fee."""
+        fee = self.store.application_fees.get(payment["id"])
+        if fee is None:
+            return
+        payment["fee_details"].append(
+            {"type": "application_fee", "amount": fee, "fee_payer": "collector"})
+        payment["transaction_details"]["net_received_amount"] -= fee
+        grant = oauth.grant_for_token(self, self.store.payment_owner[payment["id"]])
+        oauth.state(self).marketplace_fees.append(
+            {"payment_id": payment["id"], "client_id": grant.client_id if grant else "",
+             "seller": payment["collector_id"], "amount": fee})
 
     def _attach_pix(self, payment: dict[str, Any], account: Account, base_url: str) -> None:
         qr_code = build_pix_payload(
@@ -137,6 +169,7 @@ class Emulator:
         payment["date_of_expiration"] = None
         if status == "approved":
             pay.approve(payment, self.store.now(), Decimal(self.config.card_fee_rate))
+            self._collect_fee(payment)
         else:
             pay.set_status(payment, status, detail, self.store.now())
 
@@ -200,6 +233,7 @@ class Emulator:
                 else (self.config.card_fee_rate)
             )
             pay.approve(found, self.store.now(), Decimal(rate))
+            self._collect_fee(found)
         else:
             pay.set_status(found, status, detail, self.store.now())
         self.notifier.emit(found, self.store.owner_of(found["id"]), "payment.updated")

@@ -33,6 +33,10 @@ class SandboxConfig:
     card_fee_rate: str = "0.0498"
     merchant_name: str = "VITRINE SANDBOX"
     merchant_city: str = "SAO PAULO"
+    # The marketplace application sellers connect to through OAuth (sandbox.mercadopago.oauth).
+    oauth_client_id: str = "8031202612345678"
+    oauth_client_secret: str = "sandbox-app-secret"
+    oauth_token_ttl: int = 15_552_000  # 180 days, as MP documents
 
 
 @dataclass
@@ -89,9 +93,11 @@ class Store:
         self.preferences: dict[str, dict[str, Any]] = {}
         self.preference_owner: dict[str, str] = {}
         self.merchant_orders: dict[int, dict[str, Any]] = {}
+        self.application_fees: dict[int, Any] = {}  # payment id -> marketplace fee (Decimal)
         self.idempotency: dict[tuple[str, str, str], tuple[int, Any]] = {}
         self.switches = Switches()
         self.clock_offset = timedelta(0)
+        self.oauth = None  # sandbox.mercadopago.oauth.OAuthState, made on first use
 
     # -- clock -----------------------------------------------------------------------------
     def now(self) -> datetime:

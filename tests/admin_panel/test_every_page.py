@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_every_changelist_add_and_change_form_opens(client_for, mp):  # noqa: F811
     world = build(mp)
+    _connected_account(world.tenant)
     client = client_for(world.operator)
     opened, missing_rows = [], []
     for model, model_admin in admin.site._registry.items():
@@ -35,6 +36,21 @@ def test_every_changelist_add_and_change_form_opens(client_for, mp):  # noqa: F8
     # The world holds a row of (nearly) every kind, so the change forms are really visited.
     assert set(missing_rows) <= ALLOWED_EMPTY, sorted(set(missing_rows) - ALLOWED_EMPTY)
     assert len(opened) >= 20
+
+
+def _connected_account(tenant) -> None:
+    """A shop's own Mercado Pago account (payments.connect), so its change form opens too."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from payments.models import MercadoPagoConnection
+    from tenants import crypto
+
+    MercadoPagoConnection.objects.create(
+        tenant=tenant, mp_user_id="2001001001", access_token_encrypted=crypto.encrypt("APP_USR-x"),
+        refresh_token_encrypted=crypto.encrypt("TG-x"), expires_at=timezone.now()
+        + timedelta(days=180))
 
 
 # Rows the demo world has no reason to hold (nothing went wrong in it).

@@ -20,8 +20,8 @@ from tests.sales import factories as f
 pytestmark = pytest.mark.django_db
 
 
-def test_eur_shop_is_refused_until_the_ledger_books_euros(bot, shop, stripe_sandbox):  # noqa: F811
-    shop.tenant.currency = "EUR"
+def test_a_currency_the_ledger_does_not_book_is_refused(bot, shop, stripe_sandbox):  # noqa: F811
+    shop.tenant.currency = "GBP"
     shop.tenant.settings = {**shop.tenant.settings, "stripe_card_enabled": True}
     shop.tenant.save()
     variant = f.variant(f.product(shop.tenant), keys=1)
@@ -32,6 +32,41 @@ def test_eur_shop_is_refused_until_the_ledger_books_euros(bot, shop, stripe_sand
     assert response.json()["error"]["code"] == "currency_unsupported"
     assert not Payment.objects.for_tenant(shop.tenant).exists()
     assert not Order.objects.for_tenant(shop.tenant).exists()
+
+
+def test_eur_shop_sells_by_stripe_and_the_ledger_books_euros_apart(
+        bot, shop, stripe_sandbox, receiver, client):  # noqa: F811
+    from wallet import selectors as wallet_selectors
+    from wallet.models import Account
+
+    shop.tenant.currency = "EUR"
+    shop.tenant.settings = {**shop.tenant.settings, "stripe_card_enabled": True}
+    shop.tenant.save()
+    # Mercado Pago charges reais: a euro shop offers card via Stripe only.
+    assert bot.get("settings/").json()["payment_methods"] == ["stripe_card"]
+    variant = f.variant(f.product(shop.tenant), keys=1, price_cents=1500)
+    bot.post("customers/", {"discord_user_id": "42"})
+    bot.post("customers/42/cart/items/", {"variant_id": variant.pk})
+    refused = bot.post("customers/42/checkout/", {"method": "pix"})
+    assert refused.json()["error"]["code"] == "payment_method_unavailable"
+    response = bot.post("customers/42/checkout/", {"method": "stripe_card"})
+    assert response.status_code == 201, response.content
+    assert response.json()["payment"]["currency"] == "EUR"
+    url = response.json()["payment"]["checkout_url"]
+    assert requests.post(url, data={"outcome": "pay"}, allow_redirects=False,
+                         timeout=5).status_code == 303
+    for hook in receiver.wait_for(3):
+        assert post_hook(client, hook).status_code == 200
+    for pk in WebhookEvent.objects.filter(state="received").values_list("pk", flat=True):
+        apply_webhook_event(pk)
+    assert Order.objects.for_tenant(shop.tenant).get().status == "paid"
+    euros = {a.kind: a.balance_cents for a in Account.objects.unscoped().filter(currency="EUR")}
+    fee = euros["fees"]
+    assert euros["clearing"] == 1500 and euros["pending"] == 1500 - fee and fee > 0
+    assert not Account.objects.unscoped().filter(currency="BRL", balance_cents__gt=0).exists()
+    assert wallet_selectors.balances(tenant=shop.tenant).total == 0  # reais: nothing
+    assert wallet_selectors.balances(tenant=shop.tenant, currency="EUR").pending == 1500 - fee
+    assert wallet_selectors.ledger_verify() == []
 
 
 def test_shop_sells_by_card_via_stripe(bot, shop, stripe_sandbox, receiver,  # noqa: F811

@@ -51,6 +51,7 @@ class Harness:
     method: str
     sandbox: Any
     receiver: WebhookReceiver | None = None
+    tenant_id: str = "1"
 
     def request(self, *, reference: str | None = None, amount_cents: int = 1990,
                 currency: str = "BRL") -> ChargeRequest:
@@ -61,7 +62,9 @@ class Harness:
             expires_at=timezone.now() + timedelta(minutes=30),
             notification_url=self.receiver.url if self.receiver else "http://127.0.0.1:9",
             return_url="http://127.0.0.1:9/pay/result", statement_descriptor="LOJA ALFA",
-            metadata={"tenant_id": "1", "payment_public_id": str(uuid.uuid4())})
+            metadata={"tenant_id": self.tenant_id, "payment_public_id": str(uuid.uuid4())},
+            application_fee_cents=amount_cents // 20 if self.provider.name.endswith("_seller")
+            else 0)
 
     def pay(self, charge: Charge) -> None:
         if self.provider.name == "stripe":
@@ -83,9 +86,19 @@ class Harness:
                 {"x-signature": header, "x-request-id": request_id}, query)
 
 
-@pytest.fixture(params=["mercadopago", "stripe"])
+@pytest.fixture(params=["mercadopago", "mercadopago_seller", "stripe"])
 def harness(request, settings) -> Iterator[Harness]:
-    if request.param == "stripe":
+    if request.param == "mercadopago_seller":
+        # A shop's own account: connected through the sandbox's OAuth, bound to that shop.
+        from tests.payments.providers.seller import connect_shop, use_sandbox_oauth
+
+        sandbox = request.getfixturevalue("mp")
+        shop = request.getfixturevalue("shop")
+        use_sandbox_oauth(settings, sandbox)
+        connect_shop(shop.tenant, shop.owner)
+        yield Harness(provider=providers.get("mercadopago_seller", tenant_id=shop.tenant.pk),
+                      method="pix", sandbox=sandbox, tenant_id=str(shop.tenant.pk))
+    elif request.param == "stripe":
         receiver = request.getfixturevalue("receiver")
         sandbox = request.getfixturevalue("stripe_sandbox")
         yield Harness(provider=providers.get("stripe"), method="card", sandbox=sandbox,

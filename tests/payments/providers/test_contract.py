@@ -1,6 +1,7 @@
 """One contract for every payment provider, against its sandbox over real HTTP.
 
-Parametrized over payments.providers (Mercado Pago platform account: PIX; Stripe: card
+Parametrized over payments.providers (Mercado Pago platform account: PIX; a shop's own
+Mercado Pago account connected by OAuth, with the platform's fee split off; Stripe: card
 Checkout Sessions). A new provider joins by adding a harness in conftest.py.
 """
 
@@ -16,11 +17,13 @@ from payments.providers.base import (
     WebhookRejected,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore:notification_url is deprecated")
+# django_db: the shop-account harness connects a real shop (tenant + connection rows).
+pytestmark = [pytest.mark.filterwarnings("ignore:notification_url is deprecated"),
+              pytest.mark.django_db]
 
 
 def test_every_registered_provider_is_under_contract():
-    assert set(providers.PROVIDERS) == {"mercadopago", "stripe"}
+    assert set(providers.PROVIDERS) == {"mercadopago", "mercadopago_seller", "stripe"}
     for provider in providers.PROVIDERS.values():
         assert isinstance(provider, PaymentProvider)
     for option, (name, method) in providers.OPTIONS.items():
@@ -37,7 +40,7 @@ def test_create_gives_a_pending_charge_for_our_amount_and_reference(harness):
     assert charge.pix_code or charge.checkout_url.startswith(("http://", "https://"))
     again = harness.provider.get_charge(charge.provider_payment_id)
     assert (again.status, again.amount_cents, again.reference, again.tenant_id) == (
-        ChargeStatus.PENDING, 2345, request.reference, "1")
+        ChargeStatus.PENDING, 2345, request.reference, harness.tenant_id)
 
 
 def test_create_is_idempotent_per_reference(harness):
@@ -136,3 +139,12 @@ def test_a_method_the_provider_does_not_offer_is_refused_permanently(harness):
     with pytest.raises(ProviderError) as caught:
         harness.provider.create_charge(harness.request())
     assert caught.value.permanent
+
+
+def test_a_split_charge_pays_the_platform_its_fee_at_approval(harness):
+    """Providers that split (a shop's own account) report the fee they paid the platform."""
+    request = harness.request(amount_cents=2000)
+    charge = harness.provider.create_charge(request)
+    harness.pay(charge)
+    paid = harness.provider.get_charge(charge.provider_payment_id)
+    assert paid.application_fee_cents == request.application_fee_cents

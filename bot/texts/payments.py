@@ -1,0 +1,16 @@
+"""Words for the payment method picker at checkout (issue 23 item 4)."""
+
+from __future__ import annotations
+
+STRINGS = {
+    "pt-br": {
+        "pay_pix": "Pagar com PIX",
+        "pay_card_mp": "Cartão (Mercado Pago)",
+        "pay_card_stripe": "Cartão internacional (Stripe)",
+    },
+    "en": {
+        "pay_pix": "Pay with PIX",
+        "pay_card_mp": "Card (Mercado Pago)",
+        "pay_card_stripe": "International card (Stripe)",
+    },
+}
