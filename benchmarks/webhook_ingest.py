@@ -11,7 +11,10 @@ have exactly one transition (one `payment.approved` audit line, written in the s
 as the dispatch). Prints JSON lines {"name", "value", "unit", "baseline", "ratio"}.
 
     python benchmarks/webhook_ingest.py [--n 2000] [--concurrency 32] [--rounds 8]
-                                        [--compare-ref REF]
+                                        [--compare-ref REF] [--smoke]
+
+`--smoke` (make test): 60 notifications, 2 rounds, 4 connections, a short warm-up; the
+exactly-once and every-request-accepted checks apply.
 
 --compare-ref REF also serves the webhook from another commit (checked out in a temporary git
 worktree, its own gunicorn on the same database and Redis) and alternates the two servers'
@@ -208,7 +211,11 @@ def main() -> None:
     parser.add_argument("--load", action="store_true", help="(internal) the load generator")
     parser.add_argument("--plan", default="")
     parser.add_argument("--worker", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="60 notifications (CI)")
     args = parser.parse_args()
+    if args.smoke:
+        global WARMUP
+        args.n, args.rounds, args.concurrency, WARMUP = 60, 2, 4, 10
     if args.load:
         return run_load(args.plan, args.concurrency)
     if args.worker:

@@ -103,10 +103,18 @@ def withdrawal_queue() -> QuerySet:
             .select_related("tenant").order_by("created_at", "id"))
 
 
+def platform_balance(kind: str) -> int:
+    """A platform kind's balance: the sum of its shards' running balances (models.SHARDED_KINDS;
+    one row for the other kinds), so the read costs the same however long the ledger grows."""
+    return (Account.objects.unscoped().filter(tenant__isnull=True, kind=kind)
+            .aggregate(total=Coalesce(Sum("balance_cents"), ZERO))["total"])
+
+
 def platform_totals() -> dict[str, int]:
     """GMV (gross received), fees, payouts, refunds, and money held for tenants, by state."""
-    platform = dict(Account.objects.unscoped().filter(tenant__isnull=True)
-                    .values_list("kind", "balance_cents"))
+    # Summed per kind: clearing and fees are split into shards (models.SHARDED_KINDS).
+    platform = dict(Account.objects.unscoped().filter(tenant__isnull=True).values("kind")
+                    .annotate(total=Sum("balance_cents")).values_list("kind", "total"))
     held = dict(Account.objects.unscoped().filter(tenant__isnull=False).values("kind")
                 .annotate(total=Sum("balance_cents")).values_list("kind", "total"))
     debt = (Account.objects.unscoped().filter(kind=K.AVAILABLE, balance_cents__lt=0)

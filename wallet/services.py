@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 import audit
 from money import format_money
 from wallet.models import (
+    PLATFORM_SHARDS,
+    SHARDED_KINDS,
     TENANT_KINDS,
     Account,
     AccountKind,
@@ -61,8 +63,21 @@ def tenant_accounts(tenant: Any) -> dict[str, Account]:
     return accounts
 
 
-def platform_account(kind: str) -> Account:
-    account, _created = Account.objects.unscoped().get_or_create(tenant=None, kind=kind)
+def platform_shard(kind: str, tenant: Any = None) -> int:
+    """Which row of a platform kind a posting for `tenant` uses: for the kinds every sale posts
+    to (SHARDED_KINDS), one of PLATFORM_SHARDS picked by the tenant's id, so sales of different
+    shops seldom wait on one another's row lock; 0 otherwise (and without a tenant)."""
+    if kind not in SHARDED_KINDS or tenant is None:
+        return 0
+    tenant_id = tenant if isinstance(tenant, int) else tenant.pk
+    return tenant_id % PLATFORM_SHARDS
+
+
+def platform_account(kind: str, tenant: Any = None) -> Account:
+    """The platform's account of `kind` that postings for `tenant` use (its shard, see
+    platform_shard). A kind's balance is the sum of its shards: selectors.platform_balance."""
+    account, _created = Account.objects.unscoped().get_or_create(
+        tenant=None, kind=kind, shard=platform_shard(kind, tenant))
     return account
 
 
@@ -167,8 +182,8 @@ def sale_record(*, tenant: Any, payment_id: int, gross_cents: int, method: str,
     fee = fee_cents(gross, percent)
     net = gross - fee
     pending = tenant_accounts(tenant)[K.PENDING]
-    entries = [(platform_account(K.CLEARING), gross)]
-    entries += [(platform_account(K.FEES), -fee)] if fee else []
+    entries = [(platform_account(K.CLEARING, tenant), gross)]
+    entries += [(platform_account(K.FEES, tenant), -fee)] if fee else []
     entries += [(pending, -net)] if net else []
     txn, created = post_once(key=f"sale:{payment_id}", entries=entries, tenant=tenant,
                              kind=Kind.SALE, memo=f"{method} {percent}%")
