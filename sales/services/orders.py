@@ -117,7 +117,10 @@ def _revoke(order: Order, to: str, reason: str) -> None:
 
 def on_payment_outcome(payment: Any, outcome: str) -> None:
     """payments.registry handler for sales.order; runs inside the payment's transaction."""
-    order = (Order.objects.for_tenant(payment.tenant_id).select_for_update()
+    # of=("self",): lock the order row only. A bare FOR UPDATE also locks every joined row,
+    # here the shop's tenant row, which made all of a shop's payments queue on one lock
+    # (issue 25: a product drop's sales applied one at a time).
+    order = (Order.objects.for_tenant(payment.tenant_id).select_for_update(of=("self",))
              .select_related("tenant").filter(pk=payment.payable_id).first())
     if order is None:
         return
@@ -208,7 +211,7 @@ def _notify_buyer(order: Order, outcome: str) -> None:
 @transaction.atomic
 def order_expire(*, order: Order, reason: str = "payment window ended") -> bool:
     """Sweep: a pending order past its payment expiry gives its stock back."""
-    locked = (Order.objects.for_tenant(order.tenant_id).select_for_update()
+    locked = (Order.objects.for_tenant(order.tenant_id).select_for_update(of=("self",))
               .select_related("tenant").filter(pk=order.pk).first())
     if locked is None or locked.status != S.PENDING_PAYMENT:
         return False
@@ -220,8 +223,8 @@ def order_expire(*, order: Order, reason: str = "payment window ended") -> bool:
 
 @transaction.atomic
 def order_cancel(*, order: Order, actor_user: Any, reason: str = "") -> bool:
-    locked = Order.objects.for_tenant(order.tenant_id).select_for_update().select_related(
-        "tenant").filter(pk=order.pk).first()
+    locked = Order.objects.for_tenant(order.tenant_id).select_for_update(
+        of=("self",)).select_related("tenant").filter(pk=order.pk).first()
     if locked is None or locked.status != S.PENDING_PAYMENT:
         return False
     order_transition(order=locked, to=S.CANCELLED, actor=f"user:{actor_user.pk}",

@@ -20,7 +20,7 @@ K = AccountKind
 
 def test_shard_is_picked_by_tenant_id_for_sale_kinds_only(shop, other_shop):
     one, two = shop.tenant, other_shop.tenant
-    assert SHARDED_KINDS == {K.CLEARING, K.FEES}
+    assert {K.CLEARING, K.FEES} == SHARDED_KINDS
     for kind in SHARDED_KINDS:
         assert services.platform_shard(kind, one) == one.pk % PLATFORM_SHARDS
         assert services.platform_shard(kind, two.pk) == two.pk % PLATFORM_SHARDS
