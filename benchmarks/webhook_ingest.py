@@ -227,7 +227,7 @@ def main() -> None:
     from django.contrib.contenttypes.models import ContentType
     from django.core.management import call_command
     from django.db import DatabaseError, connection
-    from django.db.models import Count
+    from django.db.models import Count, Max, Min
 
     from audit.models import AuditEvent
     from config.celery import app
@@ -386,6 +386,13 @@ def main() -> None:
         emit("payments_transitioned_exactly_once", exactly_once, "payments", len(payments))
         emit("payments_not_approved", still_open, "payments", 0)
         emit("webhook_queue_drain", drain_s, "s")
+        # Apply rate on the server's clocks, first claim to last applied: the worker's start-up
+        # (it is started after the load) is not the pipeline's.
+        span = events.aggregate(first=Min("claimed_at"), last=Max("processed_at"))
+        applied = events.filter(state__in=["processed", "ignored"]).count()
+        if span["first"] and span["last"] and span["last"] > span["first"]:
+            emit("webhook_apply_throughput",
+                 applied / (span["last"] - span["first"]).total_seconds(), "events/s")
         if exactly_once != len(payments) or not all_accepted:
             sys.exit(1)
     finally:
