@@ -54,7 +54,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from benchmarks._harness import emit, free_port, wait_http  # noqa: E402
+from benchmarks._harness import bench_database, emit, free_port, wait_http  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 TOKEN = "TEST-bench-delivery"
@@ -340,19 +340,19 @@ def main() -> None:
         "MERCADOPAGO_API_BASE_URL": mp.url, "MERCADOPAGO_ACCESS_TOKEN": TOKEN,
         "MERCADOPAGO_WEBHOOK_SECRET": SECRET, "DISCORD_API_BASE_URL": f"{sb.url}/api",
         "GUNICORN_BIND": f"127.0.0.1:{port}"})
-    admin_sql(server_url, f'CREATE DATABASE "{db_name}"')
+    if args.smoke:  # fewer processes to start: the smoke checks, it does not measure
+        os.environ["GUNICORN_WORKERS"] = "2"
+    os.environ["DATABASE_URL"] = bench_database(server_url, db_name)  # migrated already
     procs: list[subprocess.Popen] = []
     watcher: DMWatcher | None = None
     try:
         import django
 
         django.setup()
-        from django.core.management import call_command
 
         from config.celery import app
         from payments.models import WebhookEvent
 
-        call_command("migrate", verbosity=0)
         app.control.purge()
         procs.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy/gunicorn.conf.py"),
@@ -363,7 +363,7 @@ def main() -> None:
             [sys.executable, __file__, "--worker", "--worker-concurrency",
              str(args.worker_concurrency)], cwd=ROOT, env=os.environ.copy(),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        wait_http(f"{base}/healthz")
+        wait_http(f"{base}/healthz", timeout=180)  # every worker loads Django: slow when busy
 
         shop = build_shop(sb, run, args.n)
         orders = shop["orders"]

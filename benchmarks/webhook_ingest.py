@@ -276,6 +276,8 @@ def main() -> None:
                "MERCADOPAGO_ACCESS_TOKEN": TOKEN, "MERCADOPAGO_WEBHOOK_SECRET": SECRET,
                "PUBLIC_URL": "http://127.0.0.1:9"}
         env.pop("PYTHONPATH", None)  # each server imports its own tree only
+        if args.smoke:  # fewer processes to start: the smoke checks, it does not measure
+            env["GUNICORN_WORKERS"] = "2"
         app.control.purge()
         for side in sides:
             side.port = free_port()
