@@ -88,7 +88,10 @@ def measure(kind: str, sandbox: DiscordSandbox) -> dict[str, float]:
     figures: dict[str, float] = {}
     with override_settings(RUNTIME_BACKEND=kind, RUNTIME_NAMESPACE=namespace, VAR_DIR=tmp,
                            DISCORD_API_BASE_URL=f"{sandbox.url}/api",
-                           RUNTIME_PLATFORM_URL="http://127.0.0.1:9"):
+                           RUNTIME_PLATFORM_URL="http://127.0.0.1:9",
+                           # The sandbox listens on this host's 127.0.0.1: a bot on the
+                           # isolated bridge cannot reach it (it never became READY there).
+                           RUNTIME_BOT_NETWORK="host"):
         backend = make_backend(kind, ns=namespace)
         try:
             with transaction.atomic():
