@@ -5,9 +5,11 @@ from django.urls import path
 from portal import (
     urls_billing,
     urls_catalog,
+    urls_growth,
     urls_payments,
     urls_runtime,
     urls_sales,
+    urls_trust,
     urls_wallet,
     views,
 )
@@ -31,3 +33,5 @@ urlpatterns = [
 # Each area keeps its routes in its own module (names stay in the "portal" namespace).
 urlpatterns += urls_catalog.urlpatterns + urls_sales.urlpatterns + urls_wallet.urlpatterns
 urlpatterns += urls_payments.urlpatterns + urls_billing.urlpatterns + urls_runtime.urlpatterns
+urlpatterns += urls_trust.urlpatterns
+urlpatterns += urls_growth.urlpatterns
