@@ -78,8 +78,8 @@ def order_release_hold(*, order: Order, actor: Any, actor_label: str = "") -> bo
     `actor` is a portal user (or None for a staff member in Discord, named by `actor_label`,
     e.g. "bot staff:<discord id>"). False when the order is not (or no longer) held.
     """
-    locked = (Order.objects.for_tenant(order.tenant_id).select_for_update()
-              .select_related("tenant").filter(pk=order.pk).first())
+    locked = (Order.objects.for_tenant(order.tenant_id).select_for_update(of=("self",))
+              .select_related("tenant").filter(pk=order.pk).first())  # not the tenant row
     if locked is None or locked.status != S.ON_HOLD:
         return False
     user = actor if getattr(actor, "pk", None) else None
