@@ -73,13 +73,20 @@ pytest: install-dev
 fuzz: install-dev
 	VITRINE_FUZZ=1 $(PY) -m pytest -p no:cacheprovider tests/boundaries $(PYTEST_ARGS)
 
+## make bench: every benchmark at full size; each one's JSON lines go to var/bench/<name>.jsonl
+## and one markdown table of every figure with its baseline to var/bench/summary.md.
 bench: install-dev
-	@for script in benchmarks/*.py; do echo "# $$script" >&2; $(PY) $$script || exit 1; done
+	@mkdir -p var/bench && rm -f var/bench/*.jsonl
+	@set -o pipefail; for script in $$(ls benchmarks/*.py | grep -v '/_'); do echo "# $$script" >&2; \
+	  $(PY) $$script | tee var/bench/$$(basename $$script .py).jsonl || exit 1; done
+	@$(PY) benchmarks/_summary.py var/bench >/dev/null && echo "# var/bench/summary.md" >&2
 
-## make bench-smoke: the benchmarks that have a --smoke mode, tiny runs (part of make test).
+## make bench-smoke: every benchmark in a tiny run (--smoke: the correctness checks, no timing
+## claims), part of make test. A benchmark without --smoke fails here: none may rot unnoticed.
 bench-smoke: install-dev
-	@for script in $$(grep -l -- '--smoke' benchmarks/*.py); do echo "# $$script --smoke" >&2; \
-	  $(PY) $$script --smoke || exit 1; done
+	@for script in $$(ls benchmarks/*.py | grep -v '/_'); do \
+	  grep -q -- '--smoke' $$script || { echo "$$script has no --smoke mode" >&2; exit 1; }; \
+	  echo "# $$script --smoke" >&2; $(PY) $$script --smoke || exit 1; done
 
 ## make messages: refresh the translation catalogs after changing strings.
 messages: install

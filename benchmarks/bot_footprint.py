@@ -3,6 +3,7 @@
 Runs the real bot (`python -m bot`) as its own process against the Discord sandbox, and as the
 baseline a bare discord.py client doing the same login in the same run. Prints JSON lines
 {"name", "value", "unit", "baseline", "ratio"}. Aims (issue 6): <= 3 s and <= 60 MB.
+`--smoke` (make test): one start of each instead of the best of three.
 """
 
 from __future__ import annotations
@@ -77,8 +78,9 @@ def main() -> None:
                "DISCORD_GATEWAY_URL": sandbox.gateway_url,
                "PLATFORM_URL": "http://127.0.0.1:9", "INSTANCE_TOKEN": "none",
                "HEARTBEAT_SECONDS": "3600", "POSTS_REFRESH_SECONDS": "3600"}
-        bot_time, bot_rss = measure([sys.executable, "-m", "bot"], env)
-        bare_time, bare_rss = measure([sys.executable, "-c", BARE_CLIENT], env)
+        rounds = 1 if "--smoke" in sys.argv[1:] else 3
+        bot_time, bot_rss = measure([sys.executable, "-m", "bot"], env, rounds)
+        bare_time, bare_rss = measure([sys.executable, "-c", BARE_CLIENT], env, rounds)
     emit("bot_start_to_ready", bot_time, bare_time, "s")
     emit("bot_idle_rss", bot_rss, bare_rss, "MB")
 

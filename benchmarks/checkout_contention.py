@@ -11,6 +11,8 @@ PostgreSQL's default max_connections is 100 and other work shares the server, so
 --connections buyers hold a connection at once (default 48); all N start together at a barrier.
 
     DATABASE_URL=postgres://... python benchmarks/checkout_contention.py --buyers 200 --items 50
+
+`--smoke` (make test): 20 buyers for 5 items, one round; the exactly-K check still applies.
 """
 
 from __future__ import annotations
@@ -172,7 +174,10 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=48)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--mode", choices=["threads", "processes"], default="threads")
+    parser.add_argument("--smoke", action="store_true", help="20 buyers, 5 items, 1 round (CI)")
     args = parser.parse_args()
+    if args.smoke:
+        args.buyers, args.items, args.connections, args.rounds = 20, 5, 8, 1
     if connection.vendor != "postgresql":
         raise SystemExit("checkout_contention needs PostgreSQL: set DATABASE_URL=postgres://...")
     from django.core.management import call_command

@@ -3,7 +3,9 @@
 Prints JSON lines {"name", "value", "unit", "baseline", "ratio"}; each baseline is measured in
 the same run. Posting runs THREADS real connections that commit (sale credits to tenants named
 "bench-wallet-*", reused across runs: the ledger is append-only). The read figures build 1,000
-and 100,000 entries inside a transaction that is rolled back.
+and 100,000 entries inside a transaction that is rolled back. `--smoke` (make test): 40
+postings over 10 shops, reads over 100 and 1,000 entries; the books must still close
+(selectors.ledger_verify finds nothing), which the full run checks too.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from tenants.services import tenant_create  # noqa: E402
 from wallet import selectors, services  # noqa: E402
 from wallet.models import Entry, LedgerTransaction  # noqa: E402
 
-THREADS, POSTINGS, READS = 4, 400, 300
+SMOKE = "--smoke" in sys.argv[1:]
+THREADS, POSTINGS, READS = (4, 40, 5) if SMOKE else (4, 400, 300)
+SHOPS, SMALL, LARGE = (10, 100, 1_000) if SMOKE else (100, 1_000, 100_000)
 
 
 def emit(name: str, value: float, baseline: float, unit: str) -> None:
@@ -96,31 +100,44 @@ def read_us(fn) -> float:
     return best
 
 
+def size(entries: int) -> str:
+    return f"{entries // 1000}k" if entries >= 1000 else str(entries)
+
+
 def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    tenants = bench_tenants(100)
+    tenants = bench_tenants(SHOPS)
     start = LedgerTransaction.objects.unscoped().filter(key__startswith="sale:").count()
     ids = count(10**12 + start * 7 + time.time_ns() % 10**9)
     spread = postings_per_second(tenants, ids)
     hot = postings_per_second(tenants[:1], ids)
-    emit("sale_postings_spread_100_tenants", spread, spread, "postings/s")
+    emit(f"sale_postings_spread_{SHOPS}_tenants", spread, spread, "postings/s")
     emit("sale_postings_hot_tenant", hot, spread, "postings/s")
+    # Concurrent postings on sharded platform rows must still close the books exactly.
+    problems = selectors.ledger_verify()
+    print(json.dumps({"name": "ledger_verify_problems", "value": len(problems),
+                      "unit": "problems", "baseline": 0, "ratio": None}), flush=True)
+    if problems:
+        print("\n".join(problems[:20]), file=sys.stderr)
+        raise SystemExit(1)
 
     with transaction.atomic():
         small, large = tenants[1], tenants[2]
-        fill(small, 1_000)
-        fill(large, 100_000)
+        fill(small, SMALL)
+        fill(large, LARGE)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE wallet_entry")
         base = read_us(lambda: selectors.balances(tenant=small))
-        emit("balance_read_1k_entries", base, base, "us/read")
-        emit("balance_read_100k_entries", read_us(lambda: selectors.balances(tenant=large)),
-             base, "us/read")
+        emit(f"balance_read_{size(SMALL)}_entries", base, base, "us/read")
+        emit(f"balance_read_{size(LARGE)}_entries",
+             read_us(lambda: selectors.balances(tenant=large)), base, "us/read")
+        platform = read_us(lambda: selectors.platform_balance("clearing"))
+        emit("platform_balance_read_sharded", platform, base, "us/read")
         page = read_us(lambda: list(selectors.statement(tenant=small)[:50]))
-        emit("statement_page_1k_entries", page, page, "us/page")
-        emit("statement_page_100k_entries",
+        emit(f"statement_page_{size(SMALL)}_entries", page, page, "us/page")
+        emit(f"statement_page_{size(LARGE)}_entries",
              read_us(lambda: list(selectors.statement(tenant=large)[:50])), page, "us/page")
         transaction.set_rollback(True)
 

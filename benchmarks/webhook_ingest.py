@@ -11,7 +11,10 @@ have exactly one transition (one `payment.approved` audit line, written in the s
 as the dispatch). Prints JSON lines {"name", "value", "unit", "baseline", "ratio"}.
 
     python benchmarks/webhook_ingest.py [--n 2000] [--concurrency 32] [--rounds 8]
-                                        [--compare-ref REF]
+                                        [--compare-ref REF] [--smoke]
+
+`--smoke` (make test): 60 notifications, 2 rounds, 4 connections, a short warm-up; the
+exactly-once and every-request-accepted checks apply.
 
 --compare-ref REF also serves the webhook from another commit (checked out in a temporary git
 worktree, its own gunicorn on the same database and Redis) and alternates the two servers'
@@ -208,7 +211,11 @@ def main() -> None:
     parser.add_argument("--load", action="store_true", help="(internal) the load generator")
     parser.add_argument("--plan", default="")
     parser.add_argument("--worker", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="60 notifications (CI)")
     args = parser.parse_args()
+    if args.smoke:
+        global WARMUP
+        args.n, args.rounds, args.concurrency, WARMUP = 60, 2, 4, 10
     if args.load:
         return run_load(args.plan, args.concurrency)
     if args.worker:
@@ -220,7 +227,7 @@ def main() -> None:
     from django.contrib.contenttypes.models import ContentType
     from django.core.management import call_command
     from django.db import DatabaseError, connection
-    from django.db.models import Count
+    from django.db.models import Count, Max, Min
 
     from audit.models import AuditEvent
     from config.celery import app
@@ -269,6 +276,8 @@ def main() -> None:
                "MERCADOPAGO_ACCESS_TOKEN": TOKEN, "MERCADOPAGO_WEBHOOK_SECRET": SECRET,
                "PUBLIC_URL": "http://127.0.0.1:9"}
         env.pop("PYTHONPATH", None)  # each server imports its own tree only
+        if args.smoke:  # fewer processes to start: the smoke checks, it does not measure
+            env["GUNICORN_WORKERS"] = "2"
         app.control.purge()
         for side in sides:
             side.port = free_port()
@@ -379,6 +388,13 @@ def main() -> None:
         emit("payments_transitioned_exactly_once", exactly_once, "payments", len(payments))
         emit("payments_not_approved", still_open, "payments", 0)
         emit("webhook_queue_drain", drain_s, "s")
+        # Apply rate on the server's clocks, first claim to last applied: the worker's start-up
+        # (it is started after the load) is not the pipeline's.
+        span = events.aggregate(first=Min("claimed_at"), last=Max("processed_at"))
+        applied = events.filter(state__in=["processed", "ignored"]).count()
+        if span["first"] and span["last"] and span["last"] > span["first"]:
+            emit("webhook_apply_throughput",
+                 applied / (span["last"] - span["first"]).total_seconds(), "events/s")
         if exactly_once != len(payments) or not all_accepted:
             sys.exit(1)
     finally:

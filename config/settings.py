@@ -235,6 +235,9 @@ STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.integer("STRIPE_WEBHOOK_TOLERANCE_SECONDS
 # How long a web process trusts a "drain pending" flag it saw before asking Redis again
 # (payments.ingest.Ingest.kick); 0 asks on every acknowledgement.
 PAYMENTS_DRAIN_TRUST_MS = env.integer("PAYMENTS_DRAIN_TRUST_MS", 100, minimum=0)
+# How long a drain keeps polling for new events after its last find (payments.tasks
+# .drain_webhook_events): under steady traffic an event waits one 10 ms poll; 0 turns it off.
+PAYMENTS_DRAIN_LINGER_MS = env.integer("PAYMENTS_DRAIN_LINGER_MS", 250, minimum=0)
 PAYMENTS_RECONCILE_AFTER_SECONDS = env.integer("PAYMENTS_RECONCILE_AFTER_SECONDS", 180, minimum=10)
 
 # --- Bot runtime ------------------------------------------------------------------------------

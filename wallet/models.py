@@ -75,6 +75,16 @@ DEBIT_NORMAL = frozenset({AccountKind.CLEARING})
 # Every other kind only ever holds money that exists: pending (unreleased holds), withdrawing
 # (requested withdrawals), and the platform's clearing, fees, payouts and refunds.
 MAY_GO_NEGATIVE = frozenset({AccountKind.AVAILABLE})
+# Platform kinds that every sale posts to. Each is split into PLATFORM_SHARDS rows ("shards")
+# and a sale uses the one its tenant's id picks (services.platform_account), so concurrent sales
+# of different shops lock different rows instead of all queueing on one clearing and one fees
+# row (issue 25: that lock capped the whole platform near 40 sales/s). The kind's balance is the
+# sum of its shards (selectors.platform_balance, platform_totals); the books-close identity holds
+# over the sums, and every shard keeps its kind's rule on its own (never negative). Kinds posted
+# rarely (payouts, refunds) keep one row: their per-account rules (payouts = paid withdrawals)
+# stay simple.
+SHARDED_KINDS = frozenset({AccountKind.CLEARING, AccountKind.FEES})
+PLATFORM_SHARDS = 16
 
 
 class Account(models.Model):
@@ -88,6 +98,8 @@ class Account(models.Model):
     # Running total in the account's normal side, moved with each posting under a row lock: by
     # PostgreSQL's posting trigger (a direct UPDATE is refused there), by post_once on SQLite.
     balance_cents = models.BigIntegerField(_("balance (centavos)"), default=0)
+    # Which of a sharded platform kind's rows this is (SHARDED_KINDS); 0 for every other account.
+    shard = models.PositiveSmallIntegerField(_("shard"), default=0, db_default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = TenantScopedManager()
@@ -99,9 +111,13 @@ class Account(models.Model):
             models.UniqueConstraint(fields=["tenant", "kind", "currency"],
                                     condition=Q(tenant__isnull=False),
                                     name="wallet_account_unique_tenant_kind"),
-            models.UniqueConstraint(fields=["kind", "currency"],
+            models.UniqueConstraint(fields=["kind", "currency", "shard"],
                                     condition=Q(tenant__isnull=True),
-                                    name="wallet_account_unique_platform_kind"),
+                                    name="wallet_account_unique_platform_kind_shard"),
+            models.CheckConstraint(
+                condition=Q(shard=0) | Q(tenant__isnull=True,
+                                         kind__in=sorted(k.value for k in SHARDED_KINDS)),
+                name="wallet_account_shard_only_platform_sharded_kinds"),
             models.CheckConstraint(
                 condition=(Q(tenant__isnull=True, kind__in=[k.value for k in PLATFORM_KINDS])
                            | Q(tenant__isnull=False,
@@ -116,6 +132,8 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         owner = self.tenant.slug if self.tenant_id else "platform"
+        if self.shard:
+            return f"{owner}:{self.kind}:{self.shard}"
         return f"{owner}:{self.kind}"  # a code: wallet_verify and operators name accounts so
 
     @property

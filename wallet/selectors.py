@@ -130,13 +130,23 @@ def withdrawal_queue() -> QuerySet:
             .select_related("tenant").order_by("created_at", "id"))
 
 
-def platform_totals() -> dict[str, int]:
-    """GMV (gross received), fees, payouts, refunds, and money held for tenants, by state."""
-    platform = dict(Account.objects.unscoped().filter(tenant__isnull=True)
-                    .values_list("kind", "balance_cents"))
-    held = dict(Account.objects.unscoped().filter(tenant__isnull=False).values("kind")
+def platform_balance(kind: str, currency: str = CURRENCY) -> int:
+    """A platform kind's balance: the sum of its shards' running balances (models.SHARDED_KINDS;
+    one row for the other kinds), so the read costs the same however long the ledger grows."""
+    return (Account.objects.unscoped().filter(tenant__isnull=True, kind=kind, currency=currency)
+            .aggregate(total=Coalesce(Sum("balance_cents"), ZERO))["total"])
+
+
+def platform_totals(currency: str = CURRENCY) -> dict[str, int]:
+    """GMV (gross received), fees, payouts, refunds, and money held for tenants, by state, in
+    one currency (amounts in different currencies are never added)."""
+    # Summed per kind: clearing and fees are split into shards (models.SHARDED_KINDS).
+    accounts = Account.objects.unscoped().filter(currency=currency)
+    platform = dict(accounts.filter(tenant__isnull=True).values("kind")
+                    .annotate(total=Sum("balance_cents")).values_list("kind", "total"))
+    held = dict(accounts.filter(tenant__isnull=False).values("kind")
                 .annotate(total=Sum("balance_cents")).values_list("kind", "total"))
-    debt = (Account.objects.unscoped().filter(kind=K.AVAILABLE, balance_cents__lt=0)
+    debt = (accounts.filter(kind=K.AVAILABLE, balance_cents__lt=0)
             .aggregate(total=Coalesce(Sum("balance_cents"), ZERO))["total"])
     queue = withdrawal_queue().aggregate(count=Count("id"),
                                          total=Coalesce(Sum("amount_cents"), ZERO))

@@ -25,6 +25,8 @@ import audit
 from money import format_money
 from wallet.models import (
     CURRENCY,
+    PLATFORM_SHARDS,
+    SHARDED_KINDS,
     TENANT_KINDS,
     Account,
     AccountKind,
@@ -67,9 +69,22 @@ def tenant_accounts(tenant: Any, currency: str = CURRENCY) -> dict[str, Account]
     return accounts
 
 
-def platform_account(kind: str, currency: str = CURRENCY) -> Account:
-    account, _created = Account.objects.unscoped().get_or_create(tenant=None, kind=kind,
-                                                                 currency=currency)
+def platform_shard(kind: str, tenant: Any = None) -> int:
+    """Which row of a platform kind a posting for `tenant` uses: for the kinds every sale posts
+    to (SHARDED_KINDS), one of PLATFORM_SHARDS picked by the tenant's id, so sales of different
+    shops seldom wait on one another's row lock; 0 otherwise (and without a tenant)."""
+    if kind not in SHARDED_KINDS or tenant is None:
+        return 0
+    tenant_id = tenant if isinstance(tenant, int) else tenant.pk
+    return tenant_id % PLATFORM_SHARDS
+
+
+def platform_account(kind: str, currency: str = CURRENCY, *, tenant: Any = None) -> Account:
+    """The platform's account of `kind` in `currency` that postings for `tenant` use (its
+    shard, see platform_shard). A kind's balance is the sum of its shards per currency:
+    selectors.platform_balance."""
+    account, _created = Account.objects.unscoped().get_or_create(
+        tenant=None, kind=kind, currency=currency, shard=platform_shard(kind, tenant))
     return account
 
 
@@ -185,8 +200,8 @@ def sale_record(*, tenant: Any, payment_id: int, gross_cents: int, method: str,
     fee = fee_cents(gross, percent)
     net = gross - fee
     pending = tenant_accounts(tenant, currency)[K.PENDING]
-    entries = [(platform_account(K.CLEARING, currency), gross)]
-    entries += [(platform_account(K.FEES, currency), -fee)] if fee else []
+    entries = [(platform_account(K.CLEARING, currency, tenant=tenant), gross)]
+    entries += [(platform_account(K.FEES, currency, tenant=tenant), -fee)] if fee else []
     entries += [(pending, -net)] if net else []
     txn, created = post_once(key=f"sale:{payment_id}", entries=entries, tenant=tenant,
                              kind=Kind.SALE, memo=f"{method} {percent}%")

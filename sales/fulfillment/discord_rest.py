@@ -2,8 +2,9 @@
 
 discord.py's `HTTPClient` does the HTTP and the rate limits (buckets, 429 `retry_after`, the
 global limit); we add a small sync surface for Celery tasks and one typed error that says
-whether retrying can help. Each call opens a short-lived client with the tenant's token, so no
-state is shared between tenants or event loops.
+whether retrying can help. Calls run on this process's pool of logged-in clients, one per bot
+token (`discord_pool`): no client, session or rate-limit state is ever shared between tenants,
+and a delivery no longer pays for a login and a new connection.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import discord
 from discord.http import HTTPClient, Route
 from django.conf import settings
 
+from sales.fulfillment import discord_pool
+
 T = TypeVar("T")
 
 # discord.py logs request bodies at DEBUG; our bodies carry delivered keys, which are never logged.
@@ -30,7 +33,7 @@ UNKNOWN_MEMBER = 10007
 UNKNOWN_ROLE = 10011
 UNKNOWN_CHANNEL = 10003
 UNAUTHORIZED = 401
-CALL_TIMEOUT = 60.0  # seconds for a whole call, rate-limit waits included
+CALL_TIMEOUT = discord_pool.CALL_TIMEOUT  # seconds for a call, rate-limit waits included
 PRIVATE_THREAD = 12
 MESSAGE_LIMIT = 2000
 
@@ -84,22 +87,13 @@ def _translate(exc: BaseException, token: str) -> DiscordError:
     raise exc
 
 
-async def _session(token: str, work: Callable[[HTTPClient], Awaitable[T]]) -> T:
-    http = HTTPClient(asyncio.get_running_loop(), max_ratelimit_timeout=CALL_TIMEOUT)
-    try:
-        await http.static_login(token)
-        return await work(http)
-    finally:
-        await http.close()
-
-
 def _run(token: str, work: Callable[[HTTPClient], Awaitable[T]]) -> T:
     """Run `work` with a logged-in client; every failure becomes a DiscordError."""
     if not token:
         raise DiscordError(permanent=True, code=UNAUTHORIZED, message="the shop has no bot token")
     _point_at_settings()
     try:
-        return asyncio.run(asyncio.wait_for(_session(token, work), CALL_TIMEOUT))
+        return discord_pool.pool().run(token, work)
     except DiscordError:
         raise
     except Exception as exc:

@@ -130,8 +130,9 @@ def _failed_attempt(delivery: Delivery, exc: DeliveryError) -> Outcome:
 @transaction.atomic
 def order_settle(*, tenant_id: int, order_id: int) -> str | None:
     """When no delivery is left to do, move the order to its delivery outcome."""
-    order = (Order.objects.for_tenant(tenant_id).select_for_update().select_related("tenant")
-             .filter(pk=order_id).first())
+    # The order row only (of=self): not the joined tenant row every order of the shop shares.
+    order = (Order.objects.for_tenant(tenant_id).select_for_update(of=("self",))
+             .select_related("tenant").filter(pk=order_id).first())
     if order is None or order.status not in _SETTLEABLE:
         return None
     rows = list(_scope(tenant_id).filter(order=order).values_list("state", "last_error"))

@@ -81,8 +81,8 @@ def order_release_hold(*, order: Order, actor: Any, actor_label: str = "") -> bo
     `actor` is a portal user (or None for a staff member in Discord, named by `actor_label`,
     e.g. "bot staff:<discord id>"). False when the order is not (or no longer) held.
     """
-    locked = (Order.objects.for_tenant(order.tenant_id).select_for_update()
-              .select_related("tenant").filter(pk=order.pk).first())
+    locked = (Order.objects.for_tenant(order.tenant_id).select_for_update(of=("self",))
+              .select_related("tenant").filter(pk=order.pk).first())  # not the tenant row
     if locked is None or locked.status != S.ON_HOLD:
         return False
     user = actor if getattr(actor, "pk", None) else None
@@ -226,7 +226,10 @@ def order_revoke(*, order: Order, to: str, reason: str) -> None:
 
 def on_payment_outcome(payment: Any, outcome: str) -> None:
     """payments.registry handler for sales.order; runs inside the payment's transaction."""
-    order = (Order.objects.for_tenant(payment.tenant_id).select_for_update()
+    # of=("self",): lock the order row only. A bare FOR UPDATE also locks every joined row,
+    # here the shop's tenant row, which made all of a shop's payments queue on one lock
+    # (issue 25: a product drop's sales applied one at a time).
+    order = (Order.objects.for_tenant(payment.tenant_id).select_for_update(of=("self",))
              .select_related("tenant").filter(pk=payment.payable_id).first())
     if order is None:
         return
@@ -347,7 +350,7 @@ def _notify_buyer(order: Order, outcome: str) -> None:
 @transaction.atomic
 def order_expire(*, order: Order, reason: str = "payment window ended") -> bool:
     """Sweep: a pending order past its payment expiry gives its stock back."""
-    locked = (Order.objects.for_tenant(order.tenant_id).select_for_update()
+    locked = (Order.objects.for_tenant(order.tenant_id).select_for_update(of=("self",))
               .select_related("tenant").filter(pk=order.pk).first())
     if locked is None or locked.status != S.PENDING_PAYMENT:
         return False
@@ -360,8 +363,8 @@ def order_expire(*, order: Order, reason: str = "payment window ended") -> bool:
 
 @transaction.atomic
 def order_cancel(*, order: Order, actor_user: Any, reason: str = "") -> bool:
-    locked = Order.objects.for_tenant(order.tenant_id).select_for_update().select_related(
-        "tenant").filter(pk=order.pk).first()
+    locked = Order.objects.for_tenant(order.tenant_id).select_for_update(
+        of=("self",)).select_related("tenant").filter(pk=order.pk).first()
     if locked is None or locked.status != S.PENDING_PAYMENT:
         return False
     order_transition(order=locked, to=S.CANCELLED, actor=f"user:{actor_user.pk}",

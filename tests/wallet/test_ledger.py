@@ -101,8 +101,9 @@ def test_sale_splits_gross_fee_and_net(shop, check_constraints):
     txn = services.sale_record(tenant=shop.tenant, payment_id=7, gross_cents=1010, method="pix")
     check_constraints()
     assert txn.key == "sale:7"
-    assert services.platform_account("clearing").balance_cents == 1010
-    assert services.platform_account("fees").balance_cents == 51
+    assert services.platform_account("clearing", tenant=shop.tenant).balance_cents == 1010
+    assert services.platform_account("fees", tenant=shop.tenant).balance_cents == 51
+    assert selectors.platform_balance("clearing") == 1010
     assert selectors.balances(tenant=shop.tenant).pending == 959
     hold = Hold.objects.for_tenant(shop.tenant).get()
     assert (hold.amount_cents, hold.remaining_cents) == (959, 959)

@@ -48,7 +48,8 @@ def books(shop, other_shop) -> Books:
     services.withdrawal_request(tenant=tenant, actor=shop.owner, amount_cents=5000,
                                 pix_key_type="email", pix_key="dona@example.com")
     accounts = {kind: (a.pk, tenant.pk) for kind, a in services.tenant_accounts(tenant).items()}
-    accounts |= {kind: (services.platform_account(kind).pk, None)
+    # The platform rows this tenant's sales use (clearing and fees are sharded by tenant).
+    accounts |= {kind: (services.platform_account(kind, tenant=tenant).pk, None)
                  for kind in ("clearing", "fees", "payouts", "refunds")}
     other = services.tenant_accounts(other_shop.tenant)["available"]
     accounts["other_available"] = (other.pk, other_shop.tenant.pk)
@@ -323,7 +324,8 @@ def plant_posting(plant, tenant, *lines: tuple, filed_under=None) -> None:
 def test_wallet_verify_checks_every_kinds_rule(funded, plant, kind, lines, reported):
     tenant = funded.tenant
     accounts = services.tenant_accounts(tenant) | {
-        k: services.platform_account(k) for k in ("clearing", "fees", "payouts", "refunds")}
+        k: services.platform_account(k, tenant=tenant) for k in ("clearing", "fees", "payouts",
+                                                          "refunds")}
     assert selectors.ledger_verify() == []
     plant_posting(plant, tenant, *[(accounts[name], side, n) for name, side, n in lines])
     problems = selectors.ledger_verify()
