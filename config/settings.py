@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "wallet",
     "runtime",
     "billing",
+    "disputes",
     "portal",
     "admin_panel",
 ]

@@ -104,7 +104,7 @@ class Ingest:
         event id) decides, with no savepoint or exception round trips on this path.
         """
         state, error = WebhookEvent.State.RECEIVED, ""
-        if note.topic not in webhooks.KNOWN_TOPICS or not note.data_id:
+        if not webhooks.known_topic(note.topic) or not note.data_id:
             state, error = WebhookEvent.State.IGNORED, "unknown topic or no id"
         params = ["mercadopago", note.event_id, note.topic, note.action, note.data_id,
                   request_id[:120], note.legacy_ipn, note.payload_json, timezone.now(), state,

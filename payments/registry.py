@@ -43,3 +43,28 @@ def dispatch(payment: Payment, outcome: Outcome) -> None:
     if handler is None:
         raise LookupError(f"no payment handler registered for {label}")
     handler(payment, outcome)
+
+
+# --- Notification topics other than payments ---------------------------------------------------
+# A higher app (disputes) takes the provider notifications about things that are not payments:
+# Mercado Pago's `chargebacks` and `claims` topics, Stripe's `charge.dispute.*` events. The
+# webhook endpoints store them like any other (verified, unique id, acknowledged at once) and
+# `payments.tasks.apply_webhook_event` hands the stored event to the registered handler, which
+# re-reads the truth from the provider's API and returns the Payment it concerned (or None).
+TopicHandler = Callable[["WebhookEvent"], "Payment | None"]
+_topics: dict[tuple[str, str], TopicHandler] = {}
+
+if TYPE_CHECKING:
+    from payments.models import WebhookEvent
+
+
+def register_topic(provider: str, topic: str, handler: TopicHandler) -> None:
+    _topics[(provider, topic)] = handler
+
+
+def topic_handler(provider: str, topic: str) -> TopicHandler | None:
+    return _topics.get((provider, topic))
+
+
+def topics(provider: str) -> frozenset[str]:
+    return frozenset(topic for (name, topic) in _topics if name == provider)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from payments import ingest, services
+from payments import ingest, registry, services
 from payments.models import WebhookEvent
 from payments.providers.base import ProviderError
 
@@ -41,9 +41,11 @@ def apply_webhook_event(self, event_id: int) -> str:
     if not claim(event_id):
         return "not claimed"
     event = WebhookEvent.objects.get(pk=event_id)
+    handler = registry.topic_handler(event.provider, event.topic)
     try:
-        payment = services.payment_sync(provider_payment_id=event.data_id,
-                                        provider=event.provider)
+        payment = (handler(event) if handler is not None else
+                   services.payment_sync(provider_payment_id=event.data_id,
+                                         provider=event.provider))
     except services.UnknownPayment as exc:
         _finish(event_id, E.IGNORED, str(exc))
         return "unknown payment"
@@ -55,8 +57,8 @@ def apply_webhook_event(self, event_id: int) -> str:
     except Exception as exc:
         _finish(event_id, E.FAILED, f"{exc.__class__.__name__}: {exc}")
         raise
-    _finish(event_id, E.PROCESSED, payment_id=payment.pk)
-    return payment.status
+    _finish(event_id, E.PROCESSED, payment_id=payment.pk if payment is not None else None)
+    return payment.status if payment is not None else "processed"
 
 
 def _queue_received(limit: int = 500) -> int:

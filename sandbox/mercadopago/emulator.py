@@ -17,6 +17,7 @@ import segno
 
 from . import payments as pay
 from .brcode import build_pix_payload
+from .disputes import Disputes
 from .errors import MPError, bad_request, not_found, unauthorized
 from .store import Account, SandboxConfig, Store, iso, parse_iso
 from .webhooks import Notifier
@@ -27,10 +28,12 @@ class Emulator:
         self.config = config or SandboxConfig()
         self.store = Store(self.config)
         self.notifier = Notifier(self.store)
+        self.disputes = Disputes(self)
 
     def reset(self) -> None:
         self.store.reset()
         self.notifier.reset()
+        self.disputes.reset()
 
     # -- auth ------------------------------------------------------------------------------
     def authenticate(self, authorization: str | None) -> Account:
