@@ -98,3 +98,68 @@ def test_lost_after_a_withdrawal_leaves_a_debt(world, mp, client, shop,
     assert balances(tenant=world.tenant).available == -6000  # the debit is final
     assert withdrawal.status == "pending"
     assert_ledger_clean()
+
+
+def test_duplicate_and_out_of_order_notifications_end_in_one_effect(
+        world, mp, client, django_capture_on_commit_callbacks):
+    _order, payment, _role = buy(world, mp, django_capture_on_commit_callbacks)
+    mp.set_switches(duplicate=True, out_of_order=True)
+    chargeback = mp.open_chargeback(payment.provider_payment_id)
+    mp.resolve_chargeback(chargeback["id"], won=True)
+    mp.set_switches(duplicate=False, out_of_order=False)
+    mp.flush_notifications()
+    records = list(reversed(mp.notifications()))  # the verdict's notifications arrive first
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, mp, records)
+        deliver(client, mp, records)  # and all of them again
+    dispute = Dispute.objects.for_tenant(world.tenant).get()
+    assert dispute.state == "won"  # the first re-read already saw the verdict
+    from wallet.models import LedgerTransaction
+
+    keys = set(LedgerTransaction.objects.unscoped().filter(
+        tenant=world.tenant).values_list("key", flat=True))
+    assert {f"chargeback:payment:{payment.pk}", f"dispute:{dispute.pk}:won"} <= keys
+    assert balances(tenant=world.tenant).total == 5700  # frozen once, released once
+    assert_ledger_clean()
+
+
+def test_forged_signature_is_refused_and_nothing_is_stored(world, mp, client,
+                                                           django_capture_on_commit_callbacks):
+    _order, payment, _role = buy(world, mp, django_capture_on_commit_callbacks)
+    mp.set_switches(wrong_signature=True)
+    mp.open_chargeback(payment.provider_payment_id)
+    record = topic_records(mp, "topic_chargebacks_wh")[0]
+    import uuid
+    from urllib.parse import urlsplit
+
+    from payments import webhooks
+
+    parts = urlsplit(record["url"])
+    request_id = str(uuid.uuid4())
+    forged = webhooks.sign(secret="not-the-secret", data_id=str(record["body"]["data"]["id"]),
+                           request_id=request_id, ts=int(__import__("time").time()))
+    before = WebhookEvent.objects.count()
+    answer = client.post(f"/webhooks/mercadopago?{parts.query}",
+                         data=__import__("json").dumps(record["body"]),
+                         content_type="application/json",
+                         headers={"x-signature": forged, "x-request-id": request_id})
+    assert answer.status_code == 401
+    assert WebhookEvent.objects.count() == before
+    assert not Dispute.objects.for_tenant(world.tenant).exists()
+    assert_ledger_clean()
+
+
+def test_legacy_ipn_topic_is_applied_too(world, mp, client, settings,
+                                         django_capture_on_commit_callbacks):
+    settings.MERCADOPAGO_IPN_ALLOW_UNSIGNED = True
+    _order, payment, _role = buy(world, mp, django_capture_on_commit_callbacks)
+    chargeback = mp.open_chargeback(payment.provider_payment_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(f"/webhooks/mercadopago?topic=chargebacks&id={chargeback['id']}",
+                                 data="", content_type="application/json")
+        assert answer.status_code == 200
+        from tests.disputes.conftest import drain
+
+        drain()
+    assert Dispute.objects.for_tenant(world.tenant).get().external_id == chargeback["id"]
+    assert_ledger_clean()
