@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 import portal
 from portal import forms as pf
 from portal import forms_catalog as cf
+from portal import forms_disputes as df
 from portal import forms_payments as payf
 from portal import forms_sales as sf
 from portal import forms_wallet as wf
@@ -131,6 +132,11 @@ ENDPOINTS = [
              raw={"version": NASTY}),
     Endpoint("plan_cancel", _t("plan_cancel", lambda w: w.subscription_pk),
              raw={"cancel": WORDS}),
+    Endpoint("disputes", _t("disputes"), df.DisputeFilterForm, method="get"),
+    Endpoint("dispute_outcome", _t("dispute_outcome", lambda w: w.dispute_pk),
+             df.DisputeOutcomeForm, {"outcome": "won"}),
+    Endpoint("dispute_unblock", _t("dispute_unblock", lambda w: w.dispute_pk),
+             raw={"blocked": WORDS}),
 ]
 # bot_action posts to its own URL; the bot page itself is GET only.
 ENDPOINTS[[e.name for e in ENDPOINTS].index("bot_action")].url = _t("bot_action")
@@ -146,7 +152,21 @@ def portal_world(world: World) -> World:
     world.coupon_pk = Coupon.objects.for_tenant(tenant).get(code="PROMO10").pk
     sub = Subscription.objects.for_tenant(tenant).first()
     world.subscription_pk = sub.pk if sub else 1
+    world.dispute_pk = open_dispute(world.payment).pk
     return world
+
+
+def open_dispute(payment):
+    """A chargeback opened on the paid order, as its provider's truth says (disputes)."""
+    from disputes.models import Dispute
+    from disputes.services import dispute_apply
+    from disputes.truth import DisputeTruth
+
+    dispute_apply(truth=DisputeTruth(
+        provider="mercadopago", external_id=f"cb-{payment.pk}", kind="chargeback",
+        provider_payment_id=payment.provider_payment_id, amount_cents=None, currency="BRL",
+        reason="fraud", deadline_at=None, outcome="", status="pending"))
+    return Dispute.objects.for_tenant(payment.tenant_id).get(payment=payment)
 
 
 def _refused(response) -> bool:

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.filterwarnings("ignore:notifica
 
 def test_med_freezes_then_lost_refund_reverses_nothing_twice(
         world, mp, client, django_capture_on_commit_callbacks):
-    order, payment, role = buy(world, mp, django_capture_on_commit_callbacks, method="pix")
+    _order, payment, role = buy(world, mp, django_capture_on_commit_callbacks, method="pix")
     assert role["id"] in roles(world)
     claim = mp.open_med(payment.provider_payment_id)
     with django_capture_on_commit_callbacks(execute=True):
