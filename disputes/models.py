@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from money import format_money
@@ -18,9 +18,9 @@ class Dispute(TenantOwnedModel):
         MED = "med", _("PIX return (MED)")
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
-        WON = "won", _("Won")
-        LOST = "lost", _("Lost")
+        OPEN = "open", pgettext_lazy("dispute state", "Open")
+        WON = "won", pgettext_lazy("dispute state", "Won")
+        LOST = "lost", pgettext_lazy("dispute state", "Lost")
 
     class Source(models.TextChoices):
         PROVIDER = "provider", _("Provider")

@@ -94,15 +94,17 @@ def _open(*, payment: Payment, truth: DisputeTruth) -> Dispute:
         provider_status=truth.status, raw=truth.raw,
         deadline_at=truth.deadline_at or timezone.now() + DEFAULT_DEADLINE[truth.kind])
     roles_before = _roles_granted(order)
-    if payment.status == P.APPROVED:
-        # The revoke path every chargeback takes (sales: goods revoked, reversal posted).
-        payments.payment_transition(payment=payment, to=P.CHARGED_BACK,
-                                    detail=f"dispute_{truth.kind}",
-                                    reason=f"dispute {truth.external_id} opened")
+    # Freeze the disputed amount first: the chargeback posting sales makes for the payment
+    # below then finds its key posted, so a partial dispute freezes only what is disputed.
     left = 0 if payment.status == P.REFUNDED else amount - payment.refunded_cents
     frozen = wallet_disputes.dispute_freeze(
         tenant=payment.tenant, payment_id=payment.pk, amount_cents=max(left, 0),
-        reason=f"dispute {truth.external_id}")
+        reason=f"dispute:{truth.provider}:{truth.external_id}")
+    if payment.status == P.APPROVED:
+        # The revoke path every chargeback takes (sales: goods revoked, roles removed).
+        payments.payment_transition(payment=payment, to=P.CHARGED_BACK,
+                                    detail=f"dispute_{truth.kind}",
+                                    reason=f"dispute {truth.external_id} opened")
     dispute.frozen_cents = frozen
     dispute.roles_revoked = max(roles_before - _roles_granted(order), 0) or _roles_taken(order)
     dispute.keys_compromised = _compromise_keys(dispute, order)
@@ -168,7 +170,7 @@ def _resolve(*, dispute: Dispute, outcome: str, source: str, actor: Any) -> bool
     if to == D.WON:
         wallet_disputes.dispute_release(tenant=dispute.tenant, dispute_id=dispute.pk,
                                         amount_cents=dispute.frozen_cents,
-                                        reason=f"dispute {dispute.external_id} won")
+                                        reason=f"dispute:{dispute.provider}:{dispute.external_id}:won")
     audit.record(actor=actor if source == Dispute.Source.OWNER else None,
                  tenant=dispute.tenant, action=f"dispute.{to}", target=dispute,
                  data={"source": source, "frozen": dispute.frozen_cents,

@@ -41,6 +41,8 @@ def portal_pages(world: World) -> list[tuple[str, str]]:
         ("orders", at("orders")),
         ("order-detail", at("order_detail", order.code)),
         ("customers", at("customers")),
+        ("disputes", at("disputes")),
+        ("dispute-detail", at("dispute_detail", world.dispute_id)),
         ("wallet", at("wallet")),
         ("statement", at("wallet_statement")),
         ("plan", at("plan")),
