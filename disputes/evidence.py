@@ -12,8 +12,10 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from audit.models import AuditEvent
+from catalog.models import Fulfillment
 from disputes.models import Dispute
 from money import format_money
 from sales.models import Delivery, OrderEvent, OrderLine
@@ -55,7 +57,8 @@ def _deliveries(dispute: Dispute) -> list[dict]:
             {"via": event.data.get("via", ""), "message_id": event.data.get("message_id", ""),
              "channel_id": event.data.get("channel_id", ""), "at": _iso(event.created_at)})
     rows = Delivery.objects.for_tenant(dispute.tenant_id).filter(order=order).order_by("id")
-    return [{"id": d.pk, "kind": d.kind, "state": d.state, "role_id": d.role_id,
+    return [{"id": d.pk, "kind": d.kind, "kind_label": d.get_kind_display(), "state": d.state,
+             "state_label": d.get_state_display(), "role_id": d.role_id,
              "created_at": _iso(d.created_at), "done_at": _iso(d.done_at),
              "attempts": d.attempts, "discord_messages": messages.get(str(d.pk), [])}
             for d in rows]
@@ -81,7 +84,10 @@ def bundle_data(dispute: Dispute) -> dict:
             "paid_at": _iso(order.paid_at), "total_cents": order.total_cents,
             "lines": [{"product": li.product_name, "variant": li.variant_label,
                        "quantity": li.quantity, "unit_price_cents": li.unit_price_cents,
-                       "delivery": li.fulfillment} for li in lines],
+                       "delivery": li.fulfillment,
+                       "delivery_label": str(dict(Fulfillment.choices).get(li.fulfillment,
+                                                                          li.fulfillment))}
+                      for li in lines],
             "timeline": [{"at": _iso(e.at), "from": e.from_status, "to": e.to_status,
                           "by": e.actor, "reason": e.reason} for e in events]},
         "payment": {"provider": payment.provider, "id": payment.provider_payment_id,
@@ -99,10 +105,25 @@ def bundle_data(dispute: Dispute) -> dict:
     }
 
 
+def _readable(value: Any) -> Any:
+    """The HTML summary's copy of the data: ISO instants as the reader's date and time."""
+    if isinstance(value, dict):
+        return {key: _readable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_readable(item) for item in value]
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+    return value
+
+
 def bundle_zip(dispute: Dispute) -> bytes:
     data = bundle_data(dispute)
     html = render_to_string("disputes/evidence.html", {
-        "data": data, "dispute": dispute,
+        "data": _readable(data), "dispute": dispute,
         "amount": format_money(dispute.amount_cents, dispute.currency),
         "total": format_money(data["order"]["total_cents"], dispute.currency)
         if data["order"] else "",

@@ -56,7 +56,7 @@ def build(mp) -> World:
 
 
 def _dispute(mp, variant) -> int:
-    """A second buyer's paid order, then charged back (an open dispute with its deadline)."""
+    """A second buyer's PIX order, then returned through MED (an open dispute, its deadline)."""
     from disputes.models import Dispute
     from disputes.services import dispute_apply
     from disputes.truth import DisputeTruth
@@ -72,10 +72,10 @@ def _dispute(mp, variant) -> int:
     mp.approve(result.payment.provider_payment_id)
     payments.payment_sync(provider_payment_id=result.payment.provider_payment_id)
     dispute_apply(truth=DisputeTruth(
-        provider="mercadopago", external_id="233000061680860777", kind="chargeback",
+        provider="mercadopago", external_id="claim-5033100777", kind="med",
         provider_payment_id=result.payment.provider_payment_id, amount_cents=None,
-        currency="BRL", reason="fraud", deadline_at=timezone.now() + timedelta(days=9),
-        outcome="", status="pending"))
+        currency="BRL", reason="PDM9007", deadline_at=timezone.now() + timedelta(days=6),
+        outcome="", status="dispute opened"))
     return Dispute.objects.for_tenant(tenant).get(payment=result.payment).pk
 
 
