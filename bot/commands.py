@@ -1,4 +1,4 @@
-"""The slash commands (/loja, /carrinho, ... /reembolsar) wired to the storefront
+"""The slash commands (/loja, /carrinho, ... /reembolsar, /aprovar) wired to the storefront
 (bot/storefront/), which does the work; buttons and selects are in bot/ui/components.py."""
 
 from __future__ import annotations
@@ -62,5 +62,10 @@ def build_tree(client: discord.Client, store: Storefront) -> app_commands.Comman
     async def reembolsar(interaction: discord.Interaction, pedido: str,
                          motivo: app_commands.Range[str, 1, 250]) -> None:
         await store.refund(interaction, pedido, motivo)
+
+    @tree.command(name="aprovar", description=t(loc, "cmd_aprovar"))
+    @app_commands.guild_only()
+    async def aprovar(interaction: discord.Interaction, pedido: str) -> None:
+        await store.approve(interaction, pedido)
 
     return tree

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "wallet",
     "runtime",
     "billing",
+    "trust",
     "disputes",
     "portal",
     "admin_panel",
@@ -343,6 +344,7 @@ CELERY_TASK_QUEUES_NAMES = ("default", "fulfillment", "runtime")
 CELERY_TASK_ROUTES = {
     "sales.tasks.deliver*": {"queue": "fulfillment"},
     "sales.tasks.role_*": {"queue": "fulfillment"},
+    "trust.tasks.review_*": {"queue": "fulfillment"},
     "runtime.tasks.*": {"queue": "runtime"},
     "*": {"queue": "default"},
 }
@@ -354,7 +356,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # Each app keeps its periodic tasks next to its code, in <app>/beat.py (plain data, no models).
-for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing"):
+for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing", "trust"):
     CELERY_BEAT_SCHEDULE |= importlib.import_module(f"{_app}.beat").SCHEDULE
 
 # --- APIs -------------------------------------------------------------------------------------

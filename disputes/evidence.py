@@ -43,8 +43,8 @@ def _review(order: Any) -> dict | None:
     review = order_review(order=order)
     if review is None:
         return None
-    return {"stars": review.stars, "comment": getattr(review, "comment", ""),
-            "created_at": _iso(getattr(review, "created_at", None))}
+    return {"stars": review.stars, "comment": review.comment, "reply": review.reply,
+            "hidden": review.hidden_at is not None, "created_at": _iso(review.created_at)}
 
 
 def _deliveries(dispute: Dispute) -> list[dict]:

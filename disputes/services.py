@@ -8,7 +8,8 @@ everything once, because only the call that created the row opens it:
   the way any chargeback does (roles go back to the fulfillment worker to remove) and posts the
   chargeback reversal, which is the freeze (wallet.disputes);
 - keys the order delivered are marked compromised (the buyer keeps them);
-- the buyer is blocked in that shop (the owner can undo it from the dispute's page).
+- the buyer is blocked in that shop (trust's blocklist, source "dispute"; the owner can undo
+  it from the dispute's page).
 Resolving is a conditional UPDATE from open, so a duplicate, a replay or an owner's click at
 the same time as the provider's verdict ends in one outcome: won gives the frozen money back,
 lost keeps the debit.
@@ -31,6 +32,8 @@ from payments import services as payments
 from payments.models import Payment
 from sales.models import Customer, Delivery, Order
 from sales.services import customer_set_blocked
+from trust.models import Block
+from trust.services import block_add, block_remove
 from wallet import disputes as wallet_disputes
 
 log = structlog.get_logger(__name__)
@@ -149,11 +152,14 @@ def _compromise_keys(dispute: Dispute, order: Order | None) -> int:
 
 
 def _block_buyer(dispute: Dispute) -> bool:
+    """Block the buyer in this shop through trust's blocklist (source "dispute"). A buyer the
+    shop already blocked keeps that block as it is (the owner's, not this dispute's)."""
     customer = dispute.customer
-    if customer is None or customer.is_blocked:
+    if customer is None or customer.is_blocked or Block.objects.for_tenant(
+            dispute.tenant_id).filter(discord_user_id=customer.discord_user_id).exists():
         return False
-    customer_set_blocked(customer=customer, actor=None, blocked=True,
-                         reason=f"dispute {dispute.external_id}")
+    block_add(tenant=dispute.tenant, discord_user_id=customer.discord_user_id, actor=None,
+              reason=f"dispute {dispute.external_id}", source=Block.Source.DISPUTE)
     return True
 
 
@@ -200,8 +206,14 @@ def dispute_unblock_buyer(*, dispute: Dispute, actor: Any) -> Dispute:
                 .select_related("tenant").first())
     if customer is None or not customer.is_blocked:
         raise DisputeError(_("This buyer is not blocked."))
-    customer_set_blocked(customer=customer, actor=actor, blocked=False,
-                         reason=f"unblocked from dispute {locked.external_id}")
+    reason = f"unblocked from dispute {locked.external_id}"
+    blocks = Block.objects.for_tenant(locked.tenant_id).filter(
+        discord_user_id=customer.discord_user_id)
+    if blocks.exists():
+        for block in blocks:
+            block_remove(block=block, actor=actor, reason=reason)
+    else:  # blocked on the customer row only (before the blocklist existed)
+        customer_set_blocked(customer=customer, actor=actor, blocked=False, reason=reason)
     Dispute.objects.for_tenant(locked.tenant_id).filter(pk=locked.pk).update(
         buyer_blocked=False)
     audit.record(actor=actor, tenant=locked.tenant, action="dispute.unblock", target=locked,

@@ -9,6 +9,7 @@ from portal import (
     urls_payments,
     urls_runtime,
     urls_sales,
+    urls_trust,
     urls_wallet,
     views,
 )
@@ -33,3 +34,4 @@ urlpatterns = [
 urlpatterns += urls_catalog.urlpatterns + urls_sales.urlpatterns + urls_wallet.urlpatterns
 urlpatterns += urls_payments.urlpatterns + urls_billing.urlpatterns + urls_runtime.urlpatterns
 urlpatterns += urls_disputes.urlpatterns
+urlpatterns += urls_trust.urlpatterns

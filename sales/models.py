@@ -97,6 +97,9 @@ class CartLine(TenantOwnedModel):
 class OrderStatus(models.TextChoices):
     PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
     PAID = "paid", _("Paid")
+    # Paid, but a risk rule (trust's paid gate) asked a person to look first: no deliveries
+    # until the owner or the staff release it (sales.services.orders.order_release_hold).
+    ON_HOLD = "on_hold", _("Held for review")
     DELIVERING = "delivering", _("Delivering")
     DELIVERED = "delivered", _("Delivered")
     PARTIALLY_DELIVERED = "partially_delivered", _("Partially delivered")
@@ -255,6 +258,7 @@ class OrderEvent(TenantOwnedModel):
 _EVENT_SENTENCES = {
     OrderStatus.PENDING_PAYMENT: _("Order placed, awaiting payment"),
     OrderStatus.PAID: _("Payment approved"),
+    OrderStatus.ON_HOLD: _("Held for manual review"),
     OrderStatus.DELIVERING: _("Delivery started"),
     OrderStatus.DELIVERED: _("Everything was delivered"),
     OrderStatus.PARTIALLY_DELIVERED: _("Part of the order was delivered"),
@@ -268,7 +272,7 @@ _ACTORS = {"payment": _("payment provider"), "system": _("Vitrine"), "bot": _("b
            "user": _("a team member")}
 # Notes written by the platform that only repeat what the sentence already says.
 _SILENT_REASONS = {"checkout", "delivery started", "all deliveries done", "payment window ended",
-                   "cancelled in the portal"}
+                   "cancelled in the portal", "released after review"}
 _PAYMENT_OUTCOME = re.compile(r"payment [0-9a-f-]{36} \w+")
 _REFUND_REASON = re.compile(r"refund \d+: ?(?P<why>.*)")
 _PARTIAL_REFUND = re.compile(r"partially refunded .*?(?: \((?P<why>.*)\))?$")

@@ -6,7 +6,8 @@
 - `checkout.CheckoutWatcher`: checkout and the watcher that edits its message;
 - `catalog.CatalogAndCart`: /loja, variant picks, the cart, /meuspedidos;
 - `staff.StaffCommands`: /estoque, /entregar, /reembolsar, /vincular;
-- `posts.ProductPosts`: /postar, /repostar and the loop that refreshes posts.
+- `posts.ProductPosts`: /postar, /repostar and the loop that refreshes posts;
+- `trust.TrustFlows`: the review DM's stars and comment modal, /aprovar.
 
 
 `Storefront` holds no business state: prices, stock, carts, coupons and orders live behind the
@@ -24,9 +25,10 @@ from __future__ import annotations
 
 from bot.storefront.catalog import CatalogAndCart
 from bot.storefront.posts import ProductPosts
+from bot.storefront.trust import TrustFlows
 
 
-class Storefront(CatalogAndCart, ProductPosts):
+class Storefront(CatalogAndCart, ProductPosts, TrustFlows):
     """Everything the bot does for its shop; see the modules above, one per concern."""
 
 

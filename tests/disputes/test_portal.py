@@ -83,6 +83,15 @@ def test_evidence_bundle_needs_a_manager_and_holds_the_facts(shop, client_for, d
     assert data["deliveries"] and data["review"] is None
     html = archive.read("summary.html").decode()
     assert dispute.order.code in html and "R$" in html
+    # With the buyer's review (trust), the bundle carries it.
+    from trust.models import Review
+
+    Review.objects.create(tenant=shop.tenant, order=dispute.order, customer=dispute.customer,
+                          stars=5, comment="Chegou na hora, tudo certo")
+    archive = zipfile.ZipFile(io.BytesIO(client_for(shop.owner).get(url).content))
+    data = json.loads(archive.read("evidence.json"))
+    assert data["review"]["stars"] == 5 and data["review"]["comment"].startswith("Chegou")
+    assert "Chegou na hora" in archive.read("summary.html").decode()
 
 
 def test_only_the_owner_records_the_outcome(shop, client_for, dispute):
@@ -106,13 +115,18 @@ def test_only_the_owner_records_the_outcome(shop, client_for, dispute):
 
 
 def test_owner_undoes_the_block(shop, client_for, dispute):
+    from trust.models import Block
+
     customer = Customer.objects.for_tenant(shop.tenant).get(pk=dispute.customer_id)
     assert customer.is_blocked and dispute.buyer_blocked
+    block = Block.objects.for_tenant(shop.tenant).get(discord_user_id=customer.discord_user_id)
+    assert block.source == "dispute"
     url = _url("dispute_unblock", dispute)
     assert client_for(shop.manager).post(url).status_code == 403
     assert client_for(shop.owner).post(url).status_code == 302
     customer.refresh_from_db()
     assert not customer.is_blocked
+    assert not Block.objects.for_tenant(shop.tenant).exists()
     assert client_for(shop.owner).post(url).status_code == 400  # nothing left to undo
 
 
