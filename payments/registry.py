@@ -53,6 +53,7 @@ def dispatch(payment: Payment, outcome: Outcome) -> None:
 # re-reads the truth from the provider's API and returns the Payment it concerned (or None).
 TopicHandler = Callable[["WebhookEvent"], "Payment | None"]
 _topics: dict[tuple[str, str], TopicHandler] = {}
+_names: dict[str, frozenset[str]] = {}  # per provider, read on every acknowledgement
 
 if TYPE_CHECKING:
     from payments.models import WebhookEvent
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
 
 def register_topic(provider: str, topic: str, handler: TopicHandler) -> None:
     _topics[(provider, topic)] = handler
+    _names[provider] = _names.get(provider, frozenset()) | {topic}
 
 
 def topic_handler(provider: str, topic: str) -> TopicHandler | None:
@@ -67,4 +69,4 @@ def topic_handler(provider: str, topic: str) -> TopicHandler | None:
 
 
 def topics(provider: str) -> frozenset[str]:
-    return frozenset(topic for (name, topic) in _topics if name == provider)
+    return _names.get(provider, frozenset())
