@@ -228,6 +228,9 @@ PAYMENTS_RECONCILE_AFTER_SECONDS = env.integer("PAYMENTS_RECONCILE_AFTER_SECONDS
 # --- Bot runtime ------------------------------------------------------------------------------
 RUNTIME_BACKEND = env.choice("RUNTIME_BACKEND", "process", ("process", "docker", "swarm"))
 BILLING_TRIAL_DAYS = env.integer("BILLING_TRIAL_DAYS", 3, minimum=0)
+# How long after a delivery the buyer is asked for a review (0: at once); trust's beat sweep
+# sends the requests that came due.
+TRUST_REVIEW_DELAY_MINUTES = env.integer("TRUST_REVIEW_DELAY_MINUTES", 60, minimum=0)
 BILLING_GRACE_DAYS = env.integer("BILLING_GRACE_DAYS", 2, minimum=0)
 RUNTIME_BOT_IMAGE = env.string("RUNTIME_BOT_IMAGE", "vitrine-bot:latest")
 DOCKER_HOST = env.string("DOCKER_HOST", "unix:///var/run/docker.sock")

@@ -8,5 +8,5 @@ SCHEDULE: dict[str, dict] = {
     "trust-blocks-expire": {"task": "trust.tasks.blocks_expire",
                             "schedule": crontab(minute="*/5")},
     "trust-review-sweep": {"task": "trust.tasks.review_sweep",
-                           "schedule": crontab(minute="*/10")},
+                           "schedule": crontab(minute="*")},
 }

@@ -10,7 +10,6 @@ sales' Discord REST wrapper with the shop's bot token.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -124,14 +123,14 @@ def review_publish(*, tenant_id: int, review_id: int) -> str:
     return "posted"
 
 
-def review_requests_left_behind() -> int:
-    """Re-enqueue review requests still pending after 5 minutes (a lost enqueue)."""
+def review_requests_due(*, now=None) -> int:
+    """Beat: enqueue the review requests that came due (and any whose enqueue was lost)."""
     from trust.enqueue import enqueue_review_request
 
-    cutoff = timezone.now() - timedelta(minutes=5)
+    now = now or timezone.now()
     rows = list(ReviewRequest.objects.unscoped()
-                .filter(state=ReviewRequest.State.PENDING, created_at__lt=cutoff)
-                .values_list("tenant_id", "pk")[:500])
+                .filter(state=ReviewRequest.State.PENDING, due_at__lte=now)
+                .order_by("due_at").values_list("tenant_id", "pk")[:500])
     for tenant_id, pk in rows:
         enqueue_review_request(tenant_id, pk)
     return len(rows)

@@ -73,10 +73,13 @@ class ReviewRequest(TenantOwnedModel):
     dm_message_id = models.CharField(max_length=20, blank=True, verbose_name=_("DM message"))
     last_error = models.CharField(max_length=200, blank=True, verbose_name=_("last error"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Not right with the goods: the buyer gets time to use them (TRUST_REVIEW_DELAY_MINUTES).
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("review request")
+        indexes = [models.Index(fields=["state", "due_at"])]
         verbose_name_plural = _("review requests")
 
     def __str__(self) -> str:

@@ -4,9 +4,10 @@ of an order held for review (delivery itself stays sales' code path)."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -131,12 +132,13 @@ def on_order_delivered(sender: Any, *, order: Order, **kwargs: Any) -> None:
     settings = selectors.trust_settings(tenant=order.tenant)
     if settings is not None and not settings.reviews_enabled:
         return
-    request, created = ReviewRequest.objects.get_or_create(tenant_id=order.tenant_id,
-                                                           order=order)
-    if created:
+    delay = timedelta(minutes=django_settings.TRUST_REVIEW_DELAY_MINUTES)
+    request, created = ReviewRequest.objects.get_or_create(
+        tenant_id=order.tenant_id, order=order, defaults={"due_at": timezone.now() + delay})
+    if created and not delay:
         from trust.enqueue import enqueue_review_request
 
-        enqueue_review_request(order.tenant_id, request.pk)
+        enqueue_review_request(order.tenant_id, request.pk)  # else the beat sweep, when due
 
 
 def review_request_sent(*, request: ReviewRequest, channel_id: str, message_id: str) -> None:

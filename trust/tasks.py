@@ -32,5 +32,5 @@ def blocks_expire() -> int:
 
 @shared_task(time_limit=120, soft_time_limit=110)
 def review_sweep() -> int:
-    """Review requests whose enqueue was lost (broker down at commit) go out now."""
-    return discord.review_requests_left_behind()
+    """Review requests that came due (or whose enqueue was lost) go out now."""
+    return discord.review_requests_due()

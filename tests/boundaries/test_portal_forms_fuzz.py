@@ -29,6 +29,7 @@ from portal import forms_catalog as cf
 from portal import forms_disputes as df
 from portal import forms_payments as payf
 from portal import forms_sales as sf
+from portal import forms_trust as tf
 from portal import forms_wallet as wf
 from tenants.models import Membership, Role
 from tests.boundaries.conftest import PROFILE, World, check_boundary
@@ -137,6 +138,23 @@ ENDPOINTS = [
              df.DisputeOutcomeForm, {"outcome": "won"}),
     Endpoint("dispute_unblock", _t("dispute_unblock", lambda w: w.dispute_pk),
              raw={"blocked": WORDS}),
+    Endpoint("trust_reviews", _t("trust_reviews"), tf.ReviewFilterForm, method="get",
+             raw={"page": NASTY}),
+    Endpoint("trust_review_settings", _t("trust_review_settings"), tf.ReviewSettingsForm,
+             {"reviews_enabled": "on", "reviews_channel_id": "123456789012345678"}),
+    Endpoint("trust_review_reply", _t("trust_review_reply", lambda w: w.review_pk),
+             tf.ReviewReplyForm, {"reply": "Obrigado!"}),
+    Endpoint("trust_review_hide", _t("trust_review_hide", lambda w: w.review_pk),
+             tf.ReviewHideForm, {"reason": "ofensivo"}, raw={"show": WORDS}),
+    Endpoint("trust_blocks", _t("trust_blocks"), tf.BlockForm,
+             {"discord_user_id": "123456789", "payer_email": "", "reason": "golpe",
+              "expires_at": ""}),
+    Endpoint("trust_block_remove", _t("trust_block_remove", lambda w: w.block_pk)),
+    Endpoint("trust_rules", _t("trust_rules"), tf.RiskRulesForm,
+             {"min_account_age_days": "7", "max_orders_per_hour": "3",
+              "max_orders_per_day": "10", "max_amount_per_hour": "100,00",
+              "max_amount_per_day": "1.000,00", "review_first_purchase_above": "500"}),
+    Endpoint("order_release", _t("order_release", lambda w: w.paid_order.code)),
 ]
 # bot_action posts to its own URL; the bot page itself is GET only.
 ENDPOINTS[[e.name for e in ENDPOINTS].index("bot_action")].url = _t("bot_action")
@@ -153,6 +171,13 @@ def portal_world(world: World) -> World:
     sub = Subscription.objects.for_tenant(tenant).first()
     world.subscription_pk = sub.pk if sub else 1
     world.dispute_pk = open_dispute(world.payment).pk
+    from trust.models import Review
+    from trust.services import block_add
+
+    world.review_pk = Review.objects.create(tenant=tenant, order=world.paid_order,
+                                            customer=world.customer, stars=4).pk
+    world.block_pk = block_add(tenant=tenant, discord_user_id="424242", reason="golpe",
+                               actor=world.shop.owner).pk
     return world
 
 

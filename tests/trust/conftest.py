@@ -18,6 +18,12 @@ from tests.sales.factories import mp  # noqa: F401
 from trust import services
 
 
+@pytest.fixture(autouse=True)
+def _review_at_once(settings):
+    """Review requests go out at delivery here; test_reviews checks the real delay."""
+    settings.TRUST_REVIEW_DELAY_MINUTES = 0
+
+
 @pytest.fixture
 def buy(world) -> Callable[..., Order]:  # noqa: F811
     """Check out `variant` as the world's buyer and approve its payment (after-commit work,

@@ -38,6 +38,19 @@ def test_a_delivered_order_gets_one_review_request_with_five_stars(world, buy, k
     assert request.state == "sent" and request.dm_message_id == dm["id"]
 
 
+def test_the_request_waits_for_the_delay_then_the_beat_sends_it(world, buy, key, settings):
+    from trust.tasks import review_sweep
+
+    settings.TRUST_REVIEW_DELAY_MINUTES = 60
+    order = buy(key)
+    assert order.status == "delivered" and _requests(world) == []
+    assert review_sweep() == 0
+    with time_machine.travel(timezone.now() + timedelta(minutes=61)):
+        assert review_sweep() == 1
+    assert len(_requests(world)) == 1
+    assert review_sweep() == 0  # sent: never again
+
+
 def test_no_request_when_the_shop_turned_reviews_off(world, buy, key):
     rules(world.tenant, reviews_enabled=False)
     buy(key)
