@@ -76,6 +76,11 @@ def _dispute(mp, variant) -> int:
         provider_payment_id=result.payment.provider_payment_id, amount_cents=None,
         currency="BRL", reason="PDM9007", deadline_at=timezone.now() + timedelta(days=6),
         outcome="", status="dispute opened"))
+    from trust.models import Review
+
+    # The buyer had praised the order before disputing it: the evidence bundle shows that.
+    Review.objects.create(tenant=tenant, order=result.order, customer=buyer, stars=5,
+                          comment="Chave chegou na hora, funcionou!")
     return Dispute.objects.for_tenant(tenant).get(payment=result.payment).pk
 
 
