@@ -73,6 +73,13 @@ def _apply_locked(*, payment: Payment, truth: DisputeTruth) -> Dispute:
     if truth.outcome and dispute.state == D.OPEN:
         _resolve(dispute=dispute, outcome=truth.outcome, source=Dispute.Source.PROVIDER,
                  actor=None)
+    elif truth.outcome and truth.outcome != dispute.state:
+        # The owner recorded the other verdict first: the first outcome stands (its money
+        # already moved), and operators see the disagreement in the audit log.
+        audit.record(actor=None, tenant=payment.tenant, action="dispute.outcome_conflict",
+                     target=dispute, data={"recorded": dispute.state,
+                                           "provider": truth.outcome,
+                                           "source": dispute.outcome_source})
     return dispute
 
 

@@ -137,3 +137,20 @@ def test_ops_overview_lists_open_disputes_with_deadlines(operator, client_for, d
     assert dispute.order.code.encode() in response.content
     admin_list = client_for(operator).get(reverse("admin:disputes_dispute_changelist"))
     assert admin_list.status_code == 200 and dispute.external_id.encode() in admin_list.content
+
+
+def test_provider_verdict_after_the_owners_keeps_the_first(shop, client_for, dispute):
+    from audit.models import AuditEvent
+    from disputes.services import dispute_apply
+    from disputes.truth import DisputeTruth
+
+    client_for(shop.owner).post(_url("dispute_outcome", dispute), {"outcome": "won"})
+    after_won = balances(tenant=shop.tenant)
+    dispute_apply(truth=DisputeTruth(
+        provider="mercadopago", external_id=dispute.external_id, kind="chargeback",
+        provider_payment_id=dispute.payment.provider_payment_id, amount_cents=None,
+        currency="BRL", reason="fraud", deadline_at=None, outcome="lost", status="invalid"))
+    dispute.refresh_from_db()
+    assert dispute.state == "won" and balances(tenant=shop.tenant) == after_won
+    assert AuditEvent.objects.filter(action="dispute.outcome_conflict").count() == 1
+    assert ledger_verify() == []
