@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "runtime",
     "billing",
     "trust",
+    "growth",
     "disputes",
     "portal",
     "admin_panel",
@@ -348,6 +349,11 @@ CELERY_TASK_ROUTES = {
     "sales.tasks.deliver*": {"queue": "fulfillment"},
     "sales.tasks.role_*": {"queue": "fulfillment"},
     "trust.tasks.review_*": {"queue": "fulfillment"},
+    # Growth's Discord calls (reminders, feed, roles, welcomes) share fulfillment's queue.
+    "growth.tasks.recovery_send": {"queue": "fulfillment"},
+    "growth.tasks.feed_flush": {"queue": "fulfillment"},
+    "growth.tasks.role_grant": {"queue": "fulfillment"},
+    "growth.tasks.welcome_send": {"queue": "fulfillment"},
     "runtime.tasks.*": {"queue": "runtime"},
     "*": {"queue": "default"},
 }
@@ -359,7 +365,8 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # Each app keeps its periodic tasks next to its code, in <app>/beat.py (plain data, no models).
-for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing", "trust"):
+for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing", "trust",
+             "growth"):
     CELERY_BEAT_SCHEDULE |= importlib.import_module(f"{_app}.beat").SCHEDULE
 
 # --- APIs -------------------------------------------------------------------------------------

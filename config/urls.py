@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/bot/v1/", include("sales.api_urls")),
     path("api/bot/v1/", include("trust.api_urls")),
+    path("api/bot/v1/", include("growth.api_urls")),
     path("", include("runtime.urls")),
     path("", include("portal.urls")),
 ]

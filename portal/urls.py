@@ -6,6 +6,7 @@ from portal import (
     urls_billing,
     urls_catalog,
     urls_disputes,
+    urls_growth,
     urls_payments,
     urls_runtime,
     urls_sales,
@@ -35,3 +36,4 @@ urlpatterns += urls_catalog.urlpatterns + urls_sales.urlpatterns + urls_wallet.u
 urlpatterns += urls_payments.urlpatterns + urls_billing.urlpatterns + urls_runtime.urlpatterns
 urlpatterns += urls_disputes.urlpatterns
 urlpatterns += urls_trust.urlpatterns
+urlpatterns += urls_growth.urlpatterns

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-FEATURES: list[str] = ["trust"]
+FEATURES: list[str] = ["trust", "growth"]
 
 
 def merged() -> dict[str, dict[str, str]]:

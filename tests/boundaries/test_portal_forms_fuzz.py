@@ -27,6 +27,7 @@ import portal
 from portal import forms as pf
 from portal import forms_catalog as cf
 from portal import forms_disputes as df
+from portal import forms_growth as gf
 from portal import forms_payments as payf
 from portal import forms_sales as sf
 from portal import forms_trust as tf
@@ -76,6 +77,11 @@ COUPON = {"code": "NOVO10", "kind": "percent", "amount": "10", "min_order": "",
           "is_active": "on"}
 SETTINGS = {"name": "Loja Alfa", "locale": "pt-br", "log_channel_id": "",
             "fallback_channel_id": "", "notify_sales": "on"}
+GROWTH = {"recovery_enabled": "on", "recovery_delay_minutes": "30",
+          "recovery_coupon_percent": "10", "feed_enabled": "on",
+          "feed_channel_id": "123456789012345678", "feed_show_amount": "on",
+          "feed_buyer": "name", "customer_role_id": "", "customer_role_remove_on_refund": "on",
+          "welcome_enabled": "", "welcome_channel_id": ""}
 WORDS = st.sampled_from(["up", "down", "start", "stop", "restart", "activate", "deactivate",
                          "1", "0", "on", "pix", "card", "all"])
 
@@ -127,6 +133,10 @@ ENDPOINTS = [
              raw={"page": NASTY}),
     Endpoint("wallet_statement", _t("wallet_statement"), wf.StatementFilterForm, method="get",
              raw={"page": NASTY, "format": st.sampled_from(["csv", "html", ""])}),
+    Endpoint("growth_settings", _t("growth_settings"), gf.GrowthSettingsForm, GROWTH),
+    Endpoint("growth_analytics", _t("growth_analytics"), gf.AnalyticsPeriodForm, method="get",
+             raw={"format": st.sampled_from(["csv", "html", ""]),
+                  "table": st.sampled_from(["products", "daily", ""])}),
     Endpoint("plan_checkout", _t("plan_checkout", lambda w: w.subscription_pk),
              raw={"version": NASTY, "method": WORDS}),
     Endpoint("plan_downgrade", _t("plan_downgrade", lambda w: w.subscription_pk),
