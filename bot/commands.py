@@ -69,6 +69,7 @@ def build_tree(client: discord.Client, store: Storefront) -> app_commands.Comman
     @app_commands.guild_only()
     async def aprovar(interaction: discord.Interaction, pedido: str) -> None:
         await store.approve(interaction, pedido)
+
     @tree.command(name="notificacoes", description=t(loc, "cmd_notificacoes"))
     @app_commands.describe(estado=t(loc, "notify_option"))
     @app_commands.choices(estado=[

@@ -6,8 +6,10 @@ from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from money import to_major
 from portal.forms_catalog import MoneyField, _cents
 from sales.api.serializers import DISCORD_ID_RE
 
@@ -113,7 +115,9 @@ class RiskRulesForm(forms.Form):
                    ("min_account_age_days", "max_orders_per_hour", "max_orders_per_day")}
         for field, column in cls.MONEY.items():
             cents = getattr(settings, column)
-            initial[field] = Decimal(cents) / 100 if cents is not None else None
+            # "500,00" in pt-BR, "500.00" in English: what the owner would type.
+            initial[field] = number_format(to_major(cents, "BRL"), decimal_pos=2) \
+                if cents is not None else None
         return initial
 
     def values(self) -> dict:

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from money import format_money
 from tenants.scoping import TenantOwnedModel
 
 # Mercado Pago requires a valid-looking payer email; Discord buyers give us none. The reserved
@@ -238,6 +239,9 @@ class OrderEvent(TenantOwnedModel):
             return str(_REASON_NOTES[reason])
         if match := _REFUND_REASON.fullmatch(reason) or _PARTIAL_REFUND.fullmatch(reason):
             return match["why"] or ""
+        if match := _FIRST_PURCHASE_HOLD.fullmatch(reason):
+            return _("A first purchase above %(amount)s waits for your approval.") % {
+                "amount": format_money(int(match["cents"]))}
         return reason
 
     @property
@@ -275,6 +279,8 @@ _SILENT_REASONS = {"checkout", "delivery started", "all deliveries done", "payme
                    "cancelled in the portal", "released after review"}
 _PAYMENT_OUTCOME = re.compile(r"payment [0-9a-f-]{36} \w+")
 _REFUND_REASON = re.compile(r"refund \d+: ?(?P<why>.*)")
+# trust's paid gate (machine note, the threshold in centavos).
+_FIRST_PURCHASE_HOLD = re.compile(r"first purchase above (?P<cents>\d{1,18}) cents: manual review")
 _PARTIAL_REFUND = re.compile(r"partially refunded .*?(?: \((?P<why>.*)\))?$")
 _REASON_NOTES = {
     "payment approved after the order expired":

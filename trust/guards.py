@@ -10,7 +10,6 @@ from typing import Any
 
 from django.utils import formats, timezone
 
-from money import format_money
 from sales.hooks import CheckoutAttempt, Refusal
 from sales.models import Order, OrderStatus
 from trust import rules, selectors
@@ -79,8 +78,5 @@ def paid_gate(order: Order) -> str | None:
             is_first=is_first, total_cents=order.total_cents,
             threshold_cents=settings.review_first_purchase_above_cents):
         return None
-    # A machine note (OrderEvent.reason, in English like the others); the timeline's sentence
-    # ("Held for manual review") is what is translated.
-    amount = format_money(settings.review_first_purchase_above_cents, order.currency,
-                          locale="en")
-    return f"first purchase above {amount}: manual review"
+    # A machine note (OrderEvent.reason); sales.models.OrderEvent.note words it for people.
+    return f"first purchase above {settings.review_first_purchase_above_cents} cents: manual review"

@@ -355,7 +355,8 @@ def _notice_text(order: Order, outcome: str) -> str:
 
 
 def payment_notice_send(*, tenant_id: int, order_id: int, outcome: str) -> str:
-    """DM the buyer that their payment expired or was cancelled, in the shop's language.
+    """DM the buyer that their payment expired or was cancelled, or ("held") that the paid
+    order waits for the shop's review before delivery, in the shop's language.
 
     Best effort: closed DMs or a missing bot are logged and dropped (no retries, no fallback
     thread for a notice); only errors Discord says may pass are retried by the task.

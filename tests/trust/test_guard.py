@@ -57,13 +57,15 @@ def test_a_buyer_blocked_by_id_before_they_ever_came_is_refused_at_checkout(shop
 def test_platform_block_applies_to_every_shop_and_says_so(shop, other_shop, stocked):
     services.block_add(tenant=None, discord_user_id="777", reason="golpe", actor=None,
                        source="platform")
+    # Blocked by both lists: the platform's says so (it comes first).
+    services.block_add(tenant=shop.tenant, discord_user_id="777", reason="x", actor=shop.owner)
     error = _checkout_refused(f.customer(shop.tenant, "777"), stocked, "buyer_blocked_platform")
     with translation.override("pt-br"):
         assert "bloqueadas pela plataforma" in error.message()
     other = f.variant(f.product(other_shop.tenant), price_cents=500, keys=1)
     _checkout_refused(f.customer(other_shop.tenant, "777"), other, "buyer_blocked_platform")
-    # The shop's own list does not see the platform's row.
-    assert not services.selectors.shop_blocks(tenant=shop.tenant).exists()
+    # The shop's own list does not show the platform's row.
+    assert [b.reason for b in services.selectors.shop_blocks(tenant=shop.tenant)] == ["x"]
 
 
 def test_blocks_by_payer_email_and_expired_blocks(shop, stocked):

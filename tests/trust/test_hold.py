@@ -4,6 +4,7 @@ person releases it (portal or /aprovar); refunding it instead gives the stock ba
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from audit.models import AuditEvent
 from catalog.models import StockItem
@@ -33,7 +34,9 @@ def test_held_then_approved_then_delivered(world, buy, expensive, key):
     [told] = world.sb.dms(world.buyer_id)
     assert f"#{order.code}" in told["content"] and "analisando" in told["content"]
     event = OrderEvent.objects.for_tenant(world.tenant).filter(order=order).last()
-    assert event.to_status == "on_hold" and "R$500.00" in event.note
+    assert event.to_status == "on_hold"
+    with translation.override("pt-br"):
+        assert event.note == "Uma primeira compra acima de R$ 500,00 aguarda a sua aprovação."
 
     services.order_approve(order=order, actor=world.tenant.owner)
     order.refresh_from_db()
