@@ -10,6 +10,7 @@ from django.utils import timezone
 from admin_panel.models import Heartbeat
 from audit.models import AuditEvent
 from config.metrics import queue_depths
+from disputes.selectors import open_disputes
 from payments.models import Payment, WebhookEvent
 from runtime.selectors import runtimes_failing_first
 from sales.models import Delivery
@@ -54,6 +55,8 @@ def ops_summary() -> dict:
         "withdrawals_waiting": waiting["count"],
         "withdrawals_waiting_cents": waiting["total"],
         "queues": queue_depths(),
+        "disputes_open": open_disputes().count(),
+        "disputes_next": list(open_disputes()[:10]),
         "recent_audit": list(AuditEvent.objects.select_related("actor", "tenant")[:10]),
     }
 

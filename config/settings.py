@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "runtime",
     "billing",
     "growth",
+    "disputes",
     "memberships",
     "trust",
     "credit",
@@ -362,13 +363,13 @@ CELERY_TASK_QUEUES_NAMES = ("default", "fulfillment", "runtime")
 CELERY_TASK_ROUTES = {
     "sales.tasks.deliver*": {"queue": "fulfillment"},
     "sales.tasks.role_*": {"queue": "fulfillment"},
+    "trust.tasks.review_*": {"queue": "fulfillment"},
     # Growth's Discord calls (reminders, feed, roles, welcomes) share fulfillment's queue.
     "growth.tasks.recovery_send": {"queue": "fulfillment"},
     "growth.tasks.feed_flush": {"queue": "fulfillment"},
     "growth.tasks.role_grant": {"queue": "fulfillment"},
     "growth.tasks.welcome_send": {"queue": "fulfillment"},
     "memberships.tasks.member_job*": {"queue": "fulfillment"},
-    "trust.tasks.review_*": {"queue": "fulfillment"},
     "runtime.tasks.*": {"queue": "runtime"},
     "*": {"queue": "default"},
 }

@@ -16,5 +16,8 @@ class MembershipsConfig(AppConfig):
 
         register("memberships.membercharge", services.handle_payment)
         # Mercado Pago's subscription notifications (card memberships).
-        register_topic("subscription_preapproval", card.on_preapproval)
-        register_topic("subscription_authorized_payment", card.on_authorized_payment)
+        # The handlers take the notification's data id and re-read it from Mercado Pago.
+        register_topic("mercadopago", "subscription_preapproval",
+                       lambda event: card.on_preapproval(event.data_id))
+        register_topic("mercadopago", "subscription_authorized_payment",
+                       lambda event: card.on_authorized_payment(event.data_id))

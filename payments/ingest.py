@@ -23,7 +23,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 import audit
-from payments import registry, webhooks
+from payments import webhooks
 from payments.models import WebhookEvent
 
 log = structlog.get_logger(__name__)
@@ -107,8 +107,7 @@ class Ingest:
         event id) decides, with no savepoint or exception round trips on this path.
         """
         state, error = WebhookEvent.State.RECEIVED, ""
-        if (note.topic not in webhooks.KNOWN_TOPICS and note.topic not in registry.topics()) \
-                or not note.data_id:
+        if not webhooks.known_topic(note.topic) or not note.data_id:
             state, error = WebhookEvent.State.IGNORED, "unknown topic or no id"
         params = [provider, note.event_id, note.topic, note.action, note.data_id,
                   request_id[:120], note.legacy_ipn, note.payload_json, timezone.now(), state,

@@ -45,20 +45,28 @@ def dispatch(payment: Payment, outcome: Outcome) -> None:
     handler(payment, outcome)
 
 
-# Notification topics other than "payment" (e.g. Mercado Pago's subscription_preapproval and
-# subscription_authorized_payment): the app that owns them registers a handler taking the
-# notification's data id; it re-reads the truth from the provider and applies it idempotently.
-TopicHandler = Callable[[str], None]
-_topics: dict[str, TopicHandler] = {}
+# --- Notification topics other than payments ---------------------------------------------------
+# A higher app (disputes) takes the provider notifications about things that are not payments:
+# Mercado Pago's `chargebacks` and `claims` topics, Stripe's `charge.dispute.*` events. The
+# webhook endpoints store them like any other (verified, unique id, acknowledged at once) and
+# `payments.tasks.apply_webhook_event` hands the stored event to the registered handler, which
+# re-reads the truth from the provider's API and returns the Payment it concerned (or None).
+TopicHandler = Callable[["WebhookEvent"], "Payment | None"]
+_topics: dict[tuple[str, str], TopicHandler] = {}
+_names: dict[str, frozenset[str]] = {}  # per provider, read on every acknowledgement
+
+if TYPE_CHECKING:
+    from payments.models import WebhookEvent
 
 
-def register_topic(topic: str, handler: TopicHandler) -> None:
-    _topics[topic] = handler
+def register_topic(provider: str, topic: str, handler: TopicHandler) -> None:
+    _topics[(provider, topic)] = handler
+    _names[provider] = _names.get(provider, frozenset()) | {topic}
 
 
-def topic_handler(topic: str) -> TopicHandler | None:
-    return _topics.get(topic)
+def topic_handler(provider: str, topic: str) -> TopicHandler | None:
+    return _topics.get((provider, topic))
 
 
-def topics() -> frozenset[str]:
-    return frozenset(_topics)
+def topics(provider: str) -> frozenset[str]:
+    return _names.get(provider, frozenset())

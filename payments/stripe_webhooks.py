@@ -15,7 +15,7 @@ import structlog
 from django.db import IntegrityError, transaction
 
 import audit
-from payments import providers
+from payments import providers, registry
 from payments.models import WebhookEvent
 from payments.providers.base import WebhookNotice
 
@@ -38,7 +38,8 @@ def verify(*, body: bytes, headers: dict[str, str]) -> WebhookNotice:
 def store(*, notice: WebhookNotice, request_id: str = "") -> tuple[int | None, str]:
     """Insert the event once: (row id, state), or (None, "") when it was already stored."""
     state, error = WebhookEvent.State.RECEIVED, ""
-    if notice.topic not in KNOWN_TOPICS or not notice.data_id:
+    if (notice.topic not in KNOWN_TOPICS and notice.topic not in registry.topics(PROVIDER)) \
+            or not notice.data_id:
         state, error = WebhookEvent.State.IGNORED, "unhandled event type or no object"
     try:
         with transaction.atomic():

@@ -54,7 +54,7 @@ def apply_webhook_event(self, event_id: int) -> str:
 def _apply(event: WebhookEvent) -> tuple[str, ProviderError | None]:
     """Apply one claimed event: re-read its payment from the provider (never the body) and
     apply it. Returns (outcome, the ProviderError worth retrying, if any)."""
-    if (handler := registry.topic_handler(event.topic)) is not None:
+    if (handler := registry.topic_handler(event.provider, event.topic)) is not None:
         return _apply_topic(event, handler)
     # A seller's notification names their Mercado Pago user: their token reads it.
     seller = str(event.payload.get("user_id") or "") if isinstance(event.payload, dict) else ""
@@ -114,17 +114,18 @@ def apply_webhook_events(event_ids: list[int]) -> dict[str, int]:
 
 
 def _apply_topic(event: WebhookEvent, handler) -> tuple[str, ProviderError | None]:
-    """A topic another app owns (subscriptions): its handler re-reads and applies it."""
+    """A topic another app owns (subscriptions, disputes): its handler re-reads the truth from
+    the provider, applies it and returns the Payment it concerned (or None)."""
     try:
-        handler(event.data_id)
+        payment = handler(event)
     except ProviderError as exc:
         _finish(event.pk, E.FAILED, str(exc))
         return "failed", None if exc.permanent else exc
     except Exception as exc:
         _finish(event.pk, E.FAILED, f"{exc.__class__.__name__}: {exc}")
         raise
-    _finish(event.pk, E.PROCESSED)
-    return event.topic, None
+    _finish(event.pk, E.PROCESSED, payment_id=payment.pk if payment is not None else None)
+    return (payment.status if payment is not None else event.topic), None
 
 
 def _queue_received(limit: int = 500) -> int:

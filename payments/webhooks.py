@@ -23,10 +23,16 @@ from django.conf import settings
 
 import audit
 from config import boundaries
+from payments import registry
 
 log = structlog.get_logger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 KNOWN_TOPICS = frozenset({"payment"})
+
+
+def known_topic(topic: str) -> bool:
+    """Payments, plus the topics a higher app registered (payments.registry.register_topic)."""
+    return topic in KNOWN_TOPICS or topic in registry.topics("mercadopago")
 
 
 def _tolerance() -> int:

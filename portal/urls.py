@@ -6,6 +6,7 @@ from portal import (
     urls_billing,
     urls_catalog,
     urls_credit,
+    urls_disputes,
     urls_growth,
     urls_memberships,
     urls_payments,
@@ -37,5 +38,6 @@ urlpatterns += urls_catalog.urlpatterns + urls_sales.urlpatterns + urls_wallet.u
 urlpatterns += urls_payments.urlpatterns + urls_billing.urlpatterns + urls_runtime.urlpatterns
 urlpatterns += urls_credit.urlpatterns
 urlpatterns += urls_memberships.urlpatterns
+urlpatterns += urls_disputes.urlpatterns
 urlpatterns += urls_trust.urlpatterns
 urlpatterns += urls_growth.urlpatterns

@@ -44,6 +44,8 @@ def portal_pages(world: World) -> list[tuple[str, str]]:
         ("orders", at("orders")),
         ("order-detail", at("order_detail", order.code)),
         ("customers", at("customers")),
+        ("disputes", at("disputes")),
+        ("dispute-detail", at("dispute_detail", world.dispute_id)),
         ("trust-reviews", at("trust_reviews")),
         ("trust-blocks", at("trust_blocks")),
         ("trust-rules", at("trust_rules")),

@@ -20,6 +20,7 @@ class World:
     operator: User
     order_id: int
     payment_uuid: str
+    dispute_id: int = 0
 
 
 def build(mp) -> World:
@@ -53,7 +54,36 @@ def build(mp) -> World:
     _memberships(tenant, owner, buyer)
     _trust(tenant, owner, buyer, result.order)
     return World(tenant=tenant, owner=owner, operator=operator, order_id=result.order.pk,
-                 payment_uuid=str(result.payment.public_id))
+                 payment_uuid=str(result.payment.public_id), dispute_id=_dispute(mp, variant))
+
+
+def _dispute(mp, variant) -> int:
+    """A second buyer's PIX order, then returned through MED (an open dispute, its deadline)."""
+    from disputes.models import Dispute
+    from disputes.services import dispute_apply
+    from disputes.truth import DisputeTruth
+    from payments import services as payments
+    from sales import services
+    from sales.models import Customer
+
+    tenant = variant.tenant
+    buyer = Customer.objects.for_tenant(tenant).create(
+        tenant=tenant, discord_user_id="1191168914264948745", display_name="Comprador Contestador")
+    services.cart_add(customer=buyer, variant_id=variant.pk, quantity=1)
+    result = services.checkout(customer=buyer)
+    mp.approve(result.payment.provider_payment_id)
+    payments.payment_sync(provider_payment_id=result.payment.provider_payment_id)
+    dispute_apply(truth=DisputeTruth(
+        provider="mercadopago", external_id="claim-5033100777", kind="med",
+        provider_payment_id=result.payment.provider_payment_id, amount_cents=None,
+        currency="BRL", reason="PDM9007", deadline_at=timezone.now() + timedelta(days=6),
+        outcome="", status="dispute opened"))
+    from trust.models import Review
+
+    # The buyer had praised the order before disputing it: the evidence bundle shows that.
+    Review.objects.create(tenant=tenant, order=result.order, customer=buyer, stars=5,
+                          comment="Chave chegou na hora, funcionou!")
+    return Dispute.objects.for_tenant(tenant).get(payment=result.payment).pk
 
 
 def _memberships(tenant: Tenant, owner: User, buyer) -> None:

@@ -15,6 +15,7 @@ import mercadopago
 from django.conf import settings
 from mercadopago.config import RequestOptions
 from mercadopago.config.config import Config
+from mercadopago.core import MPBase
 from mercadopago.http import HttpClient
 
 from payments.providers.base import (
@@ -106,6 +107,26 @@ def create_pix(*, reference: str, amount_cents: int, description: str, payer_ema
 def get_payment(provider_payment_id: str, token: str | None = None) -> dict:
     return _call(lambda pid: _sdk(token).payment().get(pid, _options(token=token)),
                  provider_payment_id)
+
+
+def get_chargeback(chargeback_id: str) -> dict:
+    """GET /v1/chargebacks/{id}: amount, payments, documentation deadline, coverage_applied
+    (null while open, true when decided for the seller, false against)."""
+    return _call(lambda cid: _sdk().chargeback().get(cid, _options()), chargeback_id)
+
+
+class _Claims(MPBase):
+    """The SDK has no claims resource; this is one, built the way its own resources are."""
+
+    def get(self, claim_id: str) -> dict:
+        return self._get(uri="/post-purchase/v1/claims/" + self._path_param(claim_id),
+                         request_options=_options())
+
+
+def get_claim(claim_id: str) -> dict:
+    """GET /post-purchase/v1/claims/{id}: the claim a PIX MED return opens on a payment."""
+    return _call(lambda cid: _Claims(_options(), _ConfiguredBaseHttpClient()).get(cid),
+                 claim_id)
 
 
 def create_preference(*, reference: str, amount_cents: int, currency: str, title: str,

@@ -251,9 +251,16 @@ class StripeProvider:
 def _subject(obj: dict) -> str:
     """The id get_charge() re-reads for an event's object: its session or PaymentIntent."""
     kind = obj.get("object")
+    if kind == "dispute":  # re-read as a dispute (disputes app), not as a charge
+        return str(obj.get("id") or "")
     if kind == "checkout.session":
         return str(obj.get("id") or "")
     if kind == "payment_intent":
         return str(obj.get("id") or "")
     pi = obj.get("payment_intent")
     return str(pi.get("id") if isinstance(pi, dict) else pi or "")
+
+
+def get_dispute(dispute_id: str) -> dict:
+    """A Stripe Dispute as its API returns it (disputes re-read every `charge.dispute.*`)."""
+    return _plain(_call(_client().v1.disputes.retrieve, dispute_id))

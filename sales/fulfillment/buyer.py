@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+import audit
 from runtime.models import BotRuntime
 from sales.fulfillment import discord_rest
 from sales.fulfillment.errors import DeliveryError, from_discord
@@ -29,28 +30,41 @@ def send_to_buyer(delivery: Delivery, text: str) -> None:
     tenant, customer = delivery.order.tenant, delivery.order.customer
     token = bot_token(tenant)
     try:
-        discord_rest.send_dm(token=token, user_id=customer.discord_user_id, content=text)
+        message_id = discord_rest.send_dm(token=token, user_id=customer.discord_user_id,
+                                          content=text)
+        _log_message(delivery, via="dm", message_id=message_id)
         return
     except discord_rest.DiscordError as exc:
         if exc.code != discord_rest.DMS_CLOSED:
             raise from_discord(exc) from None
-    if _send_in_cart_thread(token, customer, text):
+    if _send_in_cart_thread(delivery, token, customer, text):
         return
     _send_in_fallback_channel(delivery, token, text)
 
 
-def _send_in_cart_thread(token: str, customer: Any, text: str) -> bool:
+def _log_message(delivery: Delivery, *, via: str, message_id: str = "",
+                 channel_id: str = "") -> None:
+    """Which Discord message carried the goods: a dispute's evidence names it."""
+    audit.record(actor=None, tenant=delivery.order.tenant, action="delivery.message",
+                 target=delivery, data={"order": delivery.order.code, "via": via,
+                                        "message_id": str(message_id or ""),
+                                        "channel_id": str(channel_id or "")})
+
+
+def _send_in_cart_thread(delivery: Delivery, token: str, customer: Any, text: str) -> bool:
     """The buyer's own cart thread; False when there is none or it no longer works."""
     if not customer.cart_thread_id:
         return False
     user_id = customer.discord_user_id
     try:
-        discord_rest.send_message(token=token, channel_id=customer.cart_thread_id,
-                                  content=f"<@{user_id}>\n{text}", mention=user_id)
+        message_id = discord_rest.send_message(token=token, channel_id=customer.cart_thread_id,
+                                               content=f"<@{user_id}>\n{text}", mention=user_id)
     except discord_rest.DiscordError as exc:
         # Deleted or archived threads are common (carts end); the fallback channel is next.
         log.info("delivery.cart_thread_failed customer=%s code=%s", customer.pk, exc.code)
         return False
+    _log_message(delivery, via="cart_thread", message_id=message_id,
+                 channel_id=customer.cart_thread_id)
     return True
 
 
@@ -62,9 +76,10 @@ def _send_in_fallback_channel(delivery: Delivery, token: str, text: str) -> None
                             reason=_("Buyer has DMs closed; ask them to open DMs and use "
                                      "/meuspedidos to re-send"))
     try:
-        discord_rest.send_in_private_thread(
+        thread_id = discord_rest.send_in_private_thread(
             token=token, channel_id=channel_id, user_id=user_id, content=text,
             name=_("Order #%(code)s") % {"code": delivery.order.code})
     except discord_rest.DiscordError as exc:
         raise from_discord(exc, prefix=_("Buyer has DMs closed and the fallback channel "
                                          "failed")) from None
+    _log_message(delivery, via="fallback_thread", channel_id=thread_id)

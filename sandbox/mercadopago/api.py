@@ -133,3 +133,23 @@ async def get_authorized_payment(request: web.Request) -> web.Response:
     account = _account(request)
     return json_response(
         emulator(request).preapprovals.authorized_payment(request.match_info["id"], account))
+
+
+@routes.get("/v1/chargebacks/search")
+async def search_chargebacks(request: web.Request) -> web.Response:
+    account = _account(request)
+    return json_response(emulator(request).disputes.search_chargebacks(
+        account, request.query.get("payment_id", "")))
+
+
+@routes.get("/v1/chargebacks/{id}")
+async def get_chargeback(request: web.Request) -> web.Response:
+    account = _account(request)
+    return json_response(emulator(request).disputes.chargeback(request.match_info["id"],
+                                                               account))
+
+
+@routes.get("/post-purchase/v1/claims/{id}")
+async def get_claim(request: web.Request) -> web.Response:
+    account = _account(request)
+    return json_response(emulator(request).disputes.claim(request.match_info["id"], account))

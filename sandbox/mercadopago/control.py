@@ -125,6 +125,37 @@ def run_action(
     return method(payment_id)
 
 
+@routes.post("/_sandbox/chargebacks")
+async def open_chargeback(request: web.Request) -> web.Response:
+    """{"payment_id", "amount"?, "reason"?}: the buyer's bank opens a chargeback."""
+    body = await _body(request)
+    return json_response(emulator(request).disputes.open_chargeback(
+        body.get("payment_id"), body.get("amount"), str(body.get("reason") or "fraud")))
+
+
+@routes.post("/_sandbox/chargebacks/{id}/resolve")
+async def resolve_chargeback(request: web.Request) -> web.Response:
+    """{"won": true|false}: the verdict (coverage_applied)."""
+    body = await _body(request)
+    return json_response(emulator(request).disputes.resolve_chargeback(
+        request.match_info["id"], won=bool(body.get("won"))))
+
+
+@routes.post("/_sandbox/claims")
+async def open_med(request: web.Request) -> web.Response:
+    """{"payment_id"}: the payer's bank opens a PIX MED return (a claim on the payment)."""
+    body = await _body(request)
+    return json_response(emulator(request).disputes.open_med(body.get("payment_id")))
+
+
+@routes.post("/_sandbox/claims/{id}/resolve")
+async def resolve_med(request: web.Request) -> web.Response:
+    """{"won": true|false}: won keeps the money; lost refunds it to the payer."""
+    body = await _body(request)
+    return json_response(emulator(request).disputes.resolve_med(
+        request.match_info["id"], won=bool(body.get("won"))))
+
+
 @routes.get("/_sandbox/notifications")
 async def notifications(request: web.Request) -> web.Response:
     return json_response(emulator(request).notifier.public_records())

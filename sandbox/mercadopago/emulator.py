@@ -18,6 +18,7 @@ import segno
 from . import oauth_state as oauth
 from . import payments as pay
 from .brcode import build_pix_payload
+from .disputes import Disputes
 from .errors import MPError, bad_request, not_found, unauthorized
 from .preapproval import Preapprovals
 from .store import Account, SandboxConfig, Store, iso, parse_iso
@@ -30,11 +31,13 @@ class Emulator:
         self.store = Store(self.config)
         self.notifier = Notifier(self.store)
         self.preapprovals = Preapprovals(self)
+        self.disputes = Disputes(self)
 
     def reset(self) -> None:
         self.store.reset()
         self.notifier.reset()
         self.preapprovals.reset()
+        self.disputes.reset()
 
     # -- auth ------------------------------------------------------------------------------
     def authenticate(self, authorization: str | None) -> Account:

@@ -216,10 +216,11 @@ class Preapprovals:
 
     def _notify(self, item: dict[str, Any], action: str) -> None:
         account = self.emu.store.accounts[self.owner[item["id"]]]
-        self.emu.notifier.emit_topic("subscription_preapproval", item["id"],
-                                     account, self._url(item), action)
+        self.emu.notifier.emit_subscription_topic("subscription_preapproval", item["id"],
+                                                  account, self._url(item), action)
 
     def _notify_authorized(self, item: dict[str, Any], authorized: dict[str, Any]) -> None:
         account = self.emu.store.accounts[self.owner[item["id"]]]
-        self.emu.notifier.emit_topic("subscription_authorized_payment", str(authorized["id"]),
-                                     account, self._url(item), "created")
+        self.emu.notifier.emit_subscription_topic("subscription_authorized_payment",
+                                                  str(authorized["id"]), account,
+                                                  self._url(item), "created")

@@ -145,6 +145,20 @@ class MercadoPagoSandbox:
     def charge_back(self, payment_id: int | str) -> dict[str, Any]:
         return self.snapshot(self.emulator.charge_back, payment_id)
 
+    def open_chargeback(self, payment_id: int | str, amount: Any = None,
+                        reason: str = "fraud") -> dict[str, Any]:
+        return self.snapshot(self.emulator.disputes.open_chargeback, payment_id, amount, reason)
+
+    def resolve_chargeback(self, chargeback_id: str, *, won: bool) -> dict[str, Any]:
+        return self.snapshot(lambda: self.emulator.disputes.resolve_chargeback(chargeback_id,
+                                                                               won=won))
+
+    def open_med(self, payment_id: int | str) -> dict[str, Any]:
+        return self.snapshot(self.emulator.disputes.open_med, payment_id)
+
+    def resolve_med(self, claim_id: int | str, *, won: bool) -> dict[str, Any]:
+        return self.snapshot(lambda: self.emulator.disputes.resolve_med(claim_id, won=won))
+
     def mediation(self, payment_id: int | str) -> dict[str, Any]:
         return self.snapshot(self.emulator.mediation, payment_id)
 

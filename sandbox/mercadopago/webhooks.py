@@ -91,8 +91,8 @@ class Notifier:
                 self._spawn(self._deliver(record, ordered=True))
         self._bump()
 
-    def emit_topic(self, topic: str, data_id: str, account: Account, url: str | None,
-                   action: str) -> None:
+    def emit_subscription_topic(self, topic: str, data_id: str, account: Account,
+                                url: str | None, action: str) -> None:
         """A notification about something other than a payment (subscriptions): same
         delivery, signing, duplicates and holding as payments'."""
         if not url:
@@ -111,6 +111,30 @@ class Notifier:
                       "wrong_signature": self.store.switches.wrong_signature,
                       "state": "queued", "attempts": []}
             self.records.append(record)
+            if self.store.switches.out_of_order:
+                record["state"] = "held"
+                self.held.append(record)
+            else:
+                self._spawn(self._deliver(record, ordered=True))
+        self._bump()
+
+    def emit_topic(self, *, topic: str, data_id: str, data: dict[str, Any],
+                   payment: dict[str, Any], account: Account,
+                   extra: dict[str, Any] | None = None) -> None:
+        """A notification about something other than a payment (chargebacks, claims): sent
+        to the account's webhook URL (where MP sends the topics an application subscribed
+        to), else the payment's notification_url; `?data.id=<id>&type=<topic>`."""
+        url = account.webhook_url or payment.get("notification_url")
+        if not url:
+            return
+        body = {"id": self.store.next_event_id(), "live_mode": False, "type": topic,
+                "date_created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "user_id": account.collector_id, "api_version": "v1", "data": data,
+                **(extra or {})}
+        copies = 2 if self.store.switches.duplicate else 1
+        for copy in range(1, copies + 1):
+            record = self._record(payment, account, str(body.get("action") or topic), url,
+                                  body, copy, topic=topic, data_id=data_id)
             if self.store.switches.out_of_order:
                 record["state"] = "held"
                 self.held.append(record)
@@ -138,7 +162,11 @@ class Notifier:
         url: str,
         body: dict[str, Any],
         copy: int,
+        *,
+        topic: str = "payment",
+        data_id: str = "",
     ) -> dict[str, Any]:
+        data_id = data_id or str(payment["id"])
         record = {
             "seq": len(self.records) + 1,
             "event_id": body["id"],
@@ -146,7 +174,8 @@ class Notifier:
             "payment_status": payment["status"],
             "action": action,
             "copy": copy,
-            "url": with_query(url, {"data.id": str(payment["id"]), "type": "payment"}),
+            "topic": topic,
+            "url": with_query(url, {"data.id": data_id, "type": topic}),
             "body": body,
             "secret": account.webhook_secret,
             "wrong_signature": self.store.switches.wrong_signature,
@@ -199,10 +228,10 @@ class Notifier:
         assert self._session is not None, "Notifier.start() was not awaited"
         request_id = str(uuid.uuid4())
         secret = record["secret"] + ("-wrong" if record["wrong_signature"] else "")
-        signature = sign(secret, record["body"]["data"]["id"], request_id, int(time.time()))
+        signature = sign(secret, str(record["body"]["data"]["id"]), request_id, int(time.time()))
         headers = {
             "Content-Type": "application/json",
-            "User-Agent": "MercadoPago WebHook v1.0 payment",
+            "User-Agent": f"MercadoPago WebHook v1.0 {record.get('topic', 'payment')}",
             "x-request-id": request_id,
             "x-signature": signature,
         }

@@ -292,6 +292,19 @@ async def get_charge(request: web.Request) -> web.Response:
     return _json(_emu(request).charge(request.match_info["cid"]))
 
 
+@routes.get("/v1/disputes")
+async def list_disputes(request: web.Request) -> web.Response:
+    _auth(request)
+    return _json(_emu(request).list_disputes(
+        payment_intent=request.query.get("payment_intent")))
+
+
+@routes.get("/v1/disputes/{did}")
+async def get_dispute(request: web.Request) -> web.Response:
+    _auth(request)
+    return _json(_emu(request).dispute(request.match_info["did"]))
+
+
 @routes.get("/v1/events/{eid}")
 async def get_event(request: web.Request) -> web.Response:
     _auth(request)
@@ -348,6 +361,23 @@ async def control_pay(request: web.Request) -> web.Response:
     data = await request.json() if request.can_read_body else {}
     return _json(_emu(request).pay(request.match_info["sid"],
                                    decline=bool(data.get("decline"))))
+
+
+@routes.post("/_sandbox/disputes")
+async def control_open_dispute(request: web.Request) -> web.Response:
+    """{"payment_intent"|"charge", "reason"?}: the cardholder's bank opens a dispute."""
+    data = await request.json() if request.can_read_body else {}
+    return _json(_emu(request).open_dispute(
+        payment_intent=str(data.get("payment_intent") or ""),
+        charge=str(data.get("charge") or ""), reason=str(data.get("reason") or "fraudulent")))
+
+
+@routes.post("/_sandbox/disputes/{did}/close")
+async def control_close_dispute(request: web.Request) -> web.Response:
+    """{"won": true|false}: the bank's verdict (`charge.dispute.closed`)."""
+    data = await request.json() if request.can_read_body else {}
+    return _json(_emu(request).close_dispute(request.match_info["did"],
+                                             won=bool(data.get("won"))))
 
 
 @routes.get("/_sandbox/deliveries")

@@ -56,6 +56,7 @@ class Emulator:
         self.intents: dict[str, dict[str, Any]] = {}
         self.charges: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
+        self.disputes: dict[str, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
         # idempotency key -> (request fingerprint, status, body)
         self.idempotency: dict[str, tuple[str, int, dict[str, Any]]] = {}
@@ -265,6 +266,54 @@ class Emulator:
         if cid not in self.charges:
             raise StripeError(404, f"No such charge: '{cid}'", code="resource_missing")
         return self.charges[cid]
+
+    # -- Disputes (the cardholder's bank) --------------------------------------------------
+    def open_dispute(self, *, payment_intent: str = "", charge: str = "",
+                     reason: str = "fraudulent") -> dict[str, Any]:
+        """A chargeback: `charge.dispute.created`, then `charge.dispute.funds_withdrawn` (Stripe
+        takes the amount from the balance), evidence due in 7 days."""
+        if payment_intent:
+            charge = self.intent(payment_intent).get("latest_charge") or ""
+        if charge not in self.charges:
+            raise StripeError(400, "This charge cannot be disputed.", param="charge")
+        found = self.charges[charge]
+        if found.get("disputed"):
+            raise StripeError(400, f"Charge {charge} is already disputed.")
+        now = self.now()
+        dispute = fixture(
+            "dispute", id=_id("dp"), amount=found["amount"] - found["amount_refunded"],
+            charge=charge, currency=found["currency"], created=now,
+            payment_intent=found["payment_intent"], reason=reason, status="needs_response",
+            is_charge_refundable=False, metadata={}, balance_transactions=[],
+            evidence_details={**FIXTURES["dispute"]["evidence_details"],
+                              "due_by": now + 7 * 86400, "past_due": False})
+        self.disputes[dispute["id"]] = dispute
+        found["disputed"] = True
+        self.emit("charge.dispute.created", dispute)
+        self.emit("charge.dispute.funds_withdrawn", dispute)
+        return dispute
+
+    def close_dispute(self, did: str, *, won: bool) -> dict[str, Any]:
+        dispute = self.dispute(did)
+        if dispute["status"] in ("won", "lost"):
+            raise StripeError(400, f"Dispute {did} is already closed.")
+        dispute["status"] = "won" if won else "lost"
+        self.emit("charge.dispute.closed", dispute)
+        if won:
+            self.emit("charge.dispute.funds_reinstated", dispute)
+        return dispute
+
+    def dispute(self, did: str) -> dict[str, Any]:
+        if did not in self.disputes:
+            raise StripeError(404, f"No such dispute: '{did}'", code="resource_missing",
+                              param="dispute")
+        return self.disputes[did]
+
+    def list_disputes(self, *, payment_intent: str | None) -> dict[str, Any]:
+        items = [d for d in self.disputes.values()
+                 if payment_intent is None or d["payment_intent"] == payment_intent]
+        items.sort(key=lambda d: d["created"], reverse=True)
+        return {"object": "list", "data": items, "has_more": False, "url": "/v1/disputes"}
 
     def event(self, eid: str) -> dict[str, Any]:
         for event in self.events:

@@ -94,6 +94,13 @@ class StripeSandbox:
             params["amount"] = str(amount)
         return self.call(self.emulator.create_refund, params)
 
+    def open_dispute(self, payment_intent: str, reason: str = "fraudulent") -> dict[str, Any]:
+        return self.call(lambda: dict(self.emulator.open_dispute(payment_intent=payment_intent,
+                                                                  reason=reason)))
+
+    def close_dispute(self, dispute_id: str, *, won: bool) -> dict[str, Any]:
+        return self.call(lambda: dict(self.emulator.close_dispute(dispute_id, won=won)))
+
     def advance_clock(self, seconds: float) -> None:
         def move() -> None:
             self.emulator.clock_offset += seconds

@@ -28,6 +28,7 @@ from portal import forms as pf
 from portal import forms_affiliates as aff
 from portal import forms_catalog as cf
 from portal import forms_credit as crf
+from portal import forms_disputes as df
 from portal import forms_growth as gf
 from portal import forms_memberships as msf
 from portal import forms_payments as payf
@@ -181,6 +182,11 @@ ENDPOINTS = [
     Endpoint("mp_connect_callback", lambda w: reverse("portal:mp_connect_callback"),
              method="get", raw={"code": st.text(max_size=60), "state": st.text(max_size=200),
                                 "error": WORDS}),
+    Endpoint("disputes", _t("disputes"), df.DisputeFilterForm, method="get"),
+    Endpoint("dispute_outcome", _t("dispute_outcome", lambda w: w.dispute_pk),
+             df.DisputeOutcomeForm, {"outcome": "won"}),
+    Endpoint("dispute_unblock", _t("dispute_unblock", lambda w: w.dispute_pk),
+             raw={"blocked": WORDS}),
     Endpoint("trust_reviews", _t("trust_reviews"), tf.ReviewFilterForm, method="get",
              raw={"page": NASTY}),
     Endpoint("trust_review_settings", _t("trust_review_settings"), tf.ReviewSettingsForm,
@@ -214,6 +220,7 @@ def portal_world(world: World) -> World:
     sub = Subscription.objects.for_tenant(tenant).first()
     world.subscription_pk = sub.pk if sub else 1
     _memberships(world)
+    world.dispute_pk = open_dispute(world.payment).pk
     from trust.models import Review
     from trust.services import block_add
 
@@ -234,6 +241,17 @@ def _memberships(world: World) -> None:
                                       customer=world.customer, tier=tier, days=30,
                                       reason="fuzz")
     world.tier_pk, world.ms_member_pk = tier.pk, member.pk
+def open_dispute(payment):
+    """A chargeback opened on the paid order, as its provider's truth says (disputes)."""
+    from disputes.models import Dispute
+    from disputes.services import dispute_apply
+    from disputes.truth import DisputeTruth
+
+    dispute_apply(truth=DisputeTruth(
+        provider="mercadopago", external_id=f"cb-{payment.pk}", kind="chargeback",
+        provider_payment_id=payment.provider_payment_id, amount_cents=None, currency="BRL",
+        reason="fraud", deadline_at=None, outcome="", status="pending"))
+    return Dispute.objects.for_tenant(payment.tenant_id).get(payment=payment)
 
 
 def _refused(response) -> bool:

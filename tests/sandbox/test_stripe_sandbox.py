@@ -92,6 +92,8 @@ def test_objects_follow_stripes_published_fixtures():
             "event": sandbox.events()[-1],
         }
         ours["charge"] = raw(f"charges/{ours['payment_intent']['latest_charge']}")
+        opened = sandbox.open_dispute(session.payment_intent)
+        ours["dispute"] = raw(f"disputes/{opened['id']}")
     for resource, obj in ours.items():
         fixture = fixtures[resource]
         assert obj["object"] == fixture["object"]
