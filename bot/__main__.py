@@ -29,6 +29,7 @@ from bot.commands import Storefront, build_tree
 from bot.config import EXIT_MISCONFIGURED, Config, ConfigError
 from bot.ratelimit import UserBuckets
 from bot.ui.components import DYNAMIC_ITEMS
+from bot.ui.services import RefillButton
 
 log = logging.getLogger("bot")
 
@@ -55,7 +56,7 @@ class ShopBot(discord.Client):
         self.tree = build_tree(self, self.store)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(*DYNAMIC_ITEMS)  # buttons of old messages keep working
+        self.add_dynamic_items(*DYNAMIC_ITEMS, RefillButton)  # buttons of old messages keep working
         await self.tree.sync()
 
     async def close(self) -> None:

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "wallet",
     "runtime",
     "billing",
+    "smm",
     "portal",
     "admin_panel",
 ]
@@ -353,7 +354,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # Each app keeps its periodic tasks next to its code, in <app>/beat.py (plain data, no models).
-for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing"):
+for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing", "smm"):
     CELERY_BEAT_SCHEDULE |= importlib.import_module(f"{_app}.beat").SCHEDULE
 
 # --- APIs -------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-FEATURES: list[str] = []
+FEATURES: list[str] = ["smm"]
 
 
 def merged() -> dict[str, dict[str, str]]:
