@@ -8,6 +8,7 @@ from portal import (
     urls_payments,
     urls_runtime,
     urls_sales,
+    urls_smm,
     urls_wallet,
     views,
 )
@@ -31,3 +32,4 @@ urlpatterns = [
 # Each area keeps its routes in its own module (names stay in the "portal" namespace).
 urlpatterns += urls_catalog.urlpatterns + urls_sales.urlpatterns + urls_wallet.urlpatterns
 urlpatterns += urls_payments.urlpatterns + urls_billing.urlpatterns + urls_runtime.urlpatterns
+urlpatterns += urls_smm.urlpatterns

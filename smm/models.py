@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from tenants.fields import EncryptedTextField
 from tenants.scoping import TenantOwnedModel
@@ -125,7 +125,8 @@ class PanelOrder(TenantOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"panel order {self.panel_order_id or '-'} ({self.status})"
+        return gettext("Panel order %(id)s (%(status)s)") % {
+            "id": self.panel_order_id or "—", "status": self.get_status_display()}
 
     @property
     def delivered(self) -> int:
@@ -157,4 +158,4 @@ class Refill(TenantOwnedModel):
                                 condition=models.Q(next_check_at__isnull=False))]
 
     def __str__(self) -> str:
-        return f"refill {self.panel_refill_id or '-'} ({self.status})"
+        return gettext("Refill %(id)s") % {"id": self.panel_refill_id or "—"}

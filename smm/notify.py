@@ -34,6 +34,10 @@ def enqueue_refund(tenant_id: int, panel_order_id: int) -> None:
     _safely("refund", tenant_id, panel_order_id)
 
 
+def enqueue_balance(tenant_id: int) -> None:
+    _safely("balance", tenant_id)
+
+
 def enqueue_cancel(tenant_id: int, ids: list[int]) -> None:
     _safely("cancel", tenant_id, ids)
 

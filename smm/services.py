@@ -383,6 +383,9 @@ def panel_save(*, tenant: Any, actor: Any, url: str, api_key: str,
     panel.balance_alert_below = balance_alert_below
     panel.balance_alerted_at = None
     panel.save()
+    # The panel is asked by a worker after the commit: no outside call in a web request.
+    tenant_id = panel.tenant_id
+    transaction.on_commit(lambda: notify.enqueue_balance(tenant_id))
     audit.record(actor=actor, tenant=tenant, action="smm.panel_saved", target=panel,
                  data={"url": url, "key_changed": bool(api_key),
                        "balance_alert_below": str(balance_alert_below or "")})

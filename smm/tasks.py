@@ -38,3 +38,12 @@ def refund(tenant_id: int, panel_order_id: int) -> str:
 @shared_task(time_limit=60, soft_time_limit=50)
 def cancel(tenant_id: int, ids: list[int]) -> dict[str, bool]:
     return services.orders_cancel(tenant_id=tenant_id, ids=ids)
+
+
+@shared_task(time_limit=60, soft_time_limit=50)
+def balance(tenant_id: int) -> str:
+    """The owner saved the panel: read its balance now (also proves the URL and key)."""
+    panel = services.panel_of(tenant_id)
+    if panel is None:
+        return "skipped"
+    return "ok" if services.balance_check(panel=panel, force=True) is not None else "failed"

@@ -28,6 +28,7 @@ from portal import forms as pf
 from portal import forms_catalog as cf
 from portal import forms_payments as payf
 from portal import forms_sales as sf
+from portal import forms_smm as smmf
 from portal import forms_wallet as wf
 from tenants.models import Membership, Role
 from tests.boundaries.conftest import PROFILE, World, check_boundary
@@ -131,6 +132,18 @@ ENDPOINTS = [
              raw={"version": NASTY}),
     Endpoint("plan_cancel", _t("plan_cancel", lambda w: w.subscription_pk),
              raw={"cancel": WORDS}),
+    Endpoint("product_fields", _t("product_fields", _product), smmf.ProductFieldForm,
+             {"label": "Link do perfil", "key": "perfil", "kind": "url", "required": "on",
+              "pattern": "", "placeholder": "", "private": ""}),
+    Endpoint("product_field_delete", _t("product_field_delete", lambda w: w.field_pk)),
+    # Loopback URL: the panel is asked by a worker after the commit, never from the request.
+    Endpoint("smm_panel", _t("smm_panel"), smmf.PanelForm,
+             {"url": "http://127.0.0.1:9/api/v2", "api_key": "chave",
+              "balance_alert_below": "10"}),
+    Endpoint("smm_service", _t("smm_service", lambda w: w.service_variant_pk),
+             smmf.ServiceMappingForm,
+             {"service_id": "1", "quantity_per_unit": "1000", "link_field": "link",
+              "refill": "on"}),
 ]
 # bot_action posts to its own URL; the bot page itself is GET only.
 ENDPOINTS[[e.name for e in ENDPOINTS].index("bot_action")].url = _t("bot_action")
@@ -146,7 +159,21 @@ def portal_world(world: World) -> World:
     world.coupon_pk = Coupon.objects.for_tenant(tenant).get(code="PROMO10").pk
     sub = Subscription.objects.for_tenant(tenant).first()
     world.subscription_pk = sub.pk if sub else 1
+    _smm_rows(world)
     return world
+
+
+def _smm_rows(world: World) -> None:
+    """A product asking for a link, with a variant delivered by an SMM panel service."""
+    from catalog.models import ProductField
+    from tests.sales import factories as f
+
+    tenant = world.shop.tenant
+    product = f.product(tenant, "Seguidores")
+    field = ProductField.objects.create(tenant=tenant, product=product, key="link",
+                                        label="Link", kind="url")
+    world.field_pk = field.pk
+    world.service_variant_pk = f.variant(product, "1000", fulfillment="service").pk
 
 
 def _refused(response) -> bool:
