@@ -50,13 +50,16 @@ class PanelForm(forms.Form):
                                           "key."))
     balance_alert_below = forms.DecimalField(
         label=_("Alert when the balance is below"), required=False, min_value=Decimal(0),
-        max_value=Decimal("9999999999"), decimal_places=4, max_digits=14,
+        max_value=Decimal("9999999999"), decimal_places=4, max_digits=14, localize=True,
         help_text=_("In the panel's currency. Empty: no alert."))
 
     def __init__(self, *args, panel: Panel | None = None, **kwargs) -> None:
         initial = kwargs.pop("initial", {}) or {}
         if panel is not None:
-            initial.update(url=panel.url, balance_alert_below=panel.balance_alert_below)
+            below = panel.balance_alert_below
+            # 20.0000 reads as 20 (normalize() alone would write 2E+1).
+            initial.update(url=panel.url, balance_alert_below=Decimal(f"{below.normalize():f}")
+                           if below is not None else None)
         super().__init__(*args, initial=initial, **kwargs)
         self.panel = panel
 
