@@ -25,6 +25,10 @@ DEBUG = env.boolean("DEBUG", False)
 # HTTPS hardening (redirects, secure cookies, HSTS) is on whenever DEBUG is off, unless a test
 # or a plain-HTTP local run turns it off explicitly.
 HTTPS = env.boolean("HTTPS", not DEBUG)
+# Requests a shop points us at (fulfillment URL, SMM panel, webhooks) may reach private,
+# loopback and link-local addresses only when this is on (config/egress.py): tests and the
+# local sandboxes of `make run`.
+EGRESS_ALLOW_PRIVATE = env.boolean("EGRESS_ALLOW_PRIVATE", DEBUG)
 
 _secret_key = env.secret("SECRET_KEY")
 SECRET_KEY_FROM_VAR = not _secret_key

@@ -18,6 +18,8 @@ from typing import Any
 import requests
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
+from config.egress import EgressRefused, check_url
+
 log = logging.getLogger(__name__)
 
 TIMEOUT = (5, 20)  # connect, read (seconds)
@@ -83,6 +85,10 @@ class PanelClient:
            wait=wait_exponential(multiplier=0.2, max=2), reraise=True)
     def call(self, action: str, **params: Any) -> Any:
         data = {"key": self.key, "action": action, **{k: str(v) for k, v in params.items()}}
+        try:
+            check_url(self.url)  # the shop's panel must be a public address (SSRF)
+        except EgressRefused as exc:
+            raise PanelError(f"panel URL refused: {exc}", permanent=True, sent=False) from None
         try:
             response = requests.post(self.url, data=data, timeout=self.timeout,
                                      allow_redirects=False)

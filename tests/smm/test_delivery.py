@@ -259,3 +259,12 @@ def test_refund_of_the_order_stops_checks(smm_shop, mp, panel_sb):
     delivery = Delivery.objects.for_tenant(order.tenant_id).get(order=order)
     assert delivery.state == "revoked"
     assert Order.objects.for_tenant(order.tenant_id).count() == 1
+
+
+def test_private_panel_url_is_refused_without_calling_it(smm_shop, mp, panel_sb, settings):
+    settings.EGRESS_ALLOW_PRIVATE = False
+    order = buy_paid(smm_shop, mp, smm_shop.followers)
+    assert deliver(order) == ["failed"]
+    delivery = Delivery.objects.for_tenant(order.tenant_id).get(order=order)
+    assert delivery.failure_code == "smm_refused" and "refused" in delivery.last_error
+    assert panel_sb.calls() == []
