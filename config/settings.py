@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "runtime",
     "billing",
     "smm",
+    "developer",
     "portal",
     "admin_panel",
 ]
@@ -358,7 +359,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # Each app keeps its periodic tasks next to its code, in <app>/beat.py (plain data, no models).
-for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing", "smm"):
+for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing", "smm", "developer"):
     CELERY_BEAT_SCHEDULE |= importlib.import_module(f"{_app}.beat").SCHEDULE
 
 # --- APIs -------------------------------------------------------------------------------------
@@ -370,6 +371,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "UNAUTHENTICATED_USER": None,
+    # The public shop API: requests per API key (developer.api.PerKeyThrottle).
+    "DEFAULT_THROTTLE_RATES": {"public_api": env.string("PUBLIC_API_RATE", "120/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Vitrine API",

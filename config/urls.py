@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/bot/v1/", include("sales.api_urls")),
     path("api/bot/v1/", include("smm.api_urls")),
+    path("api/v1/", include("developer.api_urls")),
     path("", include("runtime.urls")),
     path("", include("portal.urls")),
 ]

@@ -5,6 +5,7 @@ from django.urls import path
 from portal import (
     urls_billing,
     urls_catalog,
+    urls_developer,
     urls_payments,
     urls_runtime,
     urls_sales,
@@ -32,4 +33,4 @@ urlpatterns = [
 # Each area keeps its routes in its own module (names stay in the "portal" namespace).
 urlpatterns += urls_catalog.urlpatterns + urls_sales.urlpatterns + urls_wallet.urlpatterns
 urlpatterns += urls_payments.urlpatterns + urls_billing.urlpatterns + urls_runtime.urlpatterns
-urlpatterns += urls_smm.urlpatterns
+urlpatterns += urls_smm.urlpatterns + urls_developer.urlpatterns

@@ -43,6 +43,7 @@ def portal_pages(world: World) -> list[tuple[str, str]]:
         ("product-fields", at("product_fields", smm_product.pk)),
         ("smm-panel", at("smm_panel")),
         ("smm-service", at("smm_service", smm_variant.pk)),
+        ("developers", at("developers")),
         ("orders", at("orders")),
         ("order-detail", at("order_detail", order.code)),
         ("customers", at("customers")),

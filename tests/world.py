@@ -51,6 +51,7 @@ def build(mp) -> World:
                                 data_id=result.payment.provider_payment_id,
                                 payment=result.payment, state=WebhookEvent.State.PROCESSED)
     _smm_sale(tenant, buyer, mp)
+    _developer_rows(tenant, owner)
     return World(tenant=tenant, owner=owner, operator=operator, order_id=result.order.pk,
                  payment_uuid=str(result.payment.public_id))
 
@@ -100,3 +101,22 @@ def _smm_sale(tenant: Tenant, buyer, mp) -> None:
 class _Null:
     def write(self, *_: object) -> None:
         pass
+
+
+def _developer_rows(tenant: Tenant, owner: User) -> None:
+    """An API key, a webhook endpoint and its delivery log (one sent, one failing)."""
+    from developer import keys, webhooks
+    from developer.models import WebhookDelivery
+
+    keys.key_create(tenant=tenant, actor=owner, name="ERP", scopes=["orders:read",
+                                                                    "stock:read"])
+    endpoint, _secret = webhooks.endpoint_create(tenant=tenant, actor=owner,
+                                                 url="https://erp.example.com/vitrine/hooks",
+                                                 events=["order.paid", "order.refunded"])
+    WebhookDelivery.objects.create(tenant=tenant, endpoint=endpoint, event="order.paid",
+                                   payload={}, state="done", attempts=1, last_status=200,
+                                   done_at=timezone.now())
+    WebhookDelivery.objects.create(tenant=tenant, endpoint=endpoint, event="order.refunded",
+                                   payload={}, state="pending", attempts=2, last_status=503,
+                                   last_error="HTTP 503",
+                                   next_attempt_at=timezone.now() + timedelta(minutes=30))

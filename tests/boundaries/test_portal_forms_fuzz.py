@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 import portal
 from portal import forms as pf
 from portal import forms_catalog as cf
+from portal import forms_developer as devf
 from portal import forms_payments as payf
 from portal import forms_sales as sf
 from portal import forms_smm as smmf
@@ -140,6 +141,16 @@ ENDPOINTS = [
     Endpoint("smm_panel", _t("smm_panel"), smmf.PanelForm,
              {"url": "http://127.0.0.1:9/api/v2", "api_key": "chave",
               "balance_alert_below": "10"}),
+    Endpoint("developers_key", _t("developers"), devf.ApiKeyForm,
+             {"form": "key", "name": "ERP", "scopes": ["orders:read"]},
+             raw={"form": st.just("key")}),
+    Endpoint("developers_webhook", _t("developers"), devf.WebhookEndpointForm,
+             {"url": "https://93.184.216.34/hooks", "events": ["order.paid"]},
+             raw={"form": st.just("webhook")}),
+    Endpoint("api_key_revoke", _t("api_key_revoke", lambda w: w.api_key_pk)),
+    Endpoint("webhook_rotate", _t("webhook_rotate", lambda w: w.endpoint_pk)),
+    Endpoint("webhook_delete", _t("webhook_delete", lambda w: w.endpoint_pk)),
+    Endpoint("webhook_resend", _t("webhook_resend", lambda w: w.webhook_delivery_pk)),
     Endpoint("smm_service", _t("smm_service", lambda w: w.service_variant_pk),
              smmf.ServiceMappingForm,
              {"service_id": "1", "quantity_per_unit": "1000", "link_field": "link",
@@ -174,6 +185,17 @@ def _smm_rows(world: World) -> None:
                                         label="Link", kind="url")
     world.field_pk = field.pk
     world.service_variant_pk = f.variant(product, "1000", fulfillment="service").pk
+    from developer import keys, webhooks
+    from developer.models import WebhookDelivery
+
+    world.api_key_pk = keys.key_create(tenant=tenant, actor=world.shop.owner, name="erp",
+                                       scopes=["orders:read"])[0].pk
+    endpoint, _secret = webhooks.endpoint_create(tenant=tenant, actor=world.shop.owner,
+                                                 url="https://93.184.216.34/h",
+                                                 events=["order.paid"])
+    world.endpoint_pk = endpoint.pk
+    world.webhook_delivery_pk = WebhookDelivery.objects.create(
+        tenant=tenant, endpoint=endpoint, event="order.paid", payload={}, state="failed").pk
 
 
 def _refused(response) -> bool:

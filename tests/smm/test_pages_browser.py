@@ -19,9 +19,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENS = Path(__file__).resolve().parents[2] / "var" / "screens" / "smm"
 EXPECT = {
     "pt-br": {"fields": "Campos personalizados", "panel": "Pedidos recentes no painel",
-              "service": "Campo do link", "order": "Link do perfil"},
+              "service": "Campo do link", "order": "Link do perfil",
+              "developers": "Endpoints de webhook"},
     "en": {"fields": "Custom fields", "panel": "Recent panel orders",
-           "service": "Link field", "order": "Link do perfil"},
+           "service": "Link field", "order": "Link do perfil",
+           "developers": "Webhook endpoints"},
 }
 
 
@@ -38,6 +40,7 @@ def test_smm_pages(browser, live_server, mp, settings, language):  # noqa: F811
         "service": reverse("portal:smm_service", args=[slug, variant.pk]),
         "order": reverse("portal:order_detail", args=[slug, order.code]),
         "product": reverse("portal:product_edit", args=[slug, variant.product_id]),
+        "developers": reverse("portal:developers", args=[slug]),
     }
     SCREENS.mkdir(parents=True, exist_ok=True)
     context, page = _signed_in(browser, live_server, world.owner, language)
