@@ -268,3 +268,25 @@ def test_private_panel_url_is_refused_without_calling_it(smm_shop, mp, panel_sb,
     delivery = Delivery.objects.for_tenant(order.tenant_id).get(order=order)
     assert delivery.failure_code == "smm_refused" and "refused" in delivery.last_error
     assert panel_sb.calls() == []
+
+
+def test_private_answers_are_never_logged_nor_audited(smm_shop, mp, panel_sb, caplog):
+    import logging
+
+    from developer import webhooks
+
+    caplog.set_level(logging.DEBUG)
+    secret = "segredo.privado@example.com"
+    webhooks.endpoint_create(tenant=smm_shop.tenant, actor=smm_shop.owner,
+                             url="http://127.0.0.1:9/h", events=["order.paid"])
+    order = buy_paid(smm_shop, mp, smm_shop.followers,
+                     answers={"link": LINK, "email": secret})
+    deliver(order)
+    line = order.lines.get()
+    assert {"key": "email", "label": "E-mail", "value": secret, "private": True} in line.answers
+    assert secret not in caplog.text
+    assert not [e for e in AuditEvent.objects.all() if secret in str(e.data)]
+    from developer.models import WebhookDelivery
+
+    [hook] = WebhookDelivery.objects.for_tenant(order.tenant_id)
+    assert secret not in str(hook.payload) and LINK in str(hook.payload)
