@@ -20,7 +20,9 @@ from rest_framework.views import APIView
 
 from catalog.models import Product
 from catalog.selectors import variants_with_counts
+from developer import orders_in
 from developer.keys import key_authenticate
+from sales.errors import SalesError
 from sales.models import Customer, Delivery, Order
 
 MAX_LIMIT = 100
@@ -53,8 +55,9 @@ class HasScope(BasePermission):
         key = request.auth
         if key is None:
             raise exceptions.NotAuthenticated()
-        if view.scope_needed not in (key.scopes or []):
-            raise exceptions.PermissionDenied(f"this key lacks the {view.scope_needed} scope")
+        needed = view.scopes_needed.get(request.method, view.scope_needed)
+        if needed not in (key.scopes or []):
+            raise exceptions.PermissionDenied(f"this key lacks the {needed} scope")
         return True
 
 
@@ -79,6 +82,7 @@ ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 429)}
 PAGE = [OpenApiParameter("limit", int, description=f"1 to {MAX_LIMIT} (default 25)"),
         OpenApiParameter("offset", int, description="0 or more")]
 _CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+          409: "idempotency_conflict",
           405: "method_not_allowed", 406: "not_acceptable", 415: "unsupported_media_type",
           429: "rate_limited"}
 
@@ -88,12 +92,16 @@ class PublicAPIView(APIView):
     permission_classes = [HasScope]
     throttle_classes = [PerKeyThrottle]
     scope_needed = ""
+    scopes_needed: dict[str, str] = {}  # per HTTP method, when it differs
 
     @property
     def tenant_id(self) -> int:
         return self.request.auth.tenant_id
 
     def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, SalesError):  # a sales rule, in its own words
+            return Response({"error": {"code": exc.code, "message": exc.message()}},
+                            status=exc.status)
         response = super().handle_exception(exc)
         code = _CODES.get(response.status_code, "error")
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
@@ -256,11 +264,28 @@ def _orders(tenant_id: int) -> QuerySet[Order]:
 
 class OrdersView(PublicAPIView):
     scope_needed = "orders:read"
+    scopes_needed = {"POST": "orders:write"}
 
     @extend_schema(operation_id="public_orders", parameters=PAGE,
                    responses={200: OrderListOut, **ERRORS})
     def get(self, request: Request) -> Response:
         return Response({"results": [_order(o) for o in self.page(_orders(self.tenant_id))]})
+
+    @extend_schema(operation_id="public_order_create", request=orders_in.OrderCreateIn,
+                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
+                                                required=True, description=(
+                                                    "1 to 100 characters; the same key and "
+                                                    "body answer the first order again"))],
+                   responses={201: OrderOut, 200: OrderOut, 409: ErrorOut, **ERRORS},
+                   summary="Create an order sold elsewhere (already paid); Vitrine delivers it")
+    def post(self, request: Request) -> Response:
+        serializer = orders_in.OrderCreateIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order, created = orders_in.order_create(
+            key=request.auth, idempotency_key=request.headers.get("Idempotency-Key", ""),
+            data=serializer.validated_data)
+        order = _orders(self.tenant_id).get(pk=order.pk)
+        return Response(_order(order), status=201 if created else 200)
 
 
 class _OrderMixin(PublicAPIView):

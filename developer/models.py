@@ -17,6 +17,7 @@ SCOPES = [
     ("orders:read", _("Orders")),
     ("customers:read", _("Customers")),
     ("deliveries:read", _("Deliveries")),
+    ("orders:write", _("Create orders sold elsewhere")),
 ]
 EVENTS = [
     ("order.paid", _("Order paid")),
@@ -119,3 +120,23 @@ class WebhookDelivery(TenantOwnedModel):
     @property
     def event_label(self) -> str:
         return event_label(self.event)
+
+
+class IdempotencyKey(TenantOwnedModel):
+    """`Idempotency-Key` of a POST to the public API: the same key with the same body answers
+    the first result again; with another body it is refused (409)."""
+
+    key = models.CharField(_("key"), max_length=100)
+    request_hash = models.CharField(max_length=64, verbose_name=_("request hash"))
+    order = models.ForeignKey("sales.Order", on_delete=models.CASCADE, related_name="+",
+                              verbose_name=_("order"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"],
+                                               name="idempotencykey_unique_per_shop")]
+
+    def __str__(self) -> str:
+        return self.key

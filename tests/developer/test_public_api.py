@@ -92,3 +92,56 @@ def test_the_schema_documents_the_public_api(client):
     schema = client.get("/api/schema/?format=json").json()
     assert {"/api/v1/products/", "/api/v1/orders/{code}/", "/api/v1/stock/"} <= set(
         schema["paths"])
+
+
+def _post(token: str, body: dict, key: str | None = "ext-1"):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    if key is not None:
+        headers["HTTP_IDEMPOTENCY_KEY"] = key
+    return Client().post("/api/v1/orders/", body, content_type="application/json", **headers)
+
+
+def test_order_sold_elsewhere_is_created_paid_once_and_delivered_by_vitrine(shop, data):
+    from sales.models import Delivery, Order
+    from wallet.models import LedgerTransaction
+
+    variant = data["variant"]
+    _k, writer = keys.key_create(tenant=shop.tenant, actor=shop.owner, name="site",
+                                 scopes=["orders:write"])
+    body = {"customer": {"discord_user_id": "777", "display_name": "Bia"},
+            "items": [{"variant_id": variant.pk, "quantity": 2}], "reference": "site-991"}
+    first = _post(writer, body)
+    assert first.status_code == 201, first.content
+    order = Order.objects.for_tenant(shop.tenant).get(code=first.json()["code"])
+    assert (order.status, order.total_cents, order.payment_method) == ("paid", 3980, "external")
+    assert Delivery.objects.for_tenant(shop.tenant).filter(order=order).count() == 1
+    assert not LedgerTransaction.objects.unscoped().filter(key__contains=str(order.pk)).exists()
+    # The same key and body: the same order, nothing new; another body: 409.
+    again = _post(writer, body)
+    assert again.status_code == 200 and again.json()["code"] == order.code
+    conflict = _post(writer, {**body, "reference": "other"})
+    assert conflict.status_code == 409
+    assert conflict.json()["error"]["code"] == "idempotency_conflict"
+    assert Order.objects.for_tenant(shop.tenant).filter(payment_method="external").count() == 1
+
+
+def test_order_create_refusals_change_nothing(shop, other_shop, data):
+    from sales.models import Order
+
+    variant = data["variant"]
+    _k, writer = keys.key_create(tenant=shop.tenant, actor=shop.owner, name="site",
+                                 scopes=["orders:write"])
+    body = {"customer": {"discord_user_id": "777"}, "items": [{"variant_id": variant.pk}]}
+    before = Order.objects.unscoped().count()
+    assert _post(data["mine"], body).status_code == 201  # ALL includes orders:write
+    _k, reader = keys.key_create(tenant=shop.tenant, actor=shop.owner, name="r",
+                                 scopes=["orders:read"])
+    assert _post(reader, body, key="k2").status_code == 403
+    assert _post(writer, body, key=None).status_code == 400
+    out = _post(writer, {**body, "items": [{"variant_id": variant.pk, "quantity": 50}]}, "k3")
+    assert out.status_code == 409 and out.json()["error"]["code"] == "out_of_stock"
+    # Another shop's key cannot order my variant.
+    _k, theirs = keys.key_create(tenant=other_shop.tenant, actor=other_shop.owner, name="w",
+                                 scopes=["orders:write"])
+    assert _post(theirs, body, key="k4").status_code == 404
+    assert Order.objects.unscoped().count() == before + 1
