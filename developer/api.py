@@ -69,16 +69,16 @@ class PerKeyThrottle(SimpleRateThrottle):
         return f"throttle:public_api:{key.pk}" if key is not None else None
 
 
-class ErrorDetail(serializers.Serializer):
+class PublicErrorDetail(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
 
 
-class ErrorOut(serializers.Serializer):
-    error = ErrorDetail()
+class PublicErrorOut(serializers.Serializer):
+    error = PublicErrorDetail()
 
 
-ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 429)}
+ERRORS = {code: PublicErrorOut for code in (400, 401, 403, 404, 429)}
 PAGE = [OpenApiParameter("limit", int, description=f"1 to {MAX_LIMIT} (default 25)"),
         OpenApiParameter("offset", int, description="0 or more")]
 _CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -125,7 +125,7 @@ class PublicAPIView(APIView):
 
 # -- shapes ------------------------------------------------------------------------------------
 
-class VariantOut(serializers.Serializer):
+class PublicVariantOut(serializers.Serializer):
     id = serializers.IntegerField()
     label = serializers.CharField()
     price_cents = serializers.IntegerField()
@@ -133,20 +133,20 @@ class VariantOut(serializers.Serializer):
     is_active = serializers.BooleanField()
 
 
-class ProductOut(serializers.Serializer):
+class PublicProductOut(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     description = serializers.CharField()
     category = serializers.CharField()
     is_active = serializers.BooleanField()
-    variants = VariantOut(many=True)
+    variants = PublicVariantOut(many=True)
 
 
-class ProductListOut(serializers.Serializer):
-    results = ProductOut(many=True)
+class PublicProductListOut(serializers.Serializer):
+    results = PublicProductOut(many=True)
 
 
-class StockOut(serializers.Serializer):
+class PublicStockOut(serializers.Serializer):
     variant_id = serializers.IntegerField()
     product_id = serializers.IntegerField()
     available = serializers.IntegerField()
@@ -154,18 +154,18 @@ class StockOut(serializers.Serializer):
     sold = serializers.IntegerField()
 
 
-class StockListOut(serializers.Serializer):
-    results = StockOut(many=True)
+class PublicStockListOut(serializers.Serializer):
+    results = PublicStockOut(many=True)
 
 
-class LineOut(serializers.Serializer):
+class PublicLineOut(serializers.Serializer):
     product = serializers.CharField()
     variant = serializers.CharField()
     quantity = serializers.IntegerField()
     line_total_cents = serializers.IntegerField()
 
 
-class OrderOut(serializers.Serializer):
+class PublicOrderOut(serializers.Serializer):
     code = serializers.CharField()
     status = serializers.CharField()
     total_cents = serializers.IntegerField()
@@ -173,25 +173,25 @@ class OrderOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
     paid_at = serializers.DateTimeField(allow_null=True)
     customer = serializers.CharField(help_text="The buyer's Discord user id.")
-    lines = LineOut(many=True)
+    lines = PublicLineOut(many=True)
 
 
-class OrderListOut(serializers.Serializer):
-    results = OrderOut(many=True)
+class PublicOrderListOut(serializers.Serializer):
+    results = PublicOrderOut(many=True)
 
 
-class CustomerOut(serializers.Serializer):
+class PublicCustomerOut(serializers.Serializer):
     discord_user_id = serializers.CharField()
     display_name = serializers.CharField()
     lifetime_spend_cents = serializers.IntegerField()
     first_purchase_at = serializers.DateTimeField(allow_null=True)
 
 
-class CustomerListOut(serializers.Serializer):
-    results = CustomerOut(many=True)
+class PublicCustomerListOut(serializers.Serializer):
+    results = PublicCustomerOut(many=True)
 
 
-class DeliveryOut(serializers.Serializer):
+class PublicDeliveryOut(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     state = serializers.CharField()
@@ -199,8 +199,8 @@ class DeliveryOut(serializers.Serializer):
     done_at = serializers.DateTimeField(allow_null=True)
 
 
-class DeliveryListOut(serializers.Serializer):
-    results = DeliveryOut(many=True)
+class PublicDeliveryListOut(serializers.Serializer):
+    results = PublicDeliveryOut(many=True)
 
 
 def _product(p: Product) -> dict[str, Any]:
@@ -226,7 +226,7 @@ class ProductsView(PublicAPIView):
     scope_needed = "products:read"
 
     @extend_schema(operation_id="public_products", parameters=PAGE,
-                   responses={200: ProductListOut, **ERRORS})
+                   responses={200: PublicProductListOut, **ERRORS})
     def get(self, request: Request) -> Response:
         qs = Product.objects.for_tenant(self.tenant_id).prefetch_related("variants")
         return Response({"results": [_product(p) for p in self.page(qs.order_by("id"))]})
@@ -235,7 +235,7 @@ class ProductsView(PublicAPIView):
 class ProductView(PublicAPIView):
     scope_needed = "products:read"
 
-    @extend_schema(operation_id="public_product", responses={200: ProductOut, **ERRORS})
+    @extend_schema(operation_id="public_product", responses={200: PublicProductOut, **ERRORS})
     def get(self, request: Request, product_id: int) -> Response:
         product = (Product.objects.for_tenant(self.tenant_id).prefetch_related("variants")
                    .filter(pk=product_id).first())
@@ -248,7 +248,7 @@ class StockView(PublicAPIView):
     scope_needed = "stock:read"
 
     @extend_schema(operation_id="public_stock", parameters=PAGE,
-                   responses={200: StockListOut, **ERRORS})
+                   responses={200: PublicStockListOut, **ERRORS})
     def get(self, request: Request) -> Response:
         qs = variants_with_counts(tenant=self.tenant_id).filter(fulfillment="stock")
         return Response({"results": [
@@ -267,7 +267,7 @@ class OrdersView(PublicAPIView):
     scopes_needed = {"POST": "orders:write"}
 
     @extend_schema(operation_id="public_orders", parameters=PAGE,
-                   responses={200: OrderListOut, **ERRORS})
+                   responses={200: PublicOrderListOut, **ERRORS})
     def get(self, request: Request) -> Response:
         return Response({"results": [_order(o) for o in self.page(_orders(self.tenant_id))]})
 
@@ -276,7 +276,8 @@ class OrdersView(PublicAPIView):
                                                 required=True, description=(
                                                     "1 to 100 characters; the same key and "
                                                     "body answer the first order again"))],
-                   responses={201: OrderOut, 200: OrderOut, 409: ErrorOut, **ERRORS},
+                   responses={201: PublicOrderOut, 200: PublicOrderOut, 409: PublicErrorOut,
+                              **ERRORS},
                    summary="Create an order sold elsewhere (already paid); Vitrine delivers it")
     def post(self, request: Request) -> Response:
         serializer = orders_in.OrderCreateIn(data=request.data)
@@ -299,7 +300,7 @@ class _OrderMixin(PublicAPIView):
 class OrderView(_OrderMixin):
     scope_needed = "orders:read"
 
-    @extend_schema(operation_id="public_order", responses={200: OrderOut, **ERRORS})
+    @extend_schema(operation_id="public_order", responses={200: PublicOrderOut, **ERRORS})
     def get(self, request: Request, code: str) -> Response:
         return Response(_order(self._get(code)))
 
@@ -308,7 +309,7 @@ class OrderDeliveriesView(_OrderMixin):
     scope_needed = "deliveries:read"
 
     @extend_schema(operation_id="public_order_deliveries",
-                   responses={200: DeliveryListOut, **ERRORS})
+                   responses={200: PublicDeliveryListOut, **ERRORS})
     def get(self, request: Request, code: str) -> Response:
         order = self._get(code)
         rows = Delivery.objects.for_tenant(self.tenant_id).filter(order=order).order_by("id")
@@ -321,7 +322,7 @@ class CustomersView(PublicAPIView):
     scope_needed = "customers:read"
 
     @extend_schema(operation_id="public_customers", parameters=PAGE,
-                   responses={200: CustomerListOut, **ERRORS})
+                   responses={200: PublicCustomerListOut, **ERRORS})
     def get(self, request: Request) -> Response:
         qs = Customer.objects.for_tenant(self.tenant_id).order_by("id")
         return Response({"results": [
