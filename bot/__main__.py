@@ -23,7 +23,7 @@ import discord.gateway
 import discord.http
 import yarl
 
-from bot import __version__
+from bot import __version__, growth
 from bot.api import BotAPI
 from bot.commands import Storefront, build_tree
 from bot.config import EXIT_MISCONFIGURED, Config, ConfigError
@@ -75,9 +75,11 @@ class ShopBot(discord.Client):
             self._posts = asyncio.create_task(self._posts_loop())
 
     async def on_member_join(self, member: discord.Member) -> None:
-        """Roles that failed while the buyer was away are granted again (by the platform)."""
+        """Roles that failed while the buyer was away are granted again, and the platform
+        welcomes the new member if the shop wants (both decided by the platform)."""
         try:
             await self.store.member_joined(member)
+            await growth.member_welcome(self.store, member)
         except Exception:  # a join must never take the bot down
             log.exception("handling the join of %s failed", member.id)
 

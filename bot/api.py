@@ -192,3 +192,17 @@ class BotAPI:
 
     async def posts(self, *, needs_refresh: bool = True) -> dict[str, Any]:
         return await self.request("GET", "posts/?needs_refresh=1" if needs_refresh else "posts/")
+
+    # -- trust ---------------------------------------------------------------------------------
+    async def review_submit(self, code: str, user_id: int | str, stars: int,
+                            comment: str = "") -> dict[str, Any]:
+        return await self.request("POST", "reviews/", {
+            "order": code, "discord_user_id": str(user_id), "stars": int(stars),
+            "comment": comment[:1000]})
+
+    async def ratings(self) -> dict[str, Any]:
+        """{"shop": {average, count} | None, "products": {"<id>": {average, count}}}."""
+        return await self.request("GET", "ratings/")
+
+    async def order_approve(self, code: str, staff: dict[str, Any]) -> dict[str, Any]:
+        return await self.request("POST", f"orders/{_seg(code)}/approve/", staff)

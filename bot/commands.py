@@ -1,11 +1,13 @@
-"""The slash commands (/loja, /carrinho, ... /reembolsar) wired to the storefront
-(bot/storefront/), which does the work; buttons and selects are in bot/ui/components.py."""
+"""The slash commands (/loja, /carrinho, ... /reembolsar, /aprovar, /notificacoes) wired to the
+storefront (bot/storefront/), which does the work; buttons and selects are in
+bot/ui/components.py."""
 
 from __future__ import annotations
 
 import discord
 from discord import app_commands
 
+from bot import growth
 from bot.i18n import t
 from bot.storefront import Storefront
 
@@ -62,5 +64,19 @@ def build_tree(client: discord.Client, store: Storefront) -> app_commands.Comman
     async def reembolsar(interaction: discord.Interaction, pedido: str,
                          motivo: app_commands.Range[str, 1, 250]) -> None:
         await store.refund(interaction, pedido, motivo)
+
+    @tree.command(name="aprovar", description=t(loc, "cmd_aprovar"))
+    @app_commands.guild_only()
+    async def aprovar(interaction: discord.Interaction, pedido: str) -> None:
+        await store.approve(interaction, pedido)
+
+    @tree.command(name="notificacoes", description=t(loc, "cmd_notificacoes"))
+    @app_commands.describe(estado=t(loc, "notify_option"))
+    @app_commands.choices(estado=[
+        app_commands.Choice(name=t(loc, "notify_on"), value="on"),
+        app_commands.Choice(name=t(loc, "notify_off"), value="off")])
+    async def notificacoes(interaction: discord.Interaction,
+                           estado: app_commands.Choice[str]) -> None:
+        await growth.notifications_command(store, interaction, estado.value == "on")
 
     return tree

@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "wallet",
     "runtime",
     "billing",
+    "growth",
+    "trust",
     "smm",
     "developer",
     "portal",
@@ -232,6 +234,9 @@ PAYMENTS_RECONCILE_AFTER_SECONDS = env.integer("PAYMENTS_RECONCILE_AFTER_SECONDS
 # --- Bot runtime ------------------------------------------------------------------------------
 RUNTIME_BACKEND = env.choice("RUNTIME_BACKEND", "process", ("process", "docker", "swarm"))
 BILLING_TRIAL_DAYS = env.integer("BILLING_TRIAL_DAYS", 3, minimum=0)
+# How long after a delivery the buyer is asked for a review (0: at once); trust's beat sweep
+# sends the requests that came due.
+TRUST_REVIEW_DELAY_MINUTES = env.integer("TRUST_REVIEW_DELAY_MINUTES", 60, minimum=0)
 BILLING_GRACE_DAYS = env.integer("BILLING_GRACE_DAYS", 2, minimum=0)
 RUNTIME_BOT_IMAGE = env.string("RUNTIME_BOT_IMAGE", "vitrine-bot:latest")
 DOCKER_HOST = env.string("DOCKER_HOST", "unix:///var/run/docker.sock")
@@ -348,6 +353,12 @@ CELERY_TASK_QUEUES_NAMES = ("default", "fulfillment", "runtime")
 CELERY_TASK_ROUTES = {
     "sales.tasks.deliver*": {"queue": "fulfillment"},
     "sales.tasks.role_*": {"queue": "fulfillment"},
+    # Growth's Discord calls (reminders, feed, roles, welcomes) share fulfillment's queue.
+    "growth.tasks.recovery_send": {"queue": "fulfillment"},
+    "growth.tasks.feed_flush": {"queue": "fulfillment"},
+    "growth.tasks.role_grant": {"queue": "fulfillment"},
+    "growth.tasks.welcome_send": {"queue": "fulfillment"},
+    "trust.tasks.review_*": {"queue": "fulfillment"},
     "runtime.tasks.*": {"queue": "runtime"},
     "*": {"queue": "default"},
 }
@@ -359,7 +370,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # Each app keeps its periodic tasks next to its code, in <app>/beat.py (plain data, no models).
-for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing", "smm", "developer"):
+for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing", "growth",
+             "trust", "smm",
+             "developer"):
     CELERY_BEAT_SCHEDULE |= importlib.import_module(f"{_app}.beat").SCHEDULE
 
 # --- APIs -------------------------------------------------------------------------------------

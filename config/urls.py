@@ -26,6 +26,8 @@ urlpatterns = [
     path("api/bot/v1/", include("sales.api_urls")),
     path("api/bot/v1/", include("smm.api_urls")),
     path("api/v1/", include("developer.api_urls")),
+    path("api/bot/v1/", include("trust.api_urls")),
+    path("api/bot/v1/", include("growth.api_urls")),
     path("", include("runtime.urls")),
     path("", include("portal.urls")),
 ]

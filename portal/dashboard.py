@@ -16,7 +16,7 @@ from sales.models import Order, OrderStatus
 from tenants.models import Tenant
 from wallet.selectors import balances
 
-PAID_STATES = [OrderStatus.PAID, OrderStatus.DELIVERING, OrderStatus.DELIVERED,
+PAID_STATES = [OrderStatus.PAID, OrderStatus.ON_HOLD, OrderStatus.DELIVERING, OrderStatus.DELIVERED,
                OrderStatus.PARTIALLY_DELIVERED, OrderStatus.DELIVERY_FAILED]
 
 

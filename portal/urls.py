@@ -6,10 +6,12 @@ from portal import (
     urls_billing,
     urls_catalog,
     urls_developer,
+    urls_growth,
     urls_payments,
     urls_runtime,
     urls_sales,
     urls_smm,
+    urls_trust,
     urls_wallet,
     views,
 )
@@ -34,3 +36,5 @@ urlpatterns = [
 urlpatterns += urls_catalog.urlpatterns + urls_sales.urlpatterns + urls_wallet.urlpatterns
 urlpatterns += urls_payments.urlpatterns + urls_billing.urlpatterns + urls_runtime.urlpatterns
 urlpatterns += urls_smm.urlpatterns + urls_developer.urlpatterns
+urlpatterns += urls_trust.urlpatterns
+urlpatterns += urls_growth.urlpatterns

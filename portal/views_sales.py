@@ -15,6 +15,8 @@ from sales import selectors, services
 from sales.models import Customer
 from tenants.access import get_for_tenant_or_404, tenant_view
 from tenants.models import Role
+from trust import selectors as trust_selectors
+from trust import services as trust_services
 
 PAGE_SIZE = 50
 
@@ -71,7 +73,17 @@ def customers(request: HttpRequest) -> HttpResponse:
 def customer_block(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_for_tenant_or_404(Customer, tenant=request.tenant, pk=pk)
     blocked = request.POST.get("blocked") == "1"
-    services.customer_set_blocked(customer=customer, actor=request.user, blocked=blocked)
+    # Through the shop's blocklist (trust), which keeps Customer.is_blocked in step.
+    block = trust_selectors.shop_blocks(tenant=request.tenant).filter(
+        discord_user_id=customer.discord_user_id).first()
+    if blocked:
+        trust_services.block_add(tenant=request.tenant, discord_user_id=customer.discord_user_id,
+                                 reason=_("Blocked on the Customers page"), actor=request.user)
+    elif block is not None:
+        trust_services.block_remove(block=block, actor=request.user,
+                                    reason="unblocked on the Customers page")
+    else:  # blocked before the blocklist existed (or by an operator): the flag alone
+        services.customer_set_blocked(customer=customer, actor=request.user, blocked=False)
     messages.success(request, _("%(name)s blocked.") % {"name": customer} if blocked
                      else _("%(name)s unblocked.") % {"name": customer})
     return redirect("portal:customers", slug=request.tenant.slug)

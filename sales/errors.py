@@ -58,6 +58,19 @@ ERRORS: dict[str, tuple[int, Any]] = {
     "provider_unavailable": (503, _("Mercado Pago is unavailable, try again in a few "
                                     "minutes.")),
     "post_not_allowed": (409, _("“%(item)s” is not for sale, so it cannot be posted.")),
+    # trust/: blocklists, risk rules, manual review and reviews (refused before anything is
+    # reserved or charged).
+    "buyer_blocked_platform": (403, _("Purchases from your account are blocked by the Vitrine "
+                                      "platform. Talk to the shop's staff if you think this "
+                                      "is a mistake.")),
+    "risk_account_too_new": (403, _("Your Discord account is too new to buy in this shop. "
+                                    "You can buy from %(date)s.")),
+    "risk_limit_reached": (429, _("You reached this shop's purchase limit for now. Try again "
+                                  "later or talk to the staff.")),
+    "order_not_held": (409, _("Order %(order)s is not waiting for review.")),
+    "review_not_allowed": (403, _("Only the buyer of a delivered order can review it.")),
+    "review_locked": (409, _("This review can no longer be changed (reviews can be edited for "
+                             "7 days).")),
 }
 
 

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sales.errors import SalesError
+
 
 @dataclass(frozen=True)
 class CheckoutAttempt:
@@ -24,6 +26,17 @@ class CheckoutAttempt:
     currency: str
     method: str  # payments.models.Payment.Method value
     payer_email: str = ""
+
+
+class Refusal(SalesError):
+    """A guard's refusal. Checkout's transaction rolls back everything it wrote, so the refusal
+    is written to the audit log after that (sales.services.checkout.checkout), by `rule`."""
+
+    def __init__(self, code: str, *, rule: str, data: dict[str, Any] | None = None,
+                 **params: Any) -> None:
+        super().__init__(code, **params)
+        self.rule = rule
+        self.data = data or {}
 
 
 CheckoutGuard = Callable[[CheckoutAttempt], None]

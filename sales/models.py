@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from money import format_money
 from tenants.scoping import TenantOwnedModel
 
 # Mercado Pago requires a valid-looking payer email; Discord buyers give us none. The reserved
@@ -99,6 +100,9 @@ class CartLine(TenantOwnedModel):
 class OrderStatus(models.TextChoices):
     PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
     PAID = "paid", _("Paid")
+    # Paid, but a risk rule (trust's paid gate) asked a person to look first: no deliveries
+    # until the owner or the staff release it (sales.services.orders.order_release_hold).
+    ON_HOLD = "on_hold", _("Held for review")
     DELIVERING = "delivering", _("Delivering")
     DELIVERED = "delivered", _("Delivered")
     PARTIALLY_DELIVERED = "partially_delivered", _("Partially delivered")
@@ -240,6 +244,9 @@ class OrderEvent(TenantOwnedModel):
             return str(_REASON_NOTES[reason])
         if match := _REFUND_REASON.fullmatch(reason) or _PARTIAL_REFUND.fullmatch(reason):
             return match["why"] or ""
+        if match := _FIRST_PURCHASE_HOLD.fullmatch(reason):
+            return _("A first purchase above %(amount)s waits for your approval.") % {
+                "amount": format_money(int(match["cents"]))}
         return reason
 
     @property
@@ -260,6 +267,7 @@ class OrderEvent(TenantOwnedModel):
 _EVENT_SENTENCES = {
     OrderStatus.PENDING_PAYMENT: _("Order placed, awaiting payment"),
     OrderStatus.PAID: _("Payment approved"),
+    OrderStatus.ON_HOLD: _("Held for manual review"),
     OrderStatus.DELIVERING: _("Delivery started"),
     OrderStatus.DELIVERED: _("Everything was delivered"),
     OrderStatus.PARTIALLY_DELIVERED: _("Part of the order was delivered"),
@@ -273,9 +281,11 @@ _ACTORS = {"payment": _("payment provider"), "system": _("Vitrine"), "bot": _("b
            "user": _("a team member")}
 # Notes written by the platform that only repeat what the sentence already says.
 _SILENT_REASONS = {"checkout", "delivery started", "all deliveries done", "payment window ended",
-                   "cancelled in the portal"}
+                   "cancelled in the portal", "released after review"}
 _PAYMENT_OUTCOME = re.compile(r"payment [0-9a-f-]{36} \w+")
 _REFUND_REASON = re.compile(r"refund \d+: ?(?P<why>.*)")
+# trust's paid gate (machine note, the threshold in centavos).
+_FIRST_PURCHASE_HOLD = re.compile(r"first purchase above (?P<cents>\d{1,18}) cents: manual review")
 _PARTIAL_REFUND = re.compile(r"partially refunded .*?(?: \((?P<why>.*)\))?$")
 _REASON_NOTES = {
     "payment approved after the order expired":

@@ -58,7 +58,7 @@ def payment_methods(*, tenant: Tenant) -> list[str]:
 _DELIVERING = {OrderStatus.PAID, OrderStatus.DELIVERING}
 _RESENDABLE = {OrderStatus.DELIVERED, OrderStatus.PARTIALLY_DELIVERED,
                OrderStatus.DELIVERY_FAILED}
-_TONES = {OrderStatus.PAID: "brand", OrderStatus.DELIVERING: "brand",
+_TONES = {OrderStatus.PAID: "brand", OrderStatus.DELIVERING: "brand", OrderStatus.ON_HOLD: "brand",
           OrderStatus.PENDING_PAYMENT: "brand", OrderStatus.DELIVERED: "success"}
 _OUTCOMES = {OrderStatus.PAID: "delivering", OrderStatus.DELIVERING: "delivering"}
 

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "var" / "test-artifacts"
 LOCALES = ["pt_BR", "en"]
 SOURCES = ["audit", "tenants", "catalog", "sales", "payments", "wallet", "runtime", "portal",
-           "admin_panel", "billing", "smm", "developer", "money", "config", "templates",
+           "admin_panel", "billing", "growth", "trust", "smm", "developer", "money",
+           "config", "templates",
            "manage.py"]
 
 

@@ -52,6 +52,7 @@ def build(mp) -> World:
                                 payment=result.payment, state=WebhookEvent.State.PROCESSED)
     _smm_sale(tenant, buyer, mp)
     _developer_rows(tenant, owner)
+    _trust(tenant, owner, buyer, result.order)
     return World(tenant=tenant, owner=owner, operator=operator, order_id=result.order.pk,
                  payment_uuid=str(result.payment.public_id))
 
@@ -96,6 +97,24 @@ def _smm_sale(tenant: Tenant, buyer, mp) -> None:
     # An earlier refill of the same order, done (the admin lists refills too).
     Refill.objects.create(tenant=tenant, panel_order=panel_order, panel_refill_id="7",
                           status="Completed")
+def _trust(tenant: Tenant, owner: User, buyer, order) -> None:
+    """A review with a reply, a shop block, a platform block and some risk rules."""
+    from catalog.models import Product
+    from trust import services as trust
+    from trust.models import Review
+
+    review = Review.objects.create(tenant=tenant, order=order, customer=buyer, stars=5,
+                                   comment="Chegou na hora, tudo certo. Recomendo!",
+                                   reply="Obrigado pela preferência!",
+                                   replied_at=timezone.now())
+    review.products.set(Product.objects.for_tenant(tenant).filter(
+        variants__label="Bronze").distinct())
+    trust.block_add(tenant=tenant, discord_user_id="987654321098765432",
+                    reason="Chargeback no cartão", actor=owner, source="dispute")
+    trust.block_add(tenant=None, discord_user_id="876543210987654321",
+                    reason="Golpes em várias lojas", actor=None, source="platform")
+    trust.trust_settings_update(tenant=tenant, actor=owner, min_account_age_days=7,
+                                max_orders_per_hour=5, review_first_purchase_above_cents=50000)
 
 
 class _Null:

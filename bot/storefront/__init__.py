@@ -8,7 +8,8 @@
 - `services.ServiceOrders`: the custom-fields modal on add-to-cart, SMM services' progress
   and refills in /meuspedidos;
 - `staff.StaffCommands`: /estoque, /entregar, /reembolsar, /vincular;
-- `posts.ProductPosts`: /postar, /repostar and the loop that refreshes posts.
+- `posts.ProductPosts`: /postar, /repostar and the loop that refreshes posts;
+- `trust.TrustFlows`: the review DM's stars and comment modal, /aprovar.
 
 
 `Storefront` holds no business state: prices, stock, carts, coupons and orders live behind the
@@ -26,9 +27,10 @@ from __future__ import annotations
 
 from bot.storefront.posts import ProductPosts
 from bot.storefront.services import ServiceOrders
+from bot.storefront.trust import TrustFlows
 
 
-class Storefront(ServiceOrders, ProductPosts):
+class Storefront(ServiceOrders, ProductPosts, TrustFlows):
     """Everything the bot does for its shop; see the modules above, one per concern."""
 
 

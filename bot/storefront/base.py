@@ -130,7 +130,22 @@ class StoreBase:
     async def catalog(self) -> dict[str, Any]:
         catalog = await self.api.catalog()
         self.shop_locale = normalize(catalog.get("locale"))
+        await self._with_ratings(catalog)
         return catalog
+
+    async def _with_ratings(self, catalog: dict[str, Any]) -> None:
+        """Put each product's review average on it (`rating`) for cards and posts; a ratings
+        outage only leaves them off."""
+        try:
+            ratings = await self.api.ratings()
+        except ApiError as exc:
+            log.warning("ratings unavailable: %s", exc.code)
+            return
+        products = ratings.get("products") or {}
+        for product in catalog.get("products") or []:
+            rating = products.get(str(product.get("id")))
+            if rating:
+                product["rating"] = rating
 
     async def _product(self, pid: int) -> dict[str, Any] | None:
         catalog = await self.catalog()

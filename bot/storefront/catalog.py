@@ -7,6 +7,7 @@ from typing import Any
 
 import discord
 
+from bot import growth
 from bot.storefront.checkout import CheckoutWatcher
 from bot.ui import cart as cart_ui
 from bot.ui import catalog as catalog_ui
@@ -29,6 +30,7 @@ class CatalogAndCart(CheckoutWatcher):
                 await interaction.followup.send(
                     embed=catalog_ui.product_embed(product, self.locale, self.api.platform_url),
                     view=catalog_ui.product_view(product, self.locale), ephemeral=True)
+            growth.views_report_soon(self.api, products[:MAX_LISTED])  # the funnel's first step
         await self._guarded(interaction, work)
 
     async def choose_variant(self, interaction: discord.Interaction, pid: int,

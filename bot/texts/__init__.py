@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-FEATURES: list[str] = ["smm"]
+FEATURES: list[str] = ["growth", "trust", "smm"]
 
 
 def merged() -> dict[str, dict[str, str]]:

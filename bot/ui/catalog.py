@@ -43,6 +43,14 @@ def variant_line(v: dict[str, Any], locale: str) -> str:
     return f"{emoji}**{v['label']}** — {v['price_display']}{tail}"
 
 
+def rating_text(rating: dict[str, Any], locale: str) -> str:
+    """⭐ 4,7 · 12 (the decimal comma in pt-BR)."""
+    average = f"{float(rating['average']):.1f}"
+    if locale != "en":
+        average = average.replace(".", ",")
+    return t(locale, "rating_value", average=average, count=int(rating["count"]))
+
+
 def product_embed(product: dict[str, Any], locale: str, platform_url: str = "") -> discord.Embed:
     variants = product["variants"]
     embed = discord.Embed(title=_trim(product["name"], 256),
@@ -50,6 +58,8 @@ def product_embed(product: dict[str, Any], locale: str, platform_url: str = "") 
                           colour=BRAND if any(v["in_stock"] for v in variants) else RED)
     embed.add_field(name=t(locale, "price"), value=price_text(variants))
     embed.add_field(name=t(locale, "stock"), value=stock_text(variants, locale))
+    if rating := product.get("rating"):
+        embed.add_field(name=t(locale, "rating"), value=rating_text(rating, locale))
     if len(variants) > 1:
         lines = "\n".join(variant_line(v, locale) for v in variants[:25])
         embed.add_field(name="\u200b", value=_trim(lines, 1024), inline=False)

@@ -156,8 +156,44 @@ class SimulateButton(discord.ui.DynamicItem[discord.ui.Button],
         await interaction.client.store.simulate_payment(interaction, self.code)
 
 
+class ReviewStarButton(discord.ui.DynamicItem[discord.ui.Button],
+                       template=r"vt:rv:(?P<code>[A-Za-z0-9]{1,12}):(?P<stars>[1-5])"):
+    """The review request's stars (a DM the platform sent): opens the comment modal."""
+
+    def __init__(self, code: str, stars: int) -> None:
+        super().__init__(discord.ui.Button(label="★" * stars, style=discord.ButtonStyle.secondary,
+                                           custom_id=f"vt:rv:{code}:{stars}"))
+        self.code, self.stars = code, stars
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item,
+                             match: Any) -> ReviewStarButton:
+        return cls(match["code"], int(match["stars"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.client.store.open_review(interaction, self.code, self.stars)
+
+
 DYNAMIC_ITEMS = (VariantSelect, BuyButton, AddButton, QuantityButton, CouponButton,
-                 CheckoutButton, ResendButton, SimulateButton)
+                 CheckoutButton, ResendButton, SimulateButton, ReviewStarButton)
+
+
+class ReviewModal(discord.ui.Modal):
+    """Stars chosen by the button; the comment is optional (an empty one keeps none)."""
+
+    def __init__(self, locale: str, code: str, stars: int) -> None:
+        title = f"{t(locale, 'review_title', code=code)} · {'★' * stars}"
+        super().__init__(title=title[:45], custom_id=f"vt:rvm:{code}:{stars}", timeout=900)
+        self.code, self.stars = code, stars
+        self.comment = discord.ui.TextInput(
+            label=t(locale, "review_comment"), custom_id="comment", required=False,
+            max_length=1000, style=discord.TextStyle.paragraph,
+            placeholder=t(locale, "review_placeholder"))
+        self.add_item(self.comment)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.client.store.submit_review(interaction, self.code, self.stars,
+                                                     self.comment.value.strip())
 
 
 class CouponModal(discord.ui.Modal):

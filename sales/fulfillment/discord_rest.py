@@ -142,6 +142,48 @@ def send_dm(*, token: str, user_id: str, content: str) -> str:
     return _run(token, work)
 
 
+@dataclass(frozen=True)
+class Sent:
+    channel_id: str
+    message_id: str
+
+
+def send_dm_rich(*, token: str, user_id: str, content: str = "",
+                 embeds: list[dict] | None = None,
+                 components: list[dict] | None = None) -> Sent:
+    """DM one message with embeds and components (buttons): the review request."""
+
+    async def work(http: HTTPClient) -> Sent:
+        channel = await http.start_private_message(user_id)
+        message = await http.request(
+            Route("POST", "/channels/{channel_id}/messages", channel_id=channel["id"]),
+            json={"content": content[:MESSAGE_LIMIT], "embeds": embeds or [],
+                  "components": components or [], "allowed_mentions": {"parse": []}})
+        return Sent(str(channel["id"]), str(message["id"]))
+
+    return _run(token, work)
+
+
+def send_embed(*, token: str, channel_id: str, embeds: list[dict], content: str = "") -> str:
+    """Post embeds in a channel (nobody pinged); returns the message id."""
+
+    async def work(http: HTTPClient) -> str:
+        message = await http.request(
+            Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id),
+            json={"content": content[:MESSAGE_LIMIT], "embeds": embeds,
+                  "allowed_mentions": {"parse": []}})
+        return str(message["id"])
+
+    return _run(token, work)
+
+
+def edit_embed(*, token: str, channel_id: str, message_id: str, embeds: list[dict]) -> None:
+    """Replace a posted message's embeds (an edited or hidden review)."""
+    _run(token, lambda http: http.request(
+        Route("PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=channel_id,
+              message_id=message_id), json={"embeds": embeds}))
+
+
 def send_in_private_thread(*, token: str, channel_id: str, user_id: str, name: str,
                            content: str) -> str:
     """Open a private thread in `channel_id`, add the user, post `content`; returns thread id."""

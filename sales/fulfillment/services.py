@@ -377,6 +377,10 @@ def order_revokes_pending(*, tenant_id: int, order_id: int) -> list[int]:
 # -- payment notices (PIX expired or cancelled) ----------------------------------------------
 
 def _notice_text(order: Order, outcome: str) -> str:
+    if outcome == "held":
+        return _("Payment received for order #%(code)s. The shop is reviewing it before "
+                 "delivery; you will get your items here as soon as it is approved.") % {
+            "code": order.code}
     if outcome == "expired":
         return _("Your payment for order #%(code)s expired; use /loja to buy again.") % {
             "code": order.code}
@@ -385,14 +389,16 @@ def _notice_text(order: Order, outcome: str) -> str:
 
 
 def payment_notice_send(*, tenant_id: int, order_id: int, outcome: str) -> str:
-    """DM the buyer that their payment expired or was cancelled, in the shop's language.
+    """DM the buyer that their payment expired or was cancelled, or ("held") that the paid
+    order waits for the shop's review before delivery, in the shop's language.
 
     Best effort: closed DMs or a missing bot are logged and dropped (no retries, no fallback
     thread for a notice); only errors Discord says may pass are retried by the task.
     """
     order = (Order.objects.for_tenant(tenant_id).select_related("tenant", "customer")
              .filter(pk=order_id).first())
-    if order is None or order.status not in (S.EXPIRED, S.CANCELLED):
+    wanted = (S.ON_HOLD,) if outcome == "held" else (S.EXPIRED, S.CANCELLED)
+    if order is None or order.status not in wanted:
         return "skipped"  # paid late meanwhile, or gone
     token = bot_token(order.tenant)
     if not token or not order.customer.discord_user_id:

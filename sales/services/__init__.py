@@ -23,7 +23,13 @@ from sales.services.customers import (
     customer_set_cart_thread,
     customer_upsert,
 )
-from sales.services.orders import on_payment_outcome, order_cancel, order_expire, order_transition
+from sales.services.orders import (
+    on_payment_outcome,
+    order_cancel,
+    order_expire,
+    order_release_hold,
+    order_transition,
+)
 from sales.services.refunds import (
     RefundActor,
     order_refund,
@@ -53,6 +59,7 @@ __all__ = [
     "order_payment",
     "order_refund",
     "order_refundable_payment",
+    "order_release_hold",
     "order_request_payment",
     "order_transition",
     "orders_expire",

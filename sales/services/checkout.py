@@ -14,6 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+import audit
 from catalog import stock
 from catalog.models import Coupon
 from catalog.selectors import fields_by_product
@@ -160,7 +161,15 @@ def order_request_payment(*, order: Order) -> Payment:
 
 def checkout(*, customer: Customer, method: str = Payment.Method.PIX,
              expected_total_cents: int | None = None) -> CheckoutResult:
-    with CHECKOUT_SECONDS.time():  # reserve + order; the provider call is timed apart
-        order = order_create_from_cart(customer=customer, method=method,
-                                       expected_total_cents=expected_total_cents)
+    try:
+        with CHECKOUT_SECONDS.time():  # reserve + order; the provider call is timed apart
+            order = order_create_from_cart(customer=customer, method=method,
+                                           expected_total_cents=expected_total_cents)
+    except hooks.Refusal as exc:
+        # After the rollback, so the decision stays on record though nothing else did.
+        audit.record(actor=None, tenant=customer.tenant, action="checkout.refused",
+                     target=customer, data={"rule": exc.rule, "code": exc.code,
+                                            "discord_user_id": customer.discord_user_id,
+                                            **exc.data})
+        raise
     return CheckoutResult(order=order, payment=order_request_payment(order=order))

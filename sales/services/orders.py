@@ -19,7 +19,7 @@ from catalog import stock
 from catalog.models import Fulfillment
 from catalog.selectors import low_stock_variants
 from money import format_money
-from sales import signals
+from sales import hooks, signals
 from sales.fulfillment import notices
 from sales.fulfillment.enqueue import enqueue_order, enqueue_payment_notice, enqueue_revoke
 from sales.models import Customer, Delivery, Order, OrderEvent, OrderLine
@@ -46,15 +46,51 @@ def _mark_paid(order: Order, *, reason: str) -> bool:
     now = timezone.now()
     if not order_transition(order=order, to=S.PAID, actor="payment", reason=reason, paid_at=now):
         return False
-    stock.mark_sold(tenant=order.tenant, order_ref=order.pk)
-    Delivery.objects.bulk_create(_deliveries_for(order, now))
-    enqueue_order(order.tenant_id, order.pk)  # after commit; the beat sweeper is the backstop
-    notices.enqueue_sale(order)
+    # Asked before the customer's counters move: a gate may look at "first purchase".
+    hold = hooks.paid_hold_reason(order)
     Customer.objects.for_tenant(order.tenant_id).filter(pk=order.customer_id).update(
         lifetime_spend_cents=F("lifetime_spend_cents") + order.total_cents,
         first_purchase_at=Coalesce("first_purchase_at", now), last_purchase_at=now)
+    notices.enqueue_sale(order)
+    if hold:
+        # Stock stays reserved (not sold) and no Delivery exists until a person releases it;
+        # a refund of the held order gives the reservation back (_revoke).
+        order_transition(order=order, to=S.ON_HOLD, actor="system", reason=hold)
+        _notify_buyer(order, "held")
+        return True
+    _start_delivery(order, now)
+    return True
+
+
+def _start_delivery(order: Order, now) -> None:
+    """Paid and cleared: the stock is sold and the deliveries are written and enqueued."""
+    stock.mark_sold(tenant=order.tenant, order_ref=order.pk)
+    Delivery.objects.bulk_create(_deliveries_for(order, now))
+    enqueue_order(order.tenant_id, order.pk)  # after commit; the beat sweeper is the backstop
     _alert_low_stock(order)
     signals.order_paid.send(sender=Order, order=order)
+
+
+@transaction.atomic
+def order_release_hold(*, order: Order, actor: Any, actor_label: str = "") -> bool:
+    """A person approved an order a paid gate held: it is delivered as any paid order.
+
+    `actor` is a portal user (or None for a staff member in Discord, named by `actor_label`,
+    e.g. "bot staff:<discord id>"). False when the order is not (or no longer) held.
+    """
+    locked = (Order.objects.for_tenant(order.tenant_id).select_for_update()
+              .select_related("tenant").filter(pk=order.pk).first())
+    if locked is None or locked.status != S.ON_HOLD:
+        return False
+    user = actor if getattr(actor, "pk", None) else None
+    label = actor_label or (f"user:{user.pk}" if user else "system")
+    if not order_transition(order=locked, to=S.PAID, actor=label[:40], actor_user=user,
+                            reason="released after review"):
+        return False
+    _start_delivery(locked, timezone.now())
+    audit.record(actor=user, tenant=locked.tenant, action="order.hold_release", target=locked,
+                 data={"code": locked.code, "by": label})
+    order.status = locked.status
     return True
 
 
@@ -103,6 +139,8 @@ def _revoke(order: Order, to: str, reason: str) -> None:
         return
     if not order_transition(order=order, to=to, actor="payment", reason=reason):
         return
+    if before == S.ON_HOLD:  # never delivered: its reserved stock goes back on sale
+        stock.release(tenant=order.tenant, order_ref=order.pk)
     deliveries = Delivery.objects.for_tenant(order.tenant_id).filter(order=order)
     # Work not done yet is dropped; roles already granted go back to the worker to remove.
     # Work handed to a provider (an SMM panel) is dropped too: its app hears order_revoked.

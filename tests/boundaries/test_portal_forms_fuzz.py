@@ -27,9 +27,11 @@ import portal
 from portal import forms as pf
 from portal import forms_catalog as cf
 from portal import forms_developer as devf
+from portal import forms_growth as gf
 from portal import forms_payments as payf
 from portal import forms_sales as sf
 from portal import forms_smm as smmf
+from portal import forms_trust as tf
 from portal import forms_wallet as wf
 from tenants.models import Membership, Role
 from tests.boundaries.conftest import PROFILE, World, check_boundary
@@ -76,6 +78,11 @@ COUPON = {"code": "NOVO10", "kind": "percent", "amount": "10", "min_order": "",
           "is_active": "on"}
 SETTINGS = {"name": "Loja Alfa", "locale": "pt-br", "log_channel_id": "",
             "fallback_channel_id": "", "notify_sales": "on"}
+GROWTH = {"recovery_enabled": "on", "recovery_delay_minutes": "30",
+          "recovery_coupon_percent": "10", "feed_enabled": "on",
+          "feed_channel_id": "123456789012345678", "feed_show_amount": "on",
+          "feed_buyer": "name", "customer_role_id": "", "customer_role_remove_on_refund": "on",
+          "welcome_enabled": "", "welcome_channel_id": ""}
 WORDS = st.sampled_from(["up", "down", "start", "stop", "restart", "activate", "deactivate",
                          "1", "0", "on", "pix", "card", "all"])
 
@@ -127,6 +134,10 @@ ENDPOINTS = [
              raw={"page": NASTY}),
     Endpoint("wallet_statement", _t("wallet_statement"), wf.StatementFilterForm, method="get",
              raw={"page": NASTY, "format": st.sampled_from(["csv", "html", ""])}),
+    Endpoint("growth_settings", _t("growth_settings"), gf.GrowthSettingsForm, GROWTH),
+    Endpoint("growth_analytics", _t("growth_analytics"), gf.AnalyticsPeriodForm, method="get",
+             raw={"format": st.sampled_from(["csv", "html", ""]),
+                  "table": st.sampled_from(["products", "daily", ""])}),
     Endpoint("plan_checkout", _t("plan_checkout", lambda w: w.subscription_pk),
              raw={"version": NASTY, "method": WORDS}),
     Endpoint("plan_downgrade", _t("plan_downgrade", lambda w: w.subscription_pk),
@@ -155,6 +166,23 @@ ENDPOINTS = [
              smmf.ServiceMappingForm,
              {"service_id": "1", "quantity_per_unit": "1000", "link_field": "link",
               "refill": "on"}),
+    Endpoint("trust_reviews", _t("trust_reviews"), tf.ReviewFilterForm, method="get",
+             raw={"page": NASTY}),
+    Endpoint("trust_review_settings", _t("trust_review_settings"), tf.ReviewSettingsForm,
+             {"reviews_enabled": "on", "reviews_channel_id": "123456789012345678"}),
+    Endpoint("trust_review_reply", _t("trust_review_reply", lambda w: w.review_pk),
+             tf.ReviewReplyForm, {"reply": "Obrigado!"}),
+    Endpoint("trust_review_hide", _t("trust_review_hide", lambda w: w.review_pk),
+             tf.ReviewHideForm, {"reason": "ofensivo"}, raw={"show": WORDS}),
+    Endpoint("trust_blocks", _t("trust_blocks"), tf.BlockForm,
+             {"discord_user_id": "123456789", "payer_email": "", "reason": "golpe",
+              "expires_at": ""}),
+    Endpoint("trust_block_remove", _t("trust_block_remove", lambda w: w.block_pk)),
+    Endpoint("trust_rules", _t("trust_rules"), tf.RiskRulesForm,
+             {"min_account_age_days": "7", "max_orders_per_hour": "3",
+              "max_orders_per_day": "10", "max_amount_per_hour": "100,00",
+              "max_amount_per_day": "1.000,00", "review_first_purchase_above": "500"}),
+    Endpoint("order_release", _t("order_release", lambda w: w.paid_order.code)),
 ]
 # bot_action posts to its own URL; the bot page itself is GET only.
 ENDPOINTS[[e.name for e in ENDPOINTS].index("bot_action")].url = _t("bot_action")
@@ -171,6 +199,13 @@ def portal_world(world: World) -> World:
     sub = Subscription.objects.for_tenant(tenant).first()
     world.subscription_pk = sub.pk if sub else 1
     _smm_rows(world)
+    from trust.models import Review
+    from trust.services import block_add
+
+    world.review_pk = Review.objects.create(tenant=tenant, order=world.paid_order,
+                                            customer=world.customer, stars=4).pk
+    world.block_pk = block_add(tenant=tenant, discord_user_id="424242", reason="golpe",
+                               actor=world.shop.owner).pk
     return world
 
 
