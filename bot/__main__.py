@@ -30,6 +30,7 @@ from bot.config import EXIT_MISCONFIGURED, Config, ConfigError
 from bot.ratelimit import UserBuckets
 from bot.ui.components import DYNAMIC_ITEMS
 from bot.ui.memberships import DYNAMIC_ITEMS as MEMBERSHIP_ITEMS
+from bot.ui.services import RefillButton
 
 log = logging.getLogger("bot")
 
@@ -57,7 +58,7 @@ class ShopBot(discord.Client):
 
     async def setup_hook(self) -> None:
         # Buttons of old messages keep working.
-        self.add_dynamic_items(*DYNAMIC_ITEMS, *MEMBERSHIP_ITEMS)
+        self.add_dynamic_items(*DYNAMIC_ITEMS, *MEMBERSHIP_ITEMS, RefillButton)
         await self.tree.sync()
 
     async def close(self) -> None:

@@ -112,9 +112,13 @@ class BotAPI:
     async def cart_clear(self, user_id: int | str) -> dict[str, Any]:
         return await self.request("DELETE", self._c(user_id) + "cart/")
 
-    async def cart_add(self, user_id: int | str, variant_id: int, quantity: int = 1) -> dict:
-        return await self.request("POST", self._c(user_id) + "cart/items/",
-                                  {"variant_id": int(variant_id), "quantity": int(quantity)})
+    async def cart_add(self, user_id: int | str, variant_id: int, quantity: int = 1,
+                       answers: dict[str, str] | None = None) -> dict:
+        """`answers`: the product's custom fields, by key (asked in a modal)."""
+        body: dict[str, Any] = {"variant_id": int(variant_id), "quantity": int(quantity)}
+        if answers:
+            body["answers"] = answers
+        return await self.request("POST", self._c(user_id) + "cart/items/", body)
 
     async def cart_set(self, user_id: int | str, variant_id: int, quantity: int) -> dict:
         return await self.request("PUT", self._c(user_id) + f"cart/items/{int(variant_id)}/",
@@ -155,6 +159,14 @@ class BotAPI:
 
     async def orders(self, user_id: int | str) -> dict[str, Any]:
         return await self.request("GET", self._c(user_id) + "orders/")
+
+    async def services(self, user_id: int | str) -> dict[str, Any]:
+        """The buyer's SMM service orders with their progress (/meuspedidos)."""
+        return await self.request("GET", self._c(user_id) + "services/")
+
+    async def service_refill(self, user_id: int | str, service_id: int) -> dict[str, Any]:
+        return await self.request("POST", self._c(user_id)
+                                  + f"services/{int(service_id)}/refill/", {})
 
     async def order(self, code: str) -> dict[str, Any]:
         return await self.request("GET", f"orders/{_seg(code)}/")

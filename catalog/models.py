@@ -71,6 +71,7 @@ class Fulfillment(models.TextChoices):
     CONTENT = "content", _("Same content for every buyer")
     ROLE = "role", _("Discord role only")
     EXTERNAL = "external", _("External fulfillment (webhook)")
+    SERVICE = "service", _("Service by API (SMM panel)")
 
 
 class Variant(TenantOwnedModel):
@@ -120,6 +121,46 @@ class Variant(TenantOwnedModel):
             raise ValidationError({"content": _("Write the content every buyer receives.")})
         if self.fulfillment == Fulfillment.EXTERNAL and not self.external_url:
             raise ValidationError({"external_url": _("Give the URL we call on each sale.")})
+
+
+class ProductField(TenantOwnedModel):
+    """A question the buyer answers when adding the product to the cart (a profile link, an
+    e-mail...); the answer travels on the order line to staff and fulfillment. Rules of the
+    answers: catalog/fields.py."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        HANDLE = "handle", _("Social handle (@name)")
+        URL = "url", _("Link (URL)")
+        EMAIL = "email", _("E-mail")
+        NUMBER = "number", _("Number")
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="fields",
+                                verbose_name=_("product"))
+    key = models.SlugField(_("key"), max_length=40,
+                           help_text=_("Short name used by fulfillment, e.g. “link”."))
+    label = models.CharField(_("question"), max_length=45,
+                             help_text=_("What the buyer sees (Discord allows 45 characters)."))
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    required = models.BooleanField(_("required"), default=True)
+    pattern = models.CharField(_("validation pattern"), max_length=200, blank=True,
+                               help_text=_("Optional regular expression the whole answer must "
+                                           "match."))
+    placeholder = models.CharField(_("example"), max_length=100, blank=True)
+    private = models.BooleanField(_("private"), default=False,
+                                  help_text=_("Never written to logs or the audit trail."))
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "key"], name="productfield_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class StockItem(TenantOwnedModel):

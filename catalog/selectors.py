@@ -8,6 +8,7 @@ from catalog.models import (
     Coupon,
     MessageTemplate,
     Product,
+    ProductField,
     ProductPost,
     StockItem,
     Variant,
@@ -34,8 +35,22 @@ def products_with_variants(*, tenant: Tenant, active_only: bool = False) -> Quer
         variants = variants.filter(is_active=True)
         products = products.filter(is_active=True)
     posts = ProductPost.objects.for_tenant(tenant)
+    fields = ProductField.objects.for_tenant(tenant)
     return products.prefetch_related(Prefetch("variants", queryset=variants),
-                                     Prefetch("posts", queryset=posts))
+                                     Prefetch("posts", queryset=posts),
+                                     Prefetch("fields", queryset=fields))
+
+
+def product_fields(*, tenant: Tenant, product_id: int) -> list[ProductField]:
+    return list(ProductField.objects.for_tenant(tenant).filter(product_id=product_id))
+
+
+def fields_by_product(*, tenant: Tenant, product_ids: set[int]) -> dict[int, list[ProductField]]:
+    """The custom fields of several products in one query (checkout)."""
+    out: dict[int, list[ProductField]] = {}
+    for field in ProductField.objects.for_tenant(tenant).filter(product_id__in=product_ids):
+        out.setdefault(field.product_id, []).append(field)
+    return out
 
 
 def stock_items(*, tenant: Tenant, variant: Variant, status: str | None = None

@@ -25,6 +25,10 @@ DEBUG = env.boolean("DEBUG", False)
 # HTTPS hardening (redirects, secure cookies, HSTS) is on whenever DEBUG is off, unless a test
 # or a plain-HTTP local run turns it off explicitly.
 HTTPS = env.boolean("HTTPS", not DEBUG)
+# Requests a shop points us at (fulfillment URL, SMM panel, webhooks) may reach private,
+# loopback and link-local addresses only when this is on (config/egress.py): tests and the
+# local sandboxes of `make run`.
+EGRESS_ALLOW_PRIVATE = env.boolean("EGRESS_ALLOW_PRIVATE", DEBUG)
 
 _secret_key = env.secret("SECRET_KEY")
 SECRET_KEY_FROM_VAR = not _secret_key
@@ -78,6 +82,8 @@ INSTALLED_APPS = [
     "trust",
     "credit",
     "affiliates",
+    "smm",
+    "developer",
     "portal",
     "admin_panel",
 ]
@@ -382,7 +388,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Each app keeps its periodic tasks next to its code, in <app>/beat.py (plain data, no models).
 for _app in ("catalog", "sales", "payments", "wallet", "runtime", "billing", "growth",
-             "memberships", "trust", "affiliates"):
+             "memberships", "trust", "affiliates", "smm", "developer"):
     CELERY_BEAT_SCHEDULE |= importlib.import_module(f"{_app}.beat").SCHEDULE
 
 # --- APIs -------------------------------------------------------------------------------------
@@ -394,6 +400,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "UNAUTHENTICATED_USER": None,
+    # The public shop API: requests per API key (developer.api.PerKeyThrottle).
+    "DEFAULT_THROTTLE_RATES": {"public_api": env.string("PUBLIC_API_RATE", "120/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Vitrine API",

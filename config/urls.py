@@ -28,6 +28,8 @@ urlpatterns = [
     path("api/bot/v1/", include("affiliates.api_urls")),
     path("api/bot/v1/", include("memberships.api_urls")),
     path("", include("memberships.urls")),
+    path("api/bot/v1/", include("smm.api_urls")),
+    path("api/v1/", include("developer.api_urls")),
     path("api/bot/v1/", include("trust.api_urls")),
     path("api/bot/v1/", include("growth.api_urls")),
     path("", include("runtime.urls")),

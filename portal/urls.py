@@ -6,12 +6,14 @@ from portal import (
     urls_billing,
     urls_catalog,
     urls_credit,
+    urls_developer,
     urls_disputes,
     urls_growth,
     urls_memberships,
     urls_payments,
     urls_runtime,
     urls_sales,
+    urls_smm,
     urls_trust,
     urls_wallet,
     views,
@@ -39,5 +41,6 @@ urlpatterns += urls_payments.urlpatterns + urls_billing.urlpatterns + urls_runti
 urlpatterns += urls_credit.urlpatterns
 urlpatterns += urls_memberships.urlpatterns
 urlpatterns += urls_disputes.urlpatterns
+urlpatterns += urls_smm.urlpatterns + urls_developer.urlpatterns
 urlpatterns += urls_trust.urlpatterns
 urlpatterns += urls_growth.urlpatterns

@@ -28,6 +28,7 @@ ERRORS: dict[str, tuple[int, Any]] = {
     "quantity_invalid": (400, _("Choose a quantity between 1 and %(max)s.")),
     "cart_too_large": (400, _("A cart holds at most %(max)s different items.")),
     "out_of_stock": (409, _("Not enough stock of “%(item)s”: %(available)s left.")),
+    "field_invalid": (400, _("“%(label)s”: %(reason)s")),
     "line_not_found": (404, _("This item is not in your cart.")),
     "cart_empty": (409, _("Your cart is empty.")),
     "currency_unsupported": (409, _("This shop's currency cannot be sold in yet. The shop owner "

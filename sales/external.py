@@ -26,7 +26,8 @@ def external_body(delivery: Delivery) -> bytes:
                   "name": order.customer.display_name},
         "item": {"variant_id": line.variant_id, "product": line.product_name,
                  "variant": line.variant_label, "quantity": line.quantity,
-                 "duration_days": line.duration_days},
+                 "duration_days": line.duration_days,
+                 "answers": {a["key"]: a["value"] for a in line.answers or []}},
         "total_cents": order.total_cents, "currency": order.currency,
     }
     return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()

@@ -80,6 +80,8 @@ class CartLine(TenantOwnedModel):
     variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="+",
                                 verbose_name=_("variant"))
     quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
+    # The buyer's answers to the product's custom fields (catalog/fields.py's stored form).
+    answers = models.JSONField(default=list, blank=True, verbose_name=_("answers"))
 
     class Meta:
         ordering = ["id"]
@@ -208,6 +210,9 @@ class OrderLine(TenantOwnedModel):
     role_id = models.CharField(max_length=20, blank=True, verbose_name=_("role id"))
     duration_days = models.PositiveIntegerField(null=True, blank=True,
                                                 verbose_name=_("duration (days)"))
+    # Custom field answers, copied from the cart line: shown to staff, passed to fulfillment;
+    # those marked private are never logged (catalog.fields.answers_public).
+    answers = models.JSONField(default=list, blank=True, verbose_name=_("answers"))
 
     class Meta:
         ordering = ["id"]
@@ -320,10 +325,14 @@ class Delivery(TenantOwnedModel):
         CONTENT = "content", _("Content")
         ROLE = "role", _("Discord role")
         EXTERNAL = "external", _("External fulfillment")
+        SERVICE = "service", _("Service by API")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
         RUNNING = "running", _("Running")
+        # Handed to an outside provider (an SMM panel) that reports back: not finished, not
+        # claimable, not stale; the app that handed it off settles it (fulfillment/handoff.py).
+        WAITING = "waiting", _("At the provider")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
         REVOKE = "revoke", _("To revoke")

@@ -22,7 +22,10 @@ os.environ.setdefault("DISCORD_CLIENT_ID", "")
 # trust in the drain flag: tests ask Redis on every acknowledgement, and the trust window has
 # its own tests (tests/payments/test_drain.py).
 os.environ.setdefault("PAYMENTS_DRAIN_TRUST_MS", "0")
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The emulators and test endpoints listen on 127.0.0.1; tests/config/test_egress.py turns it
+# off to prove private targets are refused.
+os.environ.setdefault("EGRESS_ALLOW_PRIVATE", "1")  # Playwright's sync API runs a loop
 
 
 def pytest_configure(config: pytest.Config) -> None:

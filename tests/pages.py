@@ -22,6 +22,8 @@ def portal_pages(world: World) -> list[tuple[str, str]]:
     order = Order.objects.for_tenant(tenant).get(pk=world.order_id)
     tier = Tier.objects.for_tenant(tenant).order_by("pk").first()
     member = Member.objects.for_tenant(tenant).order_by("pk").first()
+    smm_variant = Variant.objects.for_tenant(tenant).filter(fulfillment="service").get()
+    smm_product = smm_variant.product
 
     def at(name: str, *args: object) -> str:
         return reverse(f"portal:{name}", args=[slug, *args])
@@ -41,6 +43,10 @@ def portal_pages(world: World) -> list[tuple[str, str]]:
         ("coupons", at("coupons")),
         ("coupon-edit", at("coupon_edit", coupon.pk)),
         ("messages", at("templates")),
+        ("product-fields", at("product_fields", smm_product.pk)),
+        ("smm-panel", at("smm_panel")),
+        ("smm-service", at("smm_service", smm_variant.pk)),
+        ("developers", at("developers")),
         ("orders", at("orders")),
         ("order-detail", at("order_detail", order.code)),
         ("customers", at("customers")),

@@ -21,7 +21,7 @@ ARTIFACTS = ROOT / "var" / "test-artifacts"
 LOCALES = ["pt_BR", "en"]
 SOURCES = ["audit", "tenants", "catalog", "sales", "payments", "wallet", "runtime", "portal",
            "admin_panel", "billing", "growth", "disputes", "memberships", "trust", "credit",
-           "affiliates", "money", "config", "templates", "manage.py"]
+           "affiliates", "smm", "developer", "money", "config", "templates", "manage.py"]
 
 
 @pytest.fixture(scope="module")

@@ -52,6 +52,8 @@ def build(mp) -> World:
                                 data_id=result.payment.provider_payment_id,
                                 payment=result.payment, state=WebhookEvent.State.PROCESSED)
     _memberships(tenant, owner, buyer)
+    _smm_sale(tenant, buyer, mp)
+    _developer_rows(tenant, owner)
     _trust(tenant, owner, buyer, result.order)
     return World(tenant=tenant, owner=owner, operator=operator, order_id=result.order.pk,
                  payment_uuid=str(result.payment.public_id), dispute_id=_dispute(mp, variant))
@@ -98,6 +100,48 @@ def _memberships(tenant: Tenant, owner: User, buyer) -> None:
                         price_cents=29900, period="yearly", kofi_tier_name="VIP Club")
     memberships.member_grant(tenant=tenant, actor=owner, customer=buyer, tier=tier, days=30,
                              reason="demo")
+
+
+def _smm_sale(tenant: Tenant, buyer, mp) -> None:
+    """A service sold through an SMM panel: a product asking for a link, its variant mapped to
+    a panel service, the shop's panel, and a paid order whose panel order is in progress."""
+    from catalog.models import Product, ProductField, Variant
+    from payments import services as payments
+    from sales import services
+    from sales.models import Delivery
+    from smm.models import Panel, PanelOrder, Refill, ServiceMapping
+
+    product = Product.objects.create(tenant=tenant, name="Seguidores Instagram",
+                                     description="Seguidores reais, entrega gradual.")
+    ProductField.objects.create(tenant=tenant, product=product, key="link",
+                                label="Link do perfil", kind="url",
+                                placeholder="https://instagram.com/seu.perfil")
+    ProductField.objects.create(tenant=tenant, product=product, key="email", label="E-mail",
+                                kind="email", required=False, private=True, sort_order=1)
+    variant = Variant.objects.create(tenant=tenant, product=product, label="1000 seguidores",
+                                     price_cents=2990, fulfillment="service")
+    ServiceMapping.objects.create(tenant=tenant, variant=variant, service_id=1,
+                                  quantity_per_unit=1000, link_field="link", refill=True)
+    Panel.objects.create(tenant=tenant, url="http://127.0.0.1:9/api/v2", api_key="demo",
+                         balance_alert_below=20, balance=12, balance_currency="USD",
+                         balance_checked_at=timezone.now(),
+                         balance_alerted_at=timezone.now())
+    services.cart_add(customer=buyer, variant_id=variant.pk,
+                      answers={"link": "https://instagram.com/comprador.demo",
+                               "email": "comprador@example.com"})
+    result = services.checkout(customer=buyer)
+    mp.approve(result.payment.provider_payment_id)
+    payments.payment_sync(provider_payment_id=result.payment.provider_payment_id)
+    delivery = Delivery.objects.for_tenant(tenant).get(order=result.order)
+    Delivery.objects.for_tenant(tenant).filter(pk=delivery.pk).update(state="waiting")
+    panel_order = PanelOrder.objects.create(
+        tenant=tenant, delivery=delivery, order=result.order, service_id=1,
+        link="https://instagram.com/comprador.demo", quantity=1000, panel_order_id="1001",
+        status="in_progress", charge="0.90", start_count=350, remains=420,
+        next_check_at=timezone.now() + timedelta(minutes=5), checks=2)
+    # An earlier refill of the same order, done (the admin lists refills too).
+    Refill.objects.create(tenant=tenant, panel_order=panel_order, panel_refill_id="7",
+                          status="Completed")
 def _trust(tenant: Tenant, owner: User, buyer, order) -> None:
     """A review with a reply, a shop block, a platform block and some risk rules."""
     from catalog.models import Product
@@ -121,3 +165,22 @@ def _trust(tenant: Tenant, owner: User, buyer, order) -> None:
 class _Null:
     def write(self, *_: object) -> None:
         pass
+
+
+def _developer_rows(tenant: Tenant, owner: User) -> None:
+    """An API key, a webhook endpoint and its delivery log (one sent, one failing)."""
+    from developer import keys, webhooks
+    from developer.models import WebhookDelivery
+
+    keys.key_create(tenant=tenant, actor=owner, name="ERP", scopes=["orders:read",
+                                                                    "stock:read"])
+    endpoint, _secret = webhooks.endpoint_create(tenant=tenant, actor=owner,
+                                                 url="https://erp.example.com/vitrine/hooks",
+                                                 events=["order.paid", "order.refunded"])
+    WebhookDelivery.objects.create(tenant=tenant, endpoint=endpoint, event="order.paid",
+                                   payload={}, state="done", attempts=1, last_status=200,
+                                   done_at=timezone.now())
+    WebhookDelivery.objects.create(tenant=tenant, endpoint=endpoint, event="order.refunded",
+                                   payload={}, state="pending", attempts=2, last_status=503,
+                                   last_error="HTTP 503",
+                                   next_attempt_at=timezone.now() + timedelta(minutes=30))

@@ -5,6 +5,8 @@
 - `threads.CartThreads`: the buyer's private cart thread;
 - `checkout.CheckoutWatcher`: checkout and the watcher that edits its message;
 - `catalog.CatalogAndCart`: /loja, variant picks, the cart, /meuspedidos;
+- `services.ServiceOrders`: the custom-fields modal on add-to-cart, SMM services' progress
+  and refills in /meuspedidos;
 - `staff.StaffCommands`: /estoque, /entregar, /reembolsar, /vincular;
 - `posts.ProductPosts`: /postar, /repostar and the loop that refreshes posts;
 - `trust.TrustFlows`: the review DM's stars and comment modal, /aprovar;
@@ -27,14 +29,14 @@ permission) they stay in ephemeral messages, without the buyer noticing the diff
 from __future__ import annotations
 
 from bot.storefront.affiliates import Affiliates
-from bot.storefront.catalog import CatalogAndCart
 from bot.storefront.credit import StoreCredit
 from bot.storefront.memberships import Memberships
 from bot.storefront.posts import ProductPosts
+from bot.storefront.services import ServiceOrders
 from bot.storefront.trust import TrustFlows
 
 
-class Storefront(CatalogAndCart, ProductPosts, TrustFlows, StoreCredit, Affiliates,
+class Storefront(ServiceOrders, ProductPosts, TrustFlows, StoreCredit, Affiliates,
                  Memberships):
     """Everything the bot does for its shop; see the modules above, one per concern."""
 

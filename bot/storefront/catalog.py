@@ -88,18 +88,22 @@ class CatalogAndCart(CheckoutWatcher):
                 cart = await self._as_customer(
                     interaction, lambda uid: self.api.cart_add(uid, vid, 1))
                 thread = await self._cart_thread(interaction)
-            line = next((ln for ln in cart["lines"] if int(ln["variant_id"]) == vid), None)
-            item = f"{line['product_name']} · {line['variant_label']}" if line else f"#{vid}"
-
-            def message(in_thread: bool) -> dict[str, Any]:
-                return {"content": None if in_thread else self.t("added", item=item),
-                        "embed": cart_ui.cart_embed(cart, self.locale),
-                        "view": cart_ui.cart_view(cart, self.locale)}
-
-            await self._show(interaction, thread, message,
-                             pointer=lambda th: self.t("added_thread", item=item,
-                                                       thread=th.mention))
+            await self._show_added(interaction, cart, vid, thread)
         await self._guarded(interaction, work)
+
+    async def _show_added(self, interaction: discord.Interaction, cart: dict[str, Any],
+                          vid: int, thread: Any) -> None:
+        line = next((ln for ln in cart["lines"] if int(ln["variant_id"]) == vid), None)
+        item = f"{line['product_name']} · {line['variant_label']}" if line else f"#{vid}"
+
+        def message(in_thread: bool) -> dict[str, Any]:
+            return {"content": None if in_thread else self.t("added", item=item),
+                    "embed": cart_ui.cart_embed(cart, self.locale),
+                    "view": cart_ui.cart_view(cart, self.locale)}
+
+        await self._show(interaction, thread, message,
+                         pointer=lambda th: self.t("added_thread", item=item,
+                                                   thread=th.mention))
 
     async def buy(self, interaction: discord.Interaction, pid: int,
                   picked: int | None = None) -> None:

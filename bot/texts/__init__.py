@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-FEATURES: list[str] = ["growth", "memberships", "trust", "payments", "credit", "affiliates"]
+FEATURES: list[str] = ["growth", "memberships", "trust", "smm", "payments", "credit", "affiliates"]
 
 
 def merged() -> dict[str, dict[str, str]]:

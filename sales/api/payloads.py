@@ -32,6 +32,8 @@ def product(p: Product, currency: str) -> dict[str, Any]:
         } for v in p.variants.all()],
         "posts": [{"channel_id": post.channel_id, "message_id": post.message_id,
                    "needs_refresh": post.needs_refresh} for post in p.posts.all()],
+        "fields": [{"key": f.key, "label": f.label, "kind": f.kind, "required": f.required,
+                    "placeholder": f.placeholder} for f in p.fields.all()],
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from catalog.fields import MAX_ANSWER, MAX_FIELDS
 from config.boundaries import INT32_MAX
 from payments.models import Refund
 from sales.services.carts import MAX_QUANTITY
@@ -26,6 +27,15 @@ class CustomerUpsertIn(serializers.Serializer):
 class CartAddIn(serializers.Serializer):
     variant_id = serializers.IntegerField(min_value=1, max_value=2**62)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
+    answers = serializers.DictField(
+        child=serializers.CharField(max_length=MAX_ANSWER, allow_blank=True), required=False,
+        default=dict, help_text="Answers to the product's custom fields, by field key "
+                                "(the catalog lists them); refused with field_invalid.")
+
+    def validate_answers(self, value: dict) -> dict:
+        if len(value) > MAX_FIELDS:
+            raise serializers.ValidationError(f"At most {MAX_FIELDS} answers.")
+        return value
 
 
 class CartQuantityIn(serializers.Serializer):
@@ -130,6 +140,14 @@ class PostOut(serializers.Serializer):
     needs_refresh = serializers.BooleanField()
 
 
+class FieldOut(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    kind = serializers.CharField(help_text="text, handle, url, email or number.")
+    required = serializers.BooleanField()
+    placeholder = serializers.CharField()
+
+
 class ProductOut(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -140,6 +158,7 @@ class ProductOut(serializers.Serializer):
     channel_id = serializers.CharField()
     variants = VariantOut(many=True)
     posts = PostOut(many=True)
+    fields = FieldOut(many=True, help_text="Asked in a modal when the buyer adds the product.")
 
 
 class CatalogOut(serializers.Serializer):

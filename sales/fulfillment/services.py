@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 import audit
 from config.metrics import DELIVERIES
 from sales import signals
-from sales.fulfillment import discord_rest, messages, notices, webhook
+from sales.fulfillment import discord_rest, messages, notices, registry, webhook
 from sales.fulfillment.buyer import bot_token, send_to_buyer
 from sales.fulfillment.errors import DeliveryError, from_discord
 from sales.models import REVOKED_STATUSES, Delivery, Order
@@ -100,15 +100,28 @@ def delivery_run(*, tenant_id: int, delivery_id: int) -> Outcome:
     return outcome
 
 
+def _perform(delivery: Delivery) -> str | None:
+    perform = PERFORMERS.get(delivery.kind) or registry.performer_for(delivery.kind)
+    if perform is None:  # the app that performs this kind is not installed (yet)
+        raise DeliveryError(permanent=False, metric="no_performer",
+                            reason=_("Nothing can deliver this kind of item right now; it "
+                                     "will be retried."))
+    return perform(delivery)
+
+
 def _attempt(delivery: Delivery) -> Outcome:
     try:
-        PERFORMERS[delivery.kind](delivery)
+        result = _perform(delivery)
     except DeliveryError as exc:
         return _failed_attempt(delivery, exc)
     except Exception:  # a bug must not leave the row claimed forever
         log.exception("delivery %s crashed", delivery.pk)
         return _failed_attempt(delivery, DeliveryError(
             permanent=False, reason=_("Internal error; it will be retried."), metric="crash"))
+    if result == registry.WAITING:
+        _finish(delivery, Delivery.State.WAITING)
+        DELIVERIES.labels(result="waiting", reason=delivery.kind).inc()
+        return Outcome("waiting")
     _finish(delivery, Delivery.State.DONE)
     DELIVERIES.labels(result="done", reason=delivery.kind).inc()
     return Outcome("done")
@@ -137,7 +150,8 @@ def order_settle(*, tenant_id: int, order_id: int) -> str | None:
         return None
     rows = list(_scope(tenant_id).filter(order=order).values_list("state", "last_error"))
     states = [state for state, _err in rows]
-    if not states or any(s in (Delivery.State.PENDING, Delivery.State.RUNNING) for s in states):
+    unfinished = (Delivery.State.PENDING, Delivery.State.RUNNING, Delivery.State.WAITING)
+    if not states or any(s in unfinished for s in states):
         return None
     failed = [err for state, err in rows if state == Delivery.State.FAILED]
     done = states.count(Delivery.State.DONE)
@@ -150,6 +164,26 @@ def order_settle(*, tenant_id: int, order_id: int) -> str | None:
     if order_transition(order=order, to=to, actor="system", reason=reason) and to == S.DELIVERED:
         signals.order_delivered.send(sender=Order, order=order)
     return to
+
+
+def delivery_handoff_finish(*, tenant_id: int, delivery_id: int, done: bool,
+                            reason: str = "", code: str = "") -> bool:
+    """The provider a delivery was handed to reported its end (registry.WAITING): done, or
+    failed with `reason`; then the order settles. False when it was not waiting (a replay)."""
+    fields: dict[str, Any] = {"state": Delivery.State.DONE if done else Delivery.State.FAILED,
+                              "last_error": reason[:300], "failure_code": code[:32]}
+    if done:
+        fields["done_at"] = timezone.now()
+    moved = _scope(tenant_id).filter(pk=delivery_id, state=Delivery.State.WAITING).update(
+        **fields)
+    if not moved:
+        return False
+    delivery = _load(tenant_id, delivery_id)
+    DELIVERIES.labels(result="done" if done else "failed", reason="handoff").inc()
+    if not done:
+        notices.enqueue_failure(delivery)
+    order_settle(tenant_id=tenant_id, order_id=delivery.order_id)
+    return True
 
 
 def order_deliveries_pending(*, tenant_id: int, order_id: int) -> list[int]:

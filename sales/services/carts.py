@@ -9,8 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog import stock
+from catalog.fields import FieldError, answers_clean
 from catalog.models import Variant
-from catalog.selectors import coupon_by_code
+from catalog.selectors import coupon_by_code, product_fields
 from sales import pricing, signals
 from sales.errors import SalesError
 from sales.models import Cart, CartLine, Customer
@@ -88,11 +89,27 @@ def _check_stock(tenant: Tenant, variant: Variant, quantity: int) -> None:
             raise SalesError("out_of_stock", item=str(variant), available=available)
 
 
+def answers_for(*, variant: Variant, answers: dict[str, object] | None,
+                fields: list | None = None) -> list[dict]:
+    """The buyer's answers to the product's custom fields (`fields`, or read), checked
+    (SalesError field_invalid names the field and says what to fix)."""
+    if fields is None:
+        fields = product_fields(tenant=variant.tenant_id, product_id=variant.product_id)
+    try:
+        return answers_clean(fields=fields, answers=answers)
+    except FieldError as exc:
+        raise SalesError("field_invalid", label=exc.label, reason=exc.reason) from None
+
+
 @transaction.atomic
-def cart_add(*, customer: Customer, variant_id: int, quantity: int = 1) -> Cart:
+def cart_add(*, customer: Customer, variant_id: int, quantity: int = 1,
+             answers: dict[str, object] | None = None) -> Cart:
+    """Add `quantity` of a variant; `answers` fills the product's custom fields (the latest
+    answers replace earlier ones on the same line)."""
     _check_buyer(customer)
     quantity = _check_quantity(quantity)
     variant = _sellable_variant(customer.tenant, variant_id)
+    cleaned = answers_for(variant=variant, answers=answers)
     cart = _open_cart(customer, create=True)
     lines = list(cart.lines.all())  # at most MAX_LINES rows
     line = next((ln for ln in lines if ln.variant_id == variant.pk), None)
@@ -103,10 +120,11 @@ def cart_add(*, customer: Customer, variant_id: int, quantity: int = 1) -> Cart:
     _check_stock(customer.tenant, variant, wanted)
     if line is None:
         CartLine.objects.create(tenant=customer.tenant, cart=cart, variant=variant,
-                                quantity=wanted)
+                                quantity=wanted, answers=cleaned)
     else:
         line.quantity = wanted
-        line.save(update_fields=["quantity"])
+        line.answers = cleaned or line.answers
+        line.save(update_fields=["quantity", "answers"])
     _touch(cart)
     signals.cart_item_added.send(sender=Cart, cart=cart, variant=variant, quantity=quantity)
     return cart

@@ -17,6 +17,7 @@ from django.utils import timezone
 import audit
 from catalog import stock
 from catalog.models import Coupon
+from catalog.selectors import fields_by_product
 from config.metrics import CHECKOUT_SECONDS
 from money import format_money
 from payments import connect, providers
@@ -27,7 +28,7 @@ from sales import hooks, pricing, selectors, signals
 from sales.errors import SalesError
 from sales.models import Cart, Customer, Order, OrderEvent, OrderLine
 from sales.models import OrderStatus as S
-from sales.services.carts import MAX_QUANTITY, _check_buyer
+from sales.services.carts import MAX_QUANTITY, _check_buyer, answers_for
 from sales.services.orders import order_mark_paid_by_credit
 from tenants.quotas import QuotaExceeded, quota_check, usage_record
 from wallet import credit as wallet_credit
@@ -79,6 +80,11 @@ def order_create_from_cart(*, customer: Customer, method: str = Payment.Method.P
             raise SalesError("variant_unavailable", item=str(line.variant))
         if not 1 <= line.quantity <= MAX_QUANTITY:
             raise SalesError("quantity_invalid", max=MAX_QUANTITY)
+    # Checked again: the shop may have added a required field since the line was added.
+    fields = fields_by_product(tenant=tenant, product_ids={ln.variant.product_id for ln in lines})
+    answers = {ln.variant_id: answers_for(
+        variant=ln.variant, fields=fields.get(ln.variant.product_id, []),
+        answers={a["key"]: a["value"] for a in ln.answers or []}) for ln in lines}
     coupon = None
     if cart.coupon_id:
         # Locked: concurrent checkouts with a limited coupon count its uses one at a time.
@@ -113,7 +119,7 @@ def order_create_from_cart(*, customer: Customer, method: str = Payment.Method.P
                   unit_price_cents=pl.unit_price_cents, quantity=pl.quantity,
                   discount_cents=pl.discount_cents, line_total_cents=pl.total_cents,
                   fulfillment=pl.variant.fulfillment, role_id=pl.variant.role_id,
-                  duration_days=pl.variant.duration_days)
+                  duration_days=pl.variant.duration_days, answers=answers[pl.variant.pk])
         for pl in priced.lines
     ])
     wants = {ln.variant_id: ln.quantity for ln in lines if ln.variant.uses_stock}

@@ -209,7 +209,9 @@ def _revoke(order: Order, to: str, reason: str) -> None:
         stock.release(tenant=order.tenant, order_ref=order.pk)
     deliveries = Delivery.objects.for_tenant(order.tenant_id).filter(order=order)
     # Work not done yet is dropped; roles already granted go back to the worker to remove.
-    deliveries.filter(state=Delivery.State.PENDING).update(state=Delivery.State.REVOKED)
+    # Work handed to a provider (an SMM panel) is dropped too: its app hears order_revoked.
+    deliveries.filter(state__in=(Delivery.State.PENDING, Delivery.State.WAITING)).update(
+        state=Delivery.State.REVOKED)
     if deliveries.filter(kind=Delivery.Kind.ROLE, state=Delivery.State.DONE).update(
             state=Delivery.State.REVOKE):
         enqueue_revoke(order.tenant_id, order.pk)

@@ -34,9 +34,10 @@ class RefundActor:
     """Who asked for a refund. `user` for the portal and the admin; the Discord user id for a
     staff member who ran /reembolsar (the bot is trusted to say who, sales/api/README.md)."""
 
-    via: str  # "portal", "bot" or "admin"
+    via: str  # "portal", "bot", "admin" or "system"
     user: Any = None
     discord_user_id: str = ""
+    feature: str = ""  # for "system": the seller feature that refunds by itself (e.g. "smm")
 
     @classmethod
     def portal(cls, user: Any) -> RefundActor:
@@ -50,16 +51,25 @@ class RefundActor:
     def discord_staff(cls, discord_user_id: str) -> RefundActor:
         return cls(via="bot", discord_user_id=str(discord_user_id))
 
+    @classmethod
+    def system(cls, feature: str) -> RefundActor:
+        """A refund the platform decides by itself (an SMM panel delivered only part)."""
+        return cls(via="system", feature=feature)
+
     @property
     def label(self) -> str:
         """OrderEvent.actor (at most 40 characters)."""
         if self.via == "bot":
             return f"bot staff:{self.discord_user_id}"[:40]
+        if self.via == "system":
+            return f"system:{self.feature}"[:40]
         prefix = "operator" if self.via == "admin" else "user"
         return f"{prefix}:{getattr(self.user, 'pk', '')}"
 
     def audit_data(self) -> dict[str, str]:
         data = {"via": self.via}
+        if self.feature:
+            data["feature"] = self.feature
         if self.discord_user_id:
             data["discord_user_id"] = self.discord_user_id
         return data

@@ -28,11 +28,13 @@ from portal import forms as pf
 from portal import forms_affiliates as aff
 from portal import forms_catalog as cf
 from portal import forms_credit as crf
+from portal import forms_developer as devf
 from portal import forms_disputes as df
 from portal import forms_growth as gf
 from portal import forms_memberships as msf
 from portal import forms_payments as payf
 from portal import forms_sales as sf
+from portal import forms_smm as smmf
 from portal import forms_trust as tf
 from portal import forms_wallet as wf
 from tenants.models import Membership, Role
@@ -187,6 +189,28 @@ ENDPOINTS = [
              df.DisputeOutcomeForm, {"outcome": "won"}),
     Endpoint("dispute_unblock", _t("dispute_unblock", lambda w: w.dispute_pk),
              raw={"blocked": WORDS}),
+    Endpoint("product_fields", _t("product_fields", _product), smmf.ProductFieldForm,
+             {"label": "Link do perfil", "key": "perfil", "kind": "url", "required": "on",
+              "pattern": "", "placeholder": "", "private": ""}),
+    Endpoint("product_field_delete", _t("product_field_delete", lambda w: w.field_pk)),
+    # Loopback URL: the panel is asked by a worker after the commit, never from the request.
+    Endpoint("smm_panel", _t("smm_panel"), smmf.PanelForm,
+             {"url": "http://127.0.0.1:9/api/v2", "api_key": "chave",
+              "balance_alert_below": "10"}),
+    Endpoint("developers_key", _t("developers"), devf.ApiKeyForm,
+             {"form": "key", "name": "ERP", "scopes": ["orders:read"]},
+             raw={"form": st.just("key")}),
+    Endpoint("developers_webhook", _t("developers"), devf.WebhookEndpointForm,
+             {"url": "https://93.184.216.34/hooks", "events": ["order.paid"]},
+             raw={"form": st.just("webhook")}),
+    Endpoint("api_key_revoke", _t("api_key_revoke", lambda w: w.api_key_pk)),
+    Endpoint("webhook_rotate", _t("webhook_rotate", lambda w: w.endpoint_pk)),
+    Endpoint("webhook_delete", _t("webhook_delete", lambda w: w.endpoint_pk)),
+    Endpoint("webhook_resend", _t("webhook_resend", lambda w: w.webhook_delivery_pk)),
+    Endpoint("smm_service", _t("smm_service", lambda w: w.service_variant_pk),
+             smmf.ServiceMappingForm,
+             {"service_id": "1", "quantity_per_unit": "1000", "link_field": "link",
+              "refill": "on"}),
     Endpoint("trust_reviews", _t("trust_reviews"), tf.ReviewFilterForm, method="get",
              raw={"page": NASTY}),
     Endpoint("trust_review_settings", _t("trust_review_settings"), tf.ReviewSettingsForm,
@@ -221,6 +245,7 @@ def portal_world(world: World) -> World:
     world.subscription_pk = sub.pk if sub else 1
     _memberships(world)
     world.dispute_pk = open_dispute(world.payment).pk
+    _smm_rows(world)
     from trust.models import Review
     from trust.services import block_add
 
@@ -252,6 +277,28 @@ def open_dispute(payment):
         provider_payment_id=payment.provider_payment_id, amount_cents=None, currency="BRL",
         reason="fraud", deadline_at=None, outcome="", status="pending"))
     return Dispute.objects.for_tenant(payment.tenant_id).get(payment=payment)
+def _smm_rows(world: World) -> None:
+    """A product asking for a link, with a variant delivered by an SMM panel service."""
+    from catalog.models import ProductField
+    from tests.sales import factories as f
+
+    tenant = world.shop.tenant
+    product = f.product(tenant, "Seguidores")
+    field = ProductField.objects.create(tenant=tenant, product=product, key="link",
+                                        label="Link", kind="url")
+    world.field_pk = field.pk
+    world.service_variant_pk = f.variant(product, "1000", fulfillment="service").pk
+    from developer import keys, webhooks
+    from developer.models import WebhookDelivery
+
+    world.api_key_pk = keys.key_create(tenant=tenant, actor=world.shop.owner, name="erp",
+                                       scopes=["orders:read"])[0].pk
+    endpoint, _secret = webhooks.endpoint_create(tenant=tenant, actor=world.shop.owner,
+                                                 url="https://93.184.216.34/h",
+                                                 events=["order.paid"])
+    world.endpoint_pk = endpoint.pk
+    world.webhook_delivery_pk = WebhookDelivery.objects.create(
+        tenant=tenant, endpoint=endpoint, event="order.paid", payload={}, state="failed").pk
 
 
 def _refused(response) -> bool:

@@ -134,3 +134,21 @@ def test_a_claim_whose_worker_died_is_taken_back_and_delivered(world):
         assert tasks.deliver_sweep() == 1
     order.refresh_from_db()
     assert order.status == "delivered" and len(world.sb.dms(world.buyer_id)) == 1
+
+
+def test_external_post_to_a_private_address_is_refused_unsent(world, endpoint, settings):
+    settings.EGRESS_ALLOW_PRIVATE = False  # SSRF: the shop's URL is 127.0.0.1
+    order = buy(world, _external(world, endpoint))
+    tasks.deliver_order(world.tenant.pk, order.pk)
+    assert ShopEndpoint.received == []
+    delivery = Delivery.objects.for_tenant(world.tenant).get(order=order)
+    assert (delivery.state, delivery.failure_code) == ("failed", "external_refused")
+
+
+def test_external_redirect_is_not_followed(world, endpoint):
+    ShopEndpoint.answers = [302]
+    order = buy(world, _external(world, endpoint))
+    tasks.deliver_order(world.tenant.pk, order.pk)
+    assert len(ShopEndpoint.received) == 1  # the 302 is an answer, never a new target
+    delivery = Delivery.objects.for_tenant(world.tenant).get(order=order)
+    assert delivery.state == "failed"
