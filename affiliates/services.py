@@ -17,15 +17,20 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 import audit
 from affiliates.models import Affiliate, Commission, Referral
+from sales.errors import SalesError
 from sales.models import Customer, Order, OrderLine
 from wallet import credit as ledger
 from wallet.models import Hold, LedgerTransaction
 
+# Lazy: sales renders its errors late, in the shop's language.
+REFUSALS = {"self_referral": gettext_lazy("You cannot use your own affiliate code.")}
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 MAX_PERCENT = 50
+MAX_PRODUCT_PERCENT = 100  # a product may pay more than the shop's cap (a launch, a bundle)
 
 
 class AffiliateRefused(ValueError):
@@ -38,17 +43,17 @@ def program(tenant: Any) -> tuple[bool, int, dict[str, int]]:
     """(enabled, shop percent, per-product percent overrides) from `tenant.settings`."""
     raw = getattr(tenant, "settings", None) or {}
 
-    def pct(value: Any) -> int:
+    def pct(value: Any, top: int = MAX_PERCENT) -> int:
         try:
             number = int(value)
         except (TypeError, ValueError):
             return 0
-        return number if 0 <= number <= MAX_PERCENT else 0
+        return number if 0 <= number <= top else 0
 
     overrides = raw.get("affiliate_product_percent") or {}
     return (bool(raw.get("affiliate_enabled")), pct(raw.get("affiliate_percent")),
-            {str(k): pct(v) for k, v in overrides.items()} if isinstance(overrides, dict)
-            else {})
+            {str(k): pct(v, MAX_PRODUCT_PERCENT) for k, v in overrides.items()}
+            if isinstance(overrides, dict) else {})
 
 
 def affiliate_join(*, customer: Customer) -> Affiliate:
@@ -83,6 +88,20 @@ def referral_use(*, customer: Customer, code: str) -> Affiliate:
     Affiliate.objects.for_tenant(customer.tenant_id).filter(pk=affiliate.pk).update(
         clicks=F("clicks") + 1)
     return affiliate
+
+
+def coupon_field_code(customer: Customer, code: str) -> bool:
+    """sales' code handler: an affiliate code typed in the coupon field attributes the buyer to
+    that affiliate. An unknown code (or a shop with no program) is not ours: sales says "coupon
+    not found"; a refusal (their own code) is shown to the buyer."""
+    try:
+        referral_use(customer=customer, code=code)
+    except AffiliateRefused as refused:
+        if refused.code == "affiliate_unknown":
+            return False
+        raise SalesError("code_refused", reason=REFUSALS.get(refused.code, str(refused))) \
+            from refused
+    return True
 
 
 def commission_cents(order: Order) -> int:
@@ -186,3 +205,27 @@ def program_update(*, tenant: Any, actor: Any, enabled: bool, percent: int) -> N
     tenant.save(update_fields=["settings"])
     audit.record(actor=actor, tenant=tenant, action="affiliates.settings", target=tenant,
                  data={"enabled": bool(enabled), "percent": percent})
+
+
+@transaction.atomic
+def product_percent_set(*, tenant: Any, actor: Any, product: Any, percent: int | None) -> None:
+    """One product's commission percent; None goes back to the shop's percent. The caller found
+    `product` in this tenant (the portal 404s otherwise)."""
+    if product.tenant_id != tenant.pk:
+        raise AffiliateRefused("product_unknown", _("This product is not in this shop."))
+    if percent is not None and not 0 <= percent <= MAX_PRODUCT_PERCENT:
+        raise AffiliateRefused("settings_invalid", _("The commission must be between 0% and "
+                                                     "100%."))
+    tenant = type(tenant).objects.select_for_update().get(pk=tenant.pk)
+    settings = dict(tenant.settings or {})
+    overrides = settings.get("affiliate_product_percent")
+    overrides = dict(overrides) if isinstance(overrides, dict) else {}
+    if percent is None:
+        overrides.pop(str(product.pk), None)
+    else:
+        overrides[str(product.pk)] = percent
+    settings["affiliate_product_percent"] = overrides
+    tenant.settings = settings
+    tenant.save(update_fields=["settings"])
+    audit.record(actor=actor, tenant=tenant, action="affiliates.product_percent",
+                 target=product, data={"percent": percent})

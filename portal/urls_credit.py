@@ -15,6 +15,8 @@ urlpatterns: list = [
     path("app/t/<slug:slug>/affiliates/", views_affiliates.affiliates, name="affiliates"),
     path("app/t/<slug:slug>/affiliates/settings/", views_affiliates.affiliates_settings,
          name="affiliates_settings"),
+    path("app/t/<slug:slug>/affiliates/products/<int:product_id>/commission/",
+         views_affiliates.affiliates_product_percent, name="affiliates_product_percent"),
     path("app/t/<slug:slug>/orders/<str:code>/refund-credit/",
          views_credit.order_refund_to_credit, name="order_refund_to_credit"),
 ]

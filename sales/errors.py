@@ -42,6 +42,8 @@ ERRORS: dict[str, tuple[int, Any]] = {
     "price_changed": (409, _("Prices changed since you looked: the total is now %(total)s. "
                              "Review your cart and try again.")),
     "coupon_not_found": (404, _("This coupon does not exist.")),
+    # A code of another app typed in the coupon field, refused by it (its message, translated).
+    "code_refused": (409, "%(reason)s"),
     "coupon_inactive": (409, _("This coupon is disabled.")),
     "coupon_not_started": (409, _("This coupon is not valid yet.")),
     "coupon_expired": (409, _("This coupon has expired.")),

@@ -7,6 +7,9 @@ was registered, it never imports those apps).
 - Paid gates run when a payment is approved, before deliveries are created: a gate returns a
   short reason to hold the order (e.g. "first purchase above R$ 500: manual review") or None.
   A held order is delivered only when the app that held it releases it.
+- Code handlers take a code typed in the coupon field that is no coupon of the shop (an
+  affiliate's code, say): a handler returns True when the code was its own and it acted on it,
+  False to let the next one look, or raises `SalesError` to refuse with its message.
 """
 
 from __future__ import annotations
@@ -42,8 +45,11 @@ class Refusal(SalesError):
 CheckoutGuard = Callable[[CheckoutAttempt], None]
 PaidGate = Callable[[Any], "str | None"]  # Order -> reason to hold, or None
 
+CodeHandler = Callable[[Any, str], bool]  # (Customer, code) -> handled
+
 _guards: dict[str, CheckoutGuard] = {}
 _gates: dict[str, PaidGate] = {}
+_code_handlers: dict[str, CodeHandler] = {}
 
 
 def register_checkout_guard(name: str, guard: CheckoutGuard) -> None:
@@ -53,6 +59,15 @@ def register_checkout_guard(name: str, guard: CheckoutGuard) -> None:
 
 def register_paid_gate(name: str, gate: PaidGate) -> None:
     _gates[name] = gate
+
+
+def register_code_handler(name: str, handler: CodeHandler) -> None:
+    _code_handlers[name] = handler
+
+
+def code_handled(*, customer: Any, code: str) -> bool:
+    """Whether a registered handler took `code` (it may refuse by raising SalesError)."""
+    return any(handler(customer, code) for handler in _code_handlers.values())
 
 
 def checkout_guards_run(attempt: CheckoutAttempt) -> None:

@@ -12,7 +12,7 @@ from catalog import stock
 from catalog.fields import FieldError, answers_clean
 from catalog.models import Variant
 from catalog.selectors import coupon_by_code, product_fields
-from sales import pricing, signals
+from sales import hooks, pricing, signals
 from sales.errors import SalesError
 from sales.models import Cart, CartLine, Customer
 from tenants.models import Tenant
@@ -170,6 +170,9 @@ def cart_apply_coupon(*, customer: Customer, code: str) -> Cart:
     _check_buyer(customer)
     coupon = coupon_by_code(tenant=customer.tenant, code=code or "")
     if coupon is None:
+        # Not a coupon: maybe another app's code (an affiliate's), typed where buyers type codes.
+        if hooks.code_handled(customer=customer, code=(code or "").strip()):
+            return _open_cart(customer, create=True)
         raise SalesError("coupon_not_found")
     cart = _open_cart(customer, create=True)
     items = [(ln.variant, ln.quantity) for ln in

@@ -35,3 +35,19 @@ def test_program_off_is_409_and_makes_nothing(shop, bot):
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "affiliates_disabled"
     assert not Affiliate.objects.for_tenant(shop.tenant).exists()
+
+
+def test_affiliate_code_in_the_coupon_field(shop, bot, other_bot):
+    _on(shop.tenant)
+    f.customer(shop.tenant, discord_user_id="10")
+    f.customer(shop.tenant, discord_user_id="20")
+    code = bot.post("customers/10/affiliate/").json()["code"]
+    own = bot.put("customers/10/cart/coupon/", {"code": code})
+    assert own.status_code == 409 and own.json()["error"]["code"] == "code_refused"
+    expected = {"pt-br": "Você não pode usar o seu próprio código de afiliado.",
+                "en": "You cannot use your own affiliate code."}[shop.tenant.locale]
+    assert own.json()["error"]["message"] == expected  # in the shop's language
+    used = bot.put("customers/20/cart/coupon/", {"code": code})
+    assert used.status_code == 200 and used.json()["coupon"] is None
+    assert other_bot.put("customers/20/cart/coupon/", {"code": code}).status_code == 404
+    assert Referral.objects.for_tenant(shop.tenant).get().customer.discord_user_id == "20"

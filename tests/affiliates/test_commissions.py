@@ -8,12 +8,13 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from affiliates import services
-from affiliates.models import Commission
+from affiliates.models import Commission, Referral
 from payments.registry import Outcome, dispatch
 from sales import services as sales
+from sales.errors import SalesError
 from tests.credit.conftest import balance, give_credit
 from tests.credit.test_concurrency import _race
 from tests.environment import postgres_only
@@ -133,3 +134,37 @@ def test_refund_racing_the_release_has_exactly_one_effect_each(shop, mp):
         assert commission.status in ("cancelled", "reversed")
         assert ledger_verify() == []
     assert balance(ana) == 0  # posted-then-reversed or never posted: nothing stays
+
+
+def test_affiliate_code_in_the_coupon_field_attributes_the_sale(setup, mp):
+    v, affiliate, ana, bia = setup
+    f.coupon(bia.tenant, code="PROMO10")
+    with pytest.raises(SalesError) as own:  # their own code: refused, said why
+        sales.cart_apply_coupon(customer=ana, code=affiliate.code)
+    assert own.value.code == "code_refused"
+    with translation.override("en"):  # rendered late, in the language asked for
+        assert own.value.message() == "You cannot use your own affiliate code."
+    with translation.override("pt-br"):
+        assert own.value.message() == "Você não pode usar o seu próprio código de afiliado."
+    with pytest.raises(SalesError) as unknown:
+        sales.cart_apply_coupon(customer=bia, code="NOSUCHCODE")
+    assert unknown.value.code == "coupon_not_found"
+    assert not Referral.objects.for_tenant(bia.tenant).exists()
+
+    cart = sales.cart_apply_coupon(customer=bia, code=f" {affiliate.code.lower()} ")
+    assert cart.coupon_id is None  # no discount: an attribution
+    referral = Referral.objects.for_tenant(bia.tenant).get()
+    assert referral.customer_id == bia.pk and referral.affiliate_id == affiliate.pk
+    sales.cart_apply_coupon(customer=bia, code="promo10")  # a real coupon still works
+    result = _buy(v, bia)
+    dispatch(result.payment, Outcome.APPROVED)
+    assert Commission.objects.for_tenant(bia.tenant).get().affiliate_id == affiliate.pk
+
+
+def test_affiliate_code_in_the_coupon_field_when_the_program_is_off(setup):
+    _v, affiliate, _ana, bia = setup
+    _program(bia.tenant, affiliate_enabled=False)
+    with pytest.raises(SalesError) as off:
+        sales.cart_apply_coupon(customer=bia, code=affiliate.code)
+    assert off.value.code == "coupon_not_found"
+    assert not Referral.objects.for_tenant(bia.tenant).exists()

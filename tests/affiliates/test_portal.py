@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from affiliates import services
+from affiliates.models import Commission
 from tests.sales import factories as f
 
 
@@ -51,3 +52,68 @@ def test_bad_percent_is_400(shop, client_for, percent):
     assert response.status_code == 400
     shop.tenant.refresh_from_db()
     assert "affiliate_percent" not in shop.tenant.settings
+
+
+def _product_url(shop, product):
+    return reverse("portal:affiliates_product_percent", args=[shop.tenant.slug, product.pk])
+
+
+def test_owner_sets_and_clears_a_product_commission(shop, client_for, mp):
+    shop.tenant.settings = {"affiliate_enabled": True, "affiliate_percent": 10}
+    shop.tenant.save()
+    product = f.product(shop.tenant, name="Chave Especial")
+    page = client_for(shop.owner).get(_url(shop, "affiliates"))
+    assert b"Chave Especial" in page.content and b'data-testid="affiliate-product-percent"' \
+        in page.content
+    saved = client_for(shop.owner).post(_product_url(shop, product), {"percent": "80"})
+    assert saved.status_code == 302
+    shop.tenant.refresh_from_db()
+    assert services.program(shop.tenant)[2] == {str(product.pk): 80}  # above the shop's cap
+    # the override is what a referred sale pays
+    v = f.variant(product, price_cents=10000, keys=2)
+    ana = f.customer(shop.tenant, discord_user_id="100")
+    bia = f.customer(shop.tenant, discord_user_id="200")
+    services.referral_use(customer=bia, code=services.affiliate_join(customer=ana).code)
+    from payments.registry import Outcome, dispatch
+    from sales import services as sales
+    sales.cart_add(customer=bia, variant_id=v.pk)
+    dispatch(sales.checkout(customer=bia).payment, Outcome.APPROVED)
+    assert Commission.objects.for_tenant(shop.tenant).get().amount_cents == 8000
+    cleared = client_for(shop.owner).post(_product_url(shop, product), {"percent": ""})
+    assert cleared.status_code == 302
+    shop.tenant.refresh_from_db()
+    assert services.program(shop.tenant)[2] == {}
+
+
+@pytest.mark.parametrize("percent", ["101", "-1", "x", "1.5"])
+def test_bad_product_percent_is_400_nothing_changed(shop, client_for, percent):
+    product = f.product(shop.tenant)
+    response = client_for(shop.owner).post(_product_url(shop, product), {"percent": percent})
+    assert response.status_code == 400
+    shop.tenant.refresh_from_db()
+    assert "affiliate_product_percent" not in shop.tenant.settings
+
+
+@pytest.mark.parametrize("role", ["viewer", "manager"])
+def test_staff_cannot_set_product_commission(shop, client_for, role):
+    product = f.product(shop.tenant)
+    member = getattr(shop, role)
+    page = client_for(member).get(_url(shop, "affiliates"))
+    assert page.status_code == 200 and b'data-testid="affiliate-product-percent"' \
+        not in page.content
+    assert client_for(member).post(_product_url(shop, product),
+                                   {"percent": "20"}).status_code == 403
+    shop.tenant.refresh_from_db()
+    assert "affiliate_product_percent" not in shop.tenant.settings
+
+
+def test_outsiders_and_other_shops_products_get_404(shop, other_shop, outsider, client_for):
+    product = f.product(shop.tenant)
+    for user in (outsider, other_shop.owner):
+        assert client_for(user).post(_product_url(shop, product),
+                                     {"percent": "20"}).status_code == 404
+    theirs = f.product(other_shop.tenant)
+    assert client_for(shop.owner).post(_product_url(shop, theirs),
+                                       {"percent": "20"}).status_code == 404
+    shop.tenant.refresh_from_db()
+    assert "affiliate_product_percent" not in shop.tenant.settings

@@ -158,6 +158,8 @@ ENDPOINTS = [
               "bonus_percent": "5"}),
     Endpoint("affiliates_settings", _t("affiliates_settings"), aff.AffiliateSettingsForm,
              {"enabled": "on", "percent": "10"}),
+    Endpoint("affiliates_product_percent", _t("affiliates_product_percent", _product),
+             aff.ProductCommissionForm, {"percent": "20"}),
     Endpoint("giftcards_create", _t("giftcards_create"), crf.GiftCardCreateForm,
              {"variant": "1", "count": "2"}),
     Endpoint("order_refund_to_credit", _t("order_refund_to_credit", lambda w: w.order.code),
