@@ -38,7 +38,8 @@ class MakeRun:
     def __init__(self, var_dir: Path, *, extra_env: dict[str, str] | None = None) -> None:
         self.var_dir = Path(var_dir)
         self.ports = {"WEB_PORT": free_port(), "DISCORD_SANDBOX_PORT": free_port(),
-                      "MERCADOPAGO_SANDBOX_PORT": free_port(), "STRIPE_SANDBOX_PORT": free_port()}
+                      "MERCADOPAGO_SANDBOX_PORT": free_port(), "STRIPE_SANDBOX_PORT": free_port(),
+                      "SMM_SANDBOX_PORT": free_port()}
         self.env = {k: os.environ[k] for k in KEEP if k in os.environ}
         self.env.update({"VAR_DIR": str(self.var_dir), "PYTHONUNBUFFERED": "1",
                          **{k: str(v) for k, v in self.ports.items()}, **(extra_env or {})})

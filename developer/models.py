@@ -24,6 +24,9 @@ EVENTS = [
     ("order.delivered", _("Order delivered")),
     ("order.refunded", _("Order refunded")),
     ("order.charged_back", _("Order charged back")),
+    ("review.created", _("Review created")),
+    ("membership.renewed", _("Membership renewed")),
+    ("dispute.opened", _("Dispute opened")),
 ]
 
 

@@ -33,7 +33,7 @@ TIMEOUT = (5, 10)
 _S = WebhookDelivery.State
 
 
-# -- events (from sales' signals) ---------------------------------------------------------------
+# -- events (from the signals of sales, trust, memberships and disputes) -------------------------
 
 def _order_data(order: Any) -> dict[str, Any]:
     return {"code": order.code, "status": order.status, "total_cents": order.total_cents,
@@ -85,6 +85,43 @@ def on_order_delivered(sender: Any, order: Any, **_kw: Any) -> None:
 def on_order_revoked(sender: Any, order: Any, status: str, **_kw: Any) -> None:
     event = "order.refunded" if status == "refunded" else "order.charged_back"
     event_publish(tenant_id=order.tenant_id, event=event, data=_order_data(order))
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _customer(customer: Any) -> dict[str, str] | None:
+    return {"discord_user_id": customer.discord_user_id} if customer else None
+
+
+def on_review_created(sender: Any, review: Any, **_kw: Any) -> None:
+    # The stars and comment are public already (the shop's review channel shows them).
+    event_publish(tenant_id=review.tenant_id, event="review.created", data={
+        "id": review.pk, "order": review.order.code, "stars": review.stars,
+        "comment": review.comment, "customer": _customer(review.customer),
+        "products": sorted(p.name for p in review.products.all()),
+        "created_at": _iso(review.created_at)})
+
+
+def on_membership_renewed(sender: Any, member: Any, charge: Any, payment: Any,
+                          **_kw: Any) -> None:
+    event_publish(tenant_id=member.tenant_id, event="membership.renewed", data={
+        "member": member.pk, "status": member.status, "tier": member.tier.name,
+        "method": member.method, "amount_cents": payment.amount_cents,
+        "currency": payment.currency, "period_start": _iso(member.current_period_start),
+        "period_end": _iso(member.current_period_end), "customer": _customer(member.customer)})
+
+
+def on_dispute_opened(sender: Any, dispute: Any, **_kw: Any) -> None:
+    # Facts the shop sees in its portal; the provider's raw notification stays with us.
+    event_publish(tenant_id=dispute.tenant_id, event="dispute.opened", data={
+        "id": dispute.pk, "kind": dispute.kind, "state": dispute.state,
+        "provider": dispute.provider, "amount_cents": dispute.amount_cents,
+        "currency": dispute.currency, "reason": dispute.reason,
+        "deadline_at": _iso(dispute.deadline_at),
+        "order": dispute.order.code if dispute.order else None,
+        "customer": _customer(dispute.customer)})
 
 
 # -- sending -------------------------------------------------------------------------------------

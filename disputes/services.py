@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 import audit
 from catalog.models import StockItem
+from disputes import signals
 from disputes.models import CompromisedKey, Dispute
 from disputes.truth import DEFAULT_DEADLINE, DisputeTruth
 from payments import services as payments
@@ -127,6 +128,7 @@ def _open(*, payment: Payment, truth: DisputeTruth) -> Dispute:
                        "frozen": frozen, "roles_revoked": dispute.roles_revoked,
                        "keys_compromised": dispute.keys_compromised,
                        "buyer_blocked": dispute.buyer_blocked})
+    signals.dispute_opened.send(sender=Dispute, dispute=dispute)
     return dispute
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
-from memberships import jobs, policy, preapproval, texts
+from memberships import jobs, policy, preapproval, signals, texts
 from memberships.errors import MembershipError
 from memberships.models import Member, MemberCharge, MemberEvent, MembershipSettings, Tier
 from sales.models import Customer
@@ -249,6 +249,9 @@ def charge_apply(*, charge: MemberCharge, payment) -> bool:
                        "amount_cents": payment.amount_cents,
                        "period_end": member.current_period_end.isoformat()})
     sync_role(member)
+    if charge.kind == K.RENEWAL:
+        signals.membership_renewed.send(sender=Member, member=member, charge=charge,
+                                        payment=payment)
     if charge.kind == K.UPGRADE and member.method == Member.Method.CARD:
         preapproval.provider_update(member, amount_cents=tier.price_cents)  # the next periods
     if before != S.PENDING:

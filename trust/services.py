@@ -18,7 +18,7 @@ from sales.models import Customer, Order, OrderLine, OrderStatus
 from sales.services.customers import customer_set_blocked
 from sales.services.orders import order_release_hold
 from tenants.models import Tenant
-from trust import selectors
+from trust import selectors, signals
 from trust.models import EDIT_WINDOW, Block, Review, ReviewRequest, TrustSettings
 
 log = logging.getLogger(__name__)
@@ -178,6 +178,7 @@ def review_submit(*, tenant: Tenant, code: str, discord_user_id: str, stars: int
         review = Review.objects.create(tenant=tenant, order=order, customer=order.customer,
                                        stars=stars, comment=comment)
         review.products.set(_order_products(order))
+        signals.review_created.send(sender=Review, review=review)
     else:
         if timezone.now() > review.created_at + EDIT_WINDOW:
             raise SalesError("review_locked")

@@ -132,7 +132,7 @@ def topup_record(*, tenant: Any, holder: str, payment_id: int, amount_cents: int
     amount = parse_cents(amount_cents)
     accounts, credit = tenant_accounts(tenant), credit_accounts(tenant)
     available = accounts[K.AVAILABLE]
-    clearing = platform_account(K.CLEARING)
+    clearing = platform_account(K.CLEARING, tenant=tenant)
     key = f"topup:{payment_id}"
     done = LedgerTransaction.objects.unscoped().filter(key=key).first()
     if done is not None:
@@ -162,7 +162,7 @@ def topup_reverse(*, tenant: Any, holder: str, key: str, amount_cents: int,
     if done is not None:
         return done, False
     available, credit = tenant_accounts(tenant)[K.AVAILABLE], credit_accounts(tenant)
-    refunds = platform_account(K.REFUNDS)
+    refunds = platform_account(K.REFUNDS, tenant=tenant)
     _lock([available, credit[K.CREDIT], refunds])
     have = _lock_holdings(tenant, [(K.CREDIT, holder)])[(K.CREDIT, holder)].balance_cents
     from_credit = min(amount, have)
@@ -217,7 +217,7 @@ def credit_settle(*, tenant: Any, order_id: int) -> int:
     """The order is paid: its reserved credit becomes a sale (fee, then the shop's pending under
     a hold). Returns the centavos settled (0 when nothing was reserved or already settled)."""
     accounts, credit = tenant_accounts(tenant), credit_accounts(tenant)
-    fees = platform_account(K.FEES)
+    fees = platform_account(K.FEES, tenant=tenant)
     reserved_key = (K.CREDIT_RESERVED, order_holder(order_id))
     _lock([credit[K.CREDIT_RESERVED], fees, accounts[K.PENDING]])
     amount = _lock_holdings(tenant, [reserved_key])[reserved_key].balance_cents
@@ -387,7 +387,7 @@ def giftcard_issue(*, tenant: Any, card_holder: str, value_cents: int,
     if done is not None:
         return done, False
     accounts, credit = tenant_accounts(tenant), credit_accounts(tenant)
-    pending, fees = accounts[K.PENDING], platform_account(K.FEES)
+    pending, fees = accounts[K.PENDING], platform_account(K.FEES, tenant=tenant)
     locked = _lock([pending, fees, credit[K.GIFTCARDS]])
     # The sale was posted in this same transaction, so pending holds at least its net; the
     # min() only absorbs a centavo of fee rounding between the sale's parts.

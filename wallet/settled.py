@@ -47,8 +47,11 @@ def settled_sale_record(*, tenant: Any, payment_id: int, gross_cents: int, fee: 
     gross = services.parse_cents(gross_cents)
     if not 0 <= fee < gross:
         raise services.LedgerError("A settled sale's fee must be below its gross.")
-    entries = [(services.platform_account(K.CLEARING, currency=currency), gross)]
-    entries += [(services.platform_account(K.FEES, currency=currency), -fee)] if fee else []
+    # The tenant's shards: a refund gives the fee back from the same row (settled_sale_reverse).
+    clearing = services.platform_account(K.CLEARING, currency=currency, tenant=tenant)
+    fees = services.platform_account(K.FEES, currency=currency, tenant=tenant)
+    entries = [(clearing, gross)]
+    entries += [(fees, -fee)] if fee else []
     entries += [(settled_account(tenant, currency), -(gross - fee))]
     txn, created = services.post_once(key=f"sale:{payment_id}", entries=entries, tenant=tenant,
                                       kind=Kind.SETTLED_SALE, memo=f"{method} settled")
@@ -81,8 +84,8 @@ def settled_sale_reverse(*, tenant: Any, key: str, amount_cents: int, reason: st
                  else fee_cents(reversed_after, _percent(sale)))
     fee_back = max(0, min(fee_after, sale.fee_cents) - sale.fee_returned_cents)
     currency = sale.currency
-    entries = [(services.platform_account(K.REFUNDS, currency=currency), -amount)]
-    entries += [(services.platform_account(K.FEES, currency=currency), fee_back)] \
+    entries = [(services.platform_account(K.REFUNDS, currency=currency, tenant=tenant), -amount)]
+    entries += [(services.platform_account(K.FEES, currency=currency, tenant=tenant), fee_back)] \
         if fee_back else []
     entries += [(settled_account(tenant, currency), amount - fee_back)] \
         if amount - fee_back else []
