@@ -19,6 +19,7 @@ from wallet import services as wallet_services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENS = Path(__file__).resolve().parents[2] / "var" / "screens" / "credit"
+OWN = SCREENS.parent / "affil2"  # the per-product commission form
 
 
 @pytest.fixture
@@ -56,8 +57,17 @@ def test_affiliates_page(page, live_server, owner, screenshot):
     paid = page.locator("[data-testid=affiliates-paid] .value").inner_text()
     assert paid == "R$ 10,00"  # 10% of two R$ 50 sales
     shutil.copy(screenshot(page, "affiliates-pt-br"), SCREENS / "affiliates-pt-br.png")
+    row = page.locator("[data-testid=affiliate-product-row]").first
+    row.locator("[data-testid=affiliate-product-percent]").fill("25")
+    row.locator("button[type=submit]").click()
+    page.wait_for_url("**/app/t/loja-cristal/affiliates/")
+    assert row.locator("[data-testid=affiliate-product-percent]").input_value() == "25"
+    OWN.mkdir(parents=True, exist_ok=True)
+    shutil.copy(screenshot(page, "affiliates-products-pt-br"),
+                OWN / "affiliates-products-pt-br.png")
     page.context.add_cookies([{"name": "vitrine_language", "value": "en",
                                "url": live_server.url}])
     page.goto(f"{live_server.url}/app/t/loja-cristal/affiliates/")
     assert page.locator("h1").inner_text() == "Affiliates"
     shutil.copy(screenshot(page, "affiliates-en"), SCREENS / "affiliates-en.png")
+    shutil.copy(screenshot(page, "affiliates-products-en"), OWN / "affiliates-products-en.png")
