@@ -244,7 +244,9 @@ class ProcessBackend:
                 if (tail.isdigit() and self._ours(entry)
                         and self._alive(int(entry.name), argv[3].decode())):
                     found[int(entry.name)] = int(tail)
-        return found
+        # A supervisor shell forking (a subshell, or the instant before a child's exec) shows a
+        # second process with the same argv: only the outermost of each tree is a bot.
+        return {pid: tenant for pid, tenant in found.items() if _ppid(pid) not in found}
 
     def _ours(self, entry: Path) -> bool:
         """Started for this state directory (another `make run` or test run on the machine
@@ -280,3 +282,13 @@ def _descendants(pid: int) -> list[int]:
     for child in list(found):
         found.extend(_descendants(child))
     return found
+
+
+def _ppid(pid: int) -> int:
+    """The parent's pid from /proc/<pid>/stat (0 when the process is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    # "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after it.
+    return int(stat.rsplit(")", 1)[1].split()[1])
