@@ -2,6 +2,9 @@
 
 `make bench-smoke` points the benchmarks that need PostgreSQL at one (`vitrine_bench` unless
 DATABASE_URL is set), as the test suite does for its own; a fresh machine has no such database.
+A database whose name ends in `_bench` is made anew each run: benchmarks commit rows (payments
+numbered by a sandbox that starts from the same id every run), so a second run would collide
+with the first's. Any other database is only created if missing, never dropped.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ def main() -> None:
     name = parts.path.lstrip("/")
     admin = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
+        if name.endswith("_bench"):
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
 
