@@ -6,6 +6,7 @@ import json
 import time
 
 import pytest
+import time_machine
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -59,7 +60,9 @@ def test_bad_signatures_are_401_and_store_nothing(client, signed, case):
                   "wrong_secret": {"secret": SECRET + "x"},
                   "stale": {"ts": now - 301}, "future": {"ts": now + 301},
                   "other_id": {"sign_id": "2"}}[case]
-        response = signed(client, "1", **kwargs)
+        # Frozen at the signing second: a slow request must not pull "now + 301" back in.
+        with time_machine.travel(now, tick=False):
+            response = signed(client, "1", **kwargs)
     assert response.status_code == 401
     assert WebhookEvent.objects.count() == 0
     assert AuditEvent.objects.filter(action="webhook.rejected").count() == 1
