@@ -17,14 +17,14 @@ import contextlib
 import functools
 import json
 import socket
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from aiohttp import web
+from aiohttp.log import access_logger
 
+from sandbox._threaded import ThreadedApp
 from sandbox.discord.app import build_app
 from sandbox.discord.state import SandboxState
 
@@ -84,11 +84,10 @@ class DiscordSandbox:
         self.port = port or free_port(host)
         self.state = SandboxState(heartbeat_interval_ms)
         self.aio = _Async(self)
-        self._ready = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="discord-sandbox", daemon=True)
+        # A short shutdown_timeout: open gateway websockets must not hold up stop().
+        self._host = ThreadedApp(lambda: build_app(self.state), name="Discord sandbox",
+                                 host=host, port=self.port, access_log=access_logger,
+                                 shutdown_timeout=0.1)
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -105,39 +104,11 @@ class DiscordSandbox:
         return f"ws://{self.host}:{self.port}/gateway"
 
     def start(self) -> DiscordSandbox:
-        self._thread.start()
-        if not self._ready.wait(timeout=10):
-            raise RuntimeError("Discord sandbox did not start")
-        if self._error is not None:
-            raise RuntimeError("Discord sandbox failed to start") from self._error
+        self._host.start()
         return self
 
-    def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(self._serve())
-        except BaseException as exc:  # surfaced to start()
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        loop.run_forever()
-        loop.run_until_complete(self._runner.cleanup() if self._runner else asyncio.sleep(0))
-        loop.close()
-
-    async def _serve(self) -> None:
-        self._runner = web.AppRunner(
-            build_app(self.state), handle_signals=False, shutdown_timeout=0.1
-        )
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
-
     def stop(self) -> None:
-        if self._loop is not None and self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=10)
+        self._host.stop()
 
     def __enter__(self) -> DiscordSandbox:
         return self.start()
