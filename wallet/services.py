@@ -117,6 +117,7 @@ def post_once(*, key: str, entries: list[tuple[Account, int]], memo: str = "",
               tenant: Any = None, kind: str = Kind.OTHER) -> tuple[LedgerTransaction, bool]:
     """`post`, also saying whether this call wrote the transaction (False: key seen before)."""
     _check_entries(key, entries)
+    _check_shards(entries, tenant)
     existing = LedgerTransaction.objects.unscoped().filter(key=key).first()
     if existing is not None:
         return existing, False
@@ -161,6 +162,23 @@ def _check_entries(key: str, entries: list[tuple[Account, int]]) -> None:
         raise LedgerError(_("A posting's debits and credits must be equal."))
     if len({account.currency for account, _amount in entries}) != 1:
         raise LedgerError(_("A posting cannot mix currencies."))
+
+
+def _check_shards(entries: list[tuple[Account, int]], tenant: Any) -> None:
+    """A sharded platform row (clearing, fees) is posted only for a tenant, and only the row
+    that tenant's postings use (platform_account(kind, tenant=...)): a sale booked on one shard
+    and its refund taken from another would drive that other shard below zero."""
+    for account, _amount in entries:
+        if account.tenant_id is not None or account.kind not in SHARDED_KINDS:
+            continue
+        if tenant is None:
+            raise LedgerError(_("A posting to the platform's %(kind)s account needs tenant=: "
+                                "that account is split into shards per tenant.")
+                              % {"kind": account.kind})
+        if account.shard != platform_shard(account.kind, tenant):
+            raise LedgerError(_("A posting for a tenant uses its own shard of the platform's "
+                                "%(kind)s account: take it from platform_account(kind, "
+                                "tenant=...).") % {"kind": account.kind})
 
 
 def parse_cents(value: Any) -> int:
