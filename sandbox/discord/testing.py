@@ -19,7 +19,7 @@ import json
 import socket
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from aiohttp.log import access_logger
@@ -59,6 +59,17 @@ def point_discord_py_at(url: str) -> Callable[[], None]:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
 
     return undo
+
+
+@contextlib.contextmanager
+def discord_py_sandbox(**options: Any) -> Iterator[DiscordSandbox]:
+    """A running sandbox with discord.py aimed at it for the block, undone after."""
+    with DiscordSandbox(**options) as sandbox:
+        undo = point_discord_py_at(sandbox.url)
+        try:
+            yield sandbox
+        finally:
+            undo()
 
 
 class _Async:
