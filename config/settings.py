@@ -262,6 +262,11 @@ DOCKER_HOST = env.string("DOCKER_HOST", "unix:///var/run/docker.sock")
 RUNTIME_BOT_NETWORK = env.string("RUNTIME_BOT_NETWORK", "")
 # Its subnet (e.g. 10.213.0.0/24), so a host firewall can name it; empty lets Docker choose.
 RUNTIME_BOT_SUBNET = env.string("RUNTIME_BOT_SUBNET", "")
+# swarm: a spread preference over this node label (e.g. vitrine.zone). Empty by default: Swarm
+# then puts each new bot on the node running the fewest tasks, which spreads one-replica
+# services evenly; a preference spreads only a service's own replicas and sends each one-replica
+# bot to a zone picked at random (deploy/README.md, "Running on a Swarm cluster").
+RUNTIME_SWARM_SPREAD_LABEL = env.string("RUNTIME_SWARM_SPREAD_LABEL", "")
 # Where the docker backend writes each bot's token files (bind-mounted read-only into it);
 # empty: VAR_DIR/bot-secrets. Put it on a tmpfs (e.g. /run/vitrine/bot-secrets).
 RUNTIME_SECRETS_DIR = env.string("RUNTIME_SECRETS_DIR", "")
