@@ -338,7 +338,16 @@ SESSION_COOKIE_HTTPONLY = True
 # --- Celery: JSON only, three queues, time limits, beat schedule -------------------------------
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+    # With late acks a message a worker took stays in Redis until the task ends; when the
+    # worker's host dies, it goes back to the queue after this many seconds. Above every task's
+    # hard time limit (600 s at most), so a live worker's task is never handed to a second one;
+    # the claims make a redelivered task that was in fact done harmless, and the deliveries'
+    # claim sweeper re-enqueues a dead worker's claim sooner (sales/fulfillment/services.py).
+    # kombu scans for such messages every 10 s times a throttle of 10; a throttle of 1 makes
+    # it every 10 s (one small sorted-set read per worker).
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        "visibility_timeout": env.integer("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+        "unacked_restore_throttle": 1}
 else:
     # kombu's filesystem transport: the embedded default needs no broker server.
     CELERY_BROKER_URL = "filesystem://"
