@@ -371,10 +371,12 @@ def _remove_cgroup(group: Path) -> None:
 
 
 def _unmount_under(root: Path) -> None:
-    """dockerd runs in its own mount namespace; this only catches mounts leaked to ours."""
+    """Unmount `root` and what is under it (the engines' tmpfs; anything leaked to our mount
+    namespace: dockerd runs in its own)."""
     prefix = str(root)
     with open("/proc/self/mounts", encoding="utf-8") as mounts:
-        points = [line.split()[1] for line in mounts if line.split()[1].startswith(prefix)]
+        points = [point for point in (line.split()[1] for line in mounts)
+                  if point == prefix or point.startswith(f"{prefix}/")]
     for point in sorted(points, key=len, reverse=True):
         sh("umount", "-l", point, check=False)
 
