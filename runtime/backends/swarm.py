@@ -78,6 +78,7 @@ from runtime.backends.docker import (
 LIVE = {"new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting",
         "running"}
 RESTART_DELAY = timedelta(seconds=5)
+STOPPING = "stopping"
 
 
 class SwarmBackend(DockerBackend):
@@ -216,6 +217,8 @@ class SwarmBackend(DockerBackend):
         instance = Instance(tenant_id=int(labels[LABEL_TENANT]), ref=service_id,
                             spec_hash=labels.get(LABEL_SPEC, ""), running=True, status=state,
                             exit_id=latest["ID"], started_at=parse_time(latest.get("CreatedAt")))
+        if not any(t.get("DesiredState") == "running" for t in tasks):
+            instance.status = STOPPING  # scaled to 0: its last task is on its way out
         failed = [t for t in tasks if t.get("Status", {}).get("State") in ("failed", "rejected")]
         last_failed = max(failed, key=lambda t: t.get("CreatedAt", "")) if failed else None
         if last_failed is not None and _exit_code(last_failed) == EXIT_MISCONFIGURED:
@@ -324,11 +327,13 @@ class SwarmBackend(DockerBackend):
 
 
 def _keep_newest(found: list[Instance]) -> Instance:
-    """One instance per tenant: the newest live one; other live services are duplicates."""
+    """One instance per tenant: the newest live one; other live services are duplicates
+    (not those already scaled to 0 and stopping: they are gone within the stop grace)."""
     floor = datetime.min.replace(tzinfo=UTC)
-    found.sort(key=lambda i: (i.running, i.started_at or floor), reverse=True)
+    found.sort(key=lambda i: (i.running, i.status != STOPPING, i.started_at or floor),
+               reverse=True)
     keep = found[0]
-    keep.duplicates = [i.ref for i in found[1:] if i.running]
+    keep.duplicates = [i.ref for i in found[1:] if i.running and i.status != STOPPING]
     return keep
 
 
