@@ -22,6 +22,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from aiohttp import web
 from aiohttp.log import access_logger
 
 from sandbox._threaded import ThreadedApp
@@ -96,11 +97,15 @@ class DiscordSandbox:
         self.state = SandboxState(heartbeat_interval_ms)
         self.aio = _Async(self)
         # A short shutdown_timeout: open gateway websockets must not hold up stop().
-        self._host = ThreadedApp(lambda: build_app(self.state), name="Discord sandbox",
+        self._host = ThreadedApp(self._build_app, name="Discord sandbox",
                                  host=host, port=self.port, access_log=access_logger,
                                  shutdown_timeout=0.1)
 
     # ---- lifecycle ---------------------------------------------------------------------------
+
+    def _build_app(self) -> web.Application:
+        """The emulator's app, built on its loop at start (a subclass may add middlewares)."""
+        return build_app(self.state)
 
     @property
     def url(self) -> str:

@@ -41,7 +41,6 @@ from sales import services
 from sales import tasks as sales_tasks
 from sales.fulfillment.services import STALE_AFTER
 from sales.models import Delivery, Order, OrderStatus
-from sandbox.discord.app import build_app
 from sandbox.discord.testing import DiscordSandbox
 from tests.cluster.hosts import Forwarder, Host, TestNet, wait_until
 from tests.sales import factories as f
@@ -62,12 +61,10 @@ class HoldingSandbox(DiscordSandbox):
                                                threading.Event())
         self.held_from = ""
 
-    async def _serve(self) -> None:
-        app = build_app(self.state)
+    def _build_app(self) -> web.Application:
+        app = super()._build_app()
         app.middlewares.append(self._hold)
-        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.1)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
+        return app
 
     @web.middleware
     async def _hold(self, request: web.Request, handler) -> web.StreamResponse:
