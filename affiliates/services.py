@@ -28,7 +28,7 @@ from sales.errors import SalesError
 from sales.models import Customer, Order, OrderLine
 from wallet import credit as ledger
 from wallet import services as wallet_services
-from wallet.models import Hold, LedgerTransaction
+from wallet.models import Hold, LedgerTransaction, Withdrawal
 
 # Lazy: sales renders its errors late, in the shop's language.
 REFUSALS = {"self_referral": gettext_lazy("You cannot use your own affiliate code.")}
@@ -257,8 +257,16 @@ def _settle_debt(affiliate: Affiliate) -> None:
         affiliate.save(update_fields=["debt_cents"])
 
 
-def _refuse_debt(affiliate: Affiliate) -> None:
+@transaction.atomic
+def affiliate_debt_settle(*, affiliate: Affiliate) -> int:
+    """Pay what the affiliate owes from their commissions now; returns the debt left. Its own
+    transaction: a refusal that follows (still in debt) must not roll the payment back."""
+    affiliate = _locked_affiliate(affiliate)
     _settle_debt(affiliate)
+    return affiliate.debt_cents
+
+
+def _refuse_debt(affiliate: Affiliate) -> None:
     if affiliate.debt_cents > 0:
         raise AffiliateRefused("affiliate_debt", _(
             "A refund took back a commission you had already used: %(debt)s is owed to the "
@@ -273,13 +281,24 @@ def _request_key(request_key: str) -> str:
     return key
 
 
-@transaction.atomic
 def affiliate_withdraw(*, affiliate: Affiliate, amount_cents: Any, pix_key_type: str,
                        pix_key: str, request_key: str) -> Any:
     """The affiliate's commissions by PIX, through the operators' withdrawal queue (the same
     queue and decisions as a shop's). Refused while they owe a reversed commission."""
     key = _request_key(request_key)
+    affiliate_debt_settle(affiliate=affiliate)
+    return _withdraw(affiliate=affiliate, amount_cents=amount_cents, pix_key_type=pix_key_type,
+                     pix_key=pix_key, key=key)
+
+
+@transaction.atomic
+def _withdraw(*, affiliate: Affiliate, amount_cents: Any, pix_key_type: str, pix_key: str,
+              key: str) -> Any:
     affiliate = _locked_affiliate(affiliate)
+    done = Withdrawal.objects.for_tenant(affiliate.tenant_id).filter(
+        request_key=f"affiliate:{affiliate.pk}:{key}").first()
+    if done is not None:  # the same request again (a retried interaction): the same answer
+        return done
     _refuse_debt(affiliate)
     holder = _holder(affiliate)
     try:
@@ -298,11 +317,16 @@ def affiliate_withdraw(*, affiliate: Affiliate, amount_cents: Any, pix_key_type:
     return withdrawal
 
 
-@transaction.atomic
 def affiliate_to_credit(*, affiliate: Affiliate, amount_cents: Any, request_key: str) -> int:
     """Move commissions to the affiliate's store credit (spent at checkout like any balance).
     Once per `request_key`; returns the affiliate's commission balance left."""
     key = _request_key(request_key)
+    affiliate_debt_settle(affiliate=affiliate)
+    return _to_credit(affiliate=affiliate, amount_cents=amount_cents, key=key)
+
+
+@transaction.atomic
+def _to_credit(*, affiliate: Affiliate, amount_cents: Any, key: str) -> int:
     affiliate = _locked_affiliate(affiliate)
     _refuse_debt(affiliate)
     holder = _holder(affiliate)
