@@ -75,6 +75,21 @@ def program_totals(*, tenant: Any) -> dict[str, int]:
             "balance": ledger.credit_owed(tenant=tenant)["commissions"]}
 
 
-def affiliate_withdrawals(*, tenant: Any, limit: int = 20) -> list[Withdrawal]:
-    return list(Withdrawal.objects.for_tenant(tenant).exclude(payee="")
+@dataclass(frozen=True)
+class PayoutRow:
+    withdrawal: Withdrawal
+    affiliate_name: str
+
+
+def affiliate_withdrawals(*, tenant: Any, limit: int = 20) -> list[PayoutRow]:
+    """The affiliates' withdrawals, newest first, each with whose it is (payee
+    "customer:<id>", wallet.credit's holder)."""
+    from sales.models import Customer
+
+    rows = list(Withdrawal.objects.for_tenant(tenant).exclude(payee="")
                 .order_by("-created_at", "-id")[:limit])
+    ids = {int(w.payee.split(":", 1)[1]) for w in rows if w.payee.startswith("customer:")}
+    names = {c.pk: str(c) for c in Customer.objects.for_tenant(tenant).filter(pk__in=ids)}
+    return [PayoutRow(withdrawal=w, affiliate_name=names.get(
+        int(w.payee.split(":", 1)[1]) if w.payee.startswith("customer:") else 0, ""))
+        for w in rows]

@@ -34,6 +34,8 @@ def test_withdrawal_goes_to_the_operators_queue_and_is_paid_once(referred, opera
     assert _withdraw(affiliate, 600).pk == w.pk  # the same request: the same withdrawal
     assert earned(ana) == 400 and w.payee == f"customer:{ana.pk}"
     assert list(withdrawal_queue()) == [w]  # the operators' one queue
+    queue = client_for(operator).get(reverse("admin:wallet_withdrawal_queue"))
+    assert f"customer:{ana.pk}" in queue.content.decode()  # says whose it is
     assert list(withdrawals(tenant=shop.tenant)) == []  # not on the owner's wallet page
     with pytest.raises(services.AffiliateRefused) as short:
         _withdraw(affiliate, 500, key="w2")
