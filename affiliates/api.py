@@ -30,7 +30,7 @@ STATUS = {"affiliates_disabled": 409, "affiliate_unknown": 404, "self_referral":
           "amount_invalid": 400, "request_invalid": 400}
 
 
-class LinkOut(serializers.Serializer):
+class AffiliateLinkOut(serializers.Serializer):
     name = serializers.CharField(allow_blank=True)  # blank: the shop itself
     url = serializers.CharField()
 
@@ -47,7 +47,7 @@ class AffiliateOut(serializers.Serializer):
     balance_cents = serializers.IntegerField()
     balance_display = serializers.CharField()
     withdrawn_display = serializers.CharField()
-    links = LinkOut(many=True)
+    links = AffiliateLinkOut(many=True)
 
 
 class WithdrawIn(serializers.Serializer):

@@ -8,9 +8,9 @@ What works, and what this does:
    shop itself): `<portal>/a/<shop>/<code>/<post>/`, served by the portal, not by Discord.
 2. Opening it counts a click (links.click_record): link unfurlers and crawlers (Discord fetches
    every pasted link to preview it) and prefetches are not counted, and one visitor counts once
-   per affiliate per hour. The visitor is told apart by a keyed hash of their address and the
-   day, kept in the cache for that hour only; nothing about them is stored (a Click row says
-   which affiliate, which post, when).
+   per affiliate per hour (an affiliate counts at most CLICKS_PER_MINUTE). The visitor is
+   told apart by a keyed hash of their address and the day, kept in the cache for that hour
+   only; nothing about them is stored (a Click row says which affiliate, which post, when).
 3. The portal then asks Discord who the visitor is (OAuth2, scope `identify`, the platform's
    application; `prompt=none`, so after the first time it is one redirect) and records a
    LinkVisit for that Discord user, then redirects to the post's message in Discord
@@ -46,6 +46,7 @@ from sales.models import Customer
 
 LINK_DAYS = 7  # a visit attributes the buyer's first cart within this window
 VISITOR_WINDOW_SECONDS = 3600  # one visitor counts once per affiliate per hour
+CLICKS_PER_MINUTE = 60  # beyond this an affiliate's clicks are a script, not people
 STATE_MAX_AGE = 600  # the Discord sign-in must come back within ten minutes
 STATE_SALT = "affiliates.link"
 DISCORD_WEB = "https://discord.com/channels"
@@ -118,6 +119,10 @@ def click_record(*, target: Target, address: str, user_agent: str, purpose: str 
     if is_bot(user_agent=user_agent, purpose=purpose):
         return False
     if not cache.add(_visitor_key(target, address or "-"), 1, VISITOR_WINDOW_SECONDS):
+        return False
+    minute = f"affiliates:clicks:{target.affiliate.pk}:{int(timezone.now().timestamp() // 60)}"
+    cache.add(minute, 0, 120)
+    if cache.incr(minute) > CLICKS_PER_MINUTE:
         return False
     Click.objects.create(tenant_id=target.affiliate.tenant_id, affiliate=target.affiliate,
                          post=target.post)

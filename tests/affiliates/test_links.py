@@ -94,6 +94,16 @@ def test_clicks_count_people_once_an_hour_never_previews(linked, settings):
     assert fields == {"id", "tenant", "affiliate", "post", "created_at"}
 
 
+def test_an_affiliates_clicks_are_capped_per_minute(linked, monkeypatch):
+    _v, post, affiliate, _ana = linked
+    monkeypatch.setattr(links, "CLICKS_PER_MINUTE", 3)
+    target = links.target_find(slug=affiliate.tenant.slug, code=affiliate.code, post_id=post.pk)
+    counted = [links.click_record(target=target, address=f"198.51.100.{i}",
+                                  user_agent=BROWSER) for i in range(5)]
+    assert counted == [True, True, True, False, False]
+    assert Click.objects.for_tenant(affiliate.tenant).count() == 3
+
+
 def test_bad_links_404_and_count_nothing(linked, other_shop):
     _v, post, affiliate, _ana = linked
     other_post = ProductPost.objects.create(tenant=other_shop.tenant, channel_id="1",
