@@ -11,6 +11,7 @@ writes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -396,6 +397,17 @@ def withdrawal_reject(*, withdrawal: Withdrawal, actor: Any, reason: str) -> Wit
                    to=K.AVAILABLE, kind=Kind.WITHDRAWAL_REJECT, notify=True)
 
 
+# A withdrawal paying someone other than the shop (an affiliate) moves the sub-ledger's
+# holdings, which wallet.credit owns; credit builds on this module, so it registers itself
+# here (WalletConfig.ready) instead of being imported.
+_payee_decider: Callable[..., None] | None = None
+
+
+def register_payee_decider(decider: Callable[..., None]) -> None:
+    global _payee_decider
+    _payee_decider = decider
+
+
 def _lock_withdrawal(withdrawal: Withdrawal) -> Withdrawal:
     return (Withdrawal.objects.for_tenant(withdrawal.tenant_id).select_for_update()
             .select_related("tenant").get(pk=withdrawal.pk))
@@ -404,15 +416,23 @@ def _lock_withdrawal(withdrawal: Withdrawal) -> Withdrawal:
 def _decide(*, withdrawal: Withdrawal, actor: Any, status: str, step: str, to: str, kind: str,
             notify: bool) -> Withdrawal:
     tenant = withdrawal.tenant
-    accounts = tenant_accounts(tenant, withdrawal.currency)
-    target = (platform_account(to, withdrawal.currency) if to == K.PAYOUTS
-              else accounts[to])
-    post_once(key=withdrawal.step_key(step), tenant=tenant, kind=kind, memo=withdrawal.reason,
-              entries=[(accounts[K.WITHDRAWING], withdrawal.amount_cents),
-                       (target, -withdrawal.amount_cents)])
+    if withdrawal.payee:  # an affiliate's: from their commissions sub-ledger (wallet.credit)
+        if _payee_decider is None:
+            raise LedgerError("No decider for payee withdrawals (wallet.apps registers it).")
+        _payee_decider(withdrawal=withdrawal, step=step, kind=kind, paid=to == K.PAYOUTS)
+    else:
+        accounts = tenant_accounts(tenant, withdrawal.currency)
+        target = (platform_account(to, withdrawal.currency) if to == K.PAYOUTS
+                  else accounts[to])
+        post_once(key=withdrawal.step_key(step), tenant=tenant, kind=kind,
+                  memo=withdrawal.reason, entries=[(accounts[K.WITHDRAWING],
+                                                    withdrawal.amount_cents),
+                                                   (target, -withdrawal.amount_cents)])
     withdrawal.status, withdrawal.decided_by = status, actor
     withdrawal.decided_at = timezone.now()
-    withdrawal.owner_unseen = notify  # the owner's notification, shown once on the Wallet page
+    # The owner's notification, shown once on the Wallet page (an affiliate sees theirs in
+    # /afiliado, never on the owner's page).
+    withdrawal.owner_unseen = notify and not withdrawal.payee
     withdrawal.save(update_fields=["status", "decided_by", "decided_at", "reference", "reason",
                                    "owner_unseen"])
     audit.record(actor=actor, tenant=tenant, action=f"wallet.withdrawal.{step}",
@@ -424,7 +444,7 @@ def _decide(*, withdrawal: Withdrawal, actor: Any, status: str, step: str, to: s
 
 def withdrawal_notices_seen(*, tenant: Any) -> list[Withdrawal]:
     """The decisions the owner has not seen yet; marks them seen."""
-    unseen = list(Withdrawal.objects.for_tenant(tenant).filter(owner_unseen=True))
+    unseen = list(Withdrawal.objects.for_tenant(tenant).filter(owner_unseen=True, payee=""))
     if unseen:
         Withdrawal.objects.for_tenant(tenant).filter(pk__in=[w.pk for w in unseen]).update(
             owner_unseen=False)
