@@ -180,7 +180,9 @@ def _prices_set(*, variant: Variant, prices: dict[str, int | None]) -> dict[str,
         elif row.amount_cents == cents:
             continue
         row.amount_cents = cents
-        row.full_clean()
+        # Field validators only: uniqueness and the checks are the database's (constraints),
+        # and Django's own unique query would run unscoped.
+        row.clean_fields()
         row.save()
         changed[currency] = cents
     return changed
