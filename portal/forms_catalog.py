@@ -20,7 +20,7 @@ MAX_AMOUNT = Decimal(MAX_AMOUNT_CENTS) / 100
 
 
 class MoneyField(forms.DecimalField):
-    """Accepts "19,90", "1.234,56", "R$ 19,90" and "19.90": Brazilians type commas. Django's
+    """Accepts "19,90", "1.234,56", "R$ 19,90", "US$ 5" and "19.90": Brazilians type commas. Django's
     DecimalField refuses NaN and Infinity; the ceiling keeps centavos inside their column."""
 
     def __init__(self, *args, **kwargs) -> None:
@@ -29,7 +29,9 @@ class MoneyField(forms.DecimalField):
 
     def to_python(self, value):
         if isinstance(value, str):
-            value = value.replace("R$", "").strip()
+            for symbol in ("US$", "R$", "$", "€"):  # the owner may type the symbol too
+                value = value.replace(symbol, "")
+            value = value.strip()
             if "," in value:
                 value = value.replace(".", "").replace(",", ".")
         return super().to_python(value)

@@ -85,9 +85,10 @@ def upcoming_releases(*, tenant: Any, limit: int = 7) -> list[dict]:
                 .order_by("day")[:limit])
 
 
-def statement(*, tenant: Any, account: str = "", kind: str = "",
+def statement(*, tenant: Any, account: str = "", kind: str = "", currency: str = "",
               date_from: date | None = None, date_to: date | None = None) -> QuerySet:
-    """The tenant's entries, newest first, each signed as it moved its account's balance."""
+    """The tenant's entries, newest first, each signed as it moved its account's balance
+    (in its account's currency; `currency` keeps one)."""
     entries = (Entry.objects.for_tenant(tenant).select_related("transaction", "account")
                .annotate(signed=Case(When(side=Side.CREDIT, then=F("amount_cents")),
                                      default=-F("amount_cents"),
@@ -97,6 +98,8 @@ def statement(*, tenant: Any, account: str = "", kind: str = "",
         entries = entries.filter(account__kind=account)
     if kind:
         entries = entries.filter(transaction__kind=kind)
+    if currency:
+        entries = entries.filter(account__currency=currency)
     if date_from:
         entries = entries.filter(created_at__date__gte=date_from)
     if date_to:
