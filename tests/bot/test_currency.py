@@ -104,6 +104,9 @@ async def test_a_brl_shop_sells_its_usd_price_by_stripe(world, running, settings
     # Booked in dollars only: the sale's entries, the shop's pending dollars; reais untouched.
     assert books["sale_currencies"] == {"USD"}
     assert books["usd"].pending == 2000 - books["fee"] and books["brl"].total == 0
+    # The buyer's lifetime spend is in the shop's currency: dollars are not added to it.
+    buyer = await orm(lambda: Customer.objects.for_tenant(tenant).get())
+    assert buyer.lifetime_spend_cents == 0 and buyer.last_purchase_at is not None
     [dm] = await world.sb.aio.dms(world.buyer["id"])
     assert "KEY-" in dm["content"]
 

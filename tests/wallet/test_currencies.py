@@ -173,3 +173,19 @@ def test_a_bad_currency_filter_is_a_400(shop, client_for, bad):
                                           {"currency": bad})
     assert response.status_code == 400
     assert b'data-testid="statement-filters"' in response.content
+
+
+def test_the_chart_and_releases_never_add_dollars_to_reais(shop, client_for):
+    from money import format_money
+
+    tenant = shop.tenant
+    _two_currency_sales(tenant)  # R$ 95,00 and US$ 19,00 to the shop
+    assert sum(cents for _day, cents in selectors.daily_net_sales(tenant=tenant)) == 9500
+    assert sum(cents for _day, cents in selectors.daily_net_sales(
+        tenant=tenant, currency="USD")) == 1900
+    releases = selectors.upcoming_releases(tenant=tenant)
+    assert sorted((r["currency"], r["total"]) for r in releases) == [("BRL", 9500),
+                                                                      ("USD", 1900)]
+    page = client_for(shop.owner).get(f"/app/t/{tenant.slug}/wallet/").content.decode()
+    assert format_money(11400, "BRL") not in page  # the mixed sum appears nowhere
+    assert f'data-currency="USD">{format_money(1900, "USD")}' in page
