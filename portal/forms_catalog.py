@@ -20,8 +20,8 @@ MAX_AMOUNT = Decimal(MAX_AMOUNT_CENTS) / 100
 
 
 class MoneyField(forms.DecimalField):
-    """Accepts "19,90", "1.234,56", "R$ 19,90", "US$ 5" and "19.90": Brazilians type commas. Django's
-    DecimalField refuses NaN and Infinity; the ceiling keeps centavos inside their column."""
+    """Accepts "19,90", "1.234,56", "R$ 19,90", "US$ 5" and "19.90": Brazilians type commas.
+    Django's DecimalField refuses NaN and Infinity; the ceiling keeps centavos in their column."""
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("max_value", MAX_AMOUNT)
