@@ -76,8 +76,10 @@ def order_create_from_cart(*, customer: Customer, method: str = Payment.Method.P
         raise SalesError("cart_empty")
     if cart.expires_at <= now:
         raise SalesError("cart_expired")
-    lines = list(cart.lines.select_related("variant__product").prefetch_related(
-        variant_prices(tenant)))
+    lines = cart.lines.select_related("variant__product")
+    if currency != tenant.currency:  # the other currencies' prices, read only when needed
+        lines = lines.prefetch_related(variant_prices(tenant))
+    lines = list(lines)
     if not lines:
         raise SalesError("cart_empty")
     for line in lines:
