@@ -84,6 +84,8 @@ class VariantForm(BoundedModelForm):
     def __init__(self, *args, currency: str = "BRL", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.currency = currency
+        if currency != "BRL":  # the main price is in the shop's own currency
+            self.fields["price"].label = _("Price (%(currency)s)") % {"currency": currency}
         self.others = {name: cur for name, cur in self.OTHER_PRICES.items() if cur != currency}
         for name in set(self.OTHER_PRICES) - set(self.others):
             del self.fields[name]

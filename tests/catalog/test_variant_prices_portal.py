@@ -80,6 +80,7 @@ def test_a_dollar_shop_sets_its_price_in_reais(shop, variant, client_for):
     client = client_for(shop.owner)
     page = client.get(_url(shop, variant)).content.decode()
     assert 'name="price_brl"' in page and 'name="price_usd"' not in page
+    assert "Preço (USD)" in page  # the main price is the shop's own currency
     assert client.post(_url(shop, variant), {**FORM, "price_brl": "99,90",
                                              "price_usd": "5"}).status_code == 302
     assert _prices(shop, variant) == {"BRL": 9990}  # a dollar "other" price is ignored
