@@ -125,6 +125,10 @@ def on_order_paid(sender: Any, order: Order, **_kwargs: Any) -> None:
                 .filter(customer_id=order.customer_id).first())
     if not enabled or referral is None or referral.affiliate.customer_id == order.customer_id:
         return
+    if order.currency != order.tenant.currency:
+        # Commissions are paid as store credit in the shop's currency: an order paid in
+        # another one (a USD price by Stripe) earns none rather than dollars counted as reais.
+        return
     amount = commission_cents(order)
     if amount > 0:
         Commission.objects.for_tenant(order.tenant_id).get_or_create(

@@ -134,9 +134,12 @@ class BotAPI:
         return await self.request("DELETE", self._c(user_id) + "cart/coupon/")
 
     async def checkout(self, user_id: int | str, *, expected_total_cents: int | None = None,
-                       method: str = "pix") -> dict[str, Any]:
-        # The buyer's store credit is spent first (the rest, if any, by `method`).
+                       method: str = "pix", currency: str = "") -> dict[str, Any]:
+        # The buyer's store credit is spent first (the rest, if any, by `method`); the
+        # platform spends none on an order in another currency than the shop's.
         body: dict[str, Any] = {"method": method, "use_credit": True}
+        if currency:
+            body["currency"] = currency
         if expected_total_cents is not None:
             body["expected_total_cents"] = int(expected_total_cents)
         return await self.request("POST", self._c(user_id) + "checkout/", body)

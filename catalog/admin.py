@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from catalog.models import Coupon, MessageTemplate, Product, ProductPost, StockItem, Variant
+from catalog.models import (
+    Coupon,
+    MessageTemplate,
+    Product,
+    ProductPost,
+    StockItem,
+    Variant,
+    VariantPrice,
+)
 from tenants.admin import TenantScopedAdmin
 
 
@@ -25,8 +33,25 @@ class ProductAdmin(TenantScopedAdmin):
     inlines = [VariantInline]
 
 
+class VariantPriceInline(admin.TabularInline):
+    """Read-only: owners set these in the portal's variant editor (audited there)."""
+
+    model = VariantPrice
+    extra = 0
+    fields = ("currency", "amount_cents")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).unscoped()
+
+
 @admin.register(Variant)
 class VariantAdmin(TenantScopedAdmin):
+    inlines = [VariantPriceInline]
     list_display = ("label", "product", "tenant", "price_cents", "fulfillment", "is_active")
     list_filter = ("fulfillment", "is_active")
     list_select_related = ("product", "tenant")

@@ -114,6 +114,13 @@ class Variant(TenantOwnedModel):
     def uses_stock(self) -> bool:
         return self.fulfillment == Fulfillment.STOCK
 
+    def price_in(self, currency: str, *, shop_currency: str) -> int | None:
+        """The price in `currency`: the main price in the shop's own currency, else the
+        VariantPrice row's (None: not sold in that currency). Prefetch `prices` for lists."""
+        if currency == shop_currency:
+            return self.price_cents
+        return next((p.amount_cents for p in self.prices.all() if p.currency == currency), None)
+
     def clean(self) -> None:
         if self.fulfillment == Fulfillment.ROLE and not self.role_id:
             raise ValidationError({"role_id": _("Give the role id to grant.")})
@@ -121,6 +128,35 @@ class Variant(TenantOwnedModel):
             raise ValidationError({"content": _("Write the content every buyer receives.")})
         if self.fulfillment == Fulfillment.EXTERNAL and not self.external_url:
             raise ValidationError({"external_url": _("Give the URL we call on each sale.")})
+
+
+class VariantPrice(TenantOwnedModel):
+    """A variant's price in another currency than the shop's (issue 23): buyers paying by card
+    via Stripe may pay in it. Integer minor units of `currency`; the main price stays on the
+    variant (the shop's currency). A currency missing here is simply not offered."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="prices",
+                                verbose_name=_("variant"))
+    currency = models.CharField(_("currency"), max_length=3)
+    amount_cents = models.BigIntegerField(_("price (minor units)"),
+                                          validators=[MinValueValidator(1),
+                                                      MaxValueValidator(100_000_000)])
+
+    class Meta:
+        verbose_name = _("price in another currency")
+        verbose_name_plural = _("prices in other currencies")
+        ordering = ["currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "currency"],
+                                    name="variantprice_unique_currency"),
+            models.CheckConstraint(condition=models.Q(amount_cents__gt=0),
+                                   name="variantprice_amount_positive"),
+            models.CheckConstraint(condition=models.Q(currency__in=["BRL", "USD", "EUR"]),
+                                   name="variantprice_currency_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant_id} {self.currency} {self.amount_cents}"
 
 
 class ProductField(TenantOwnedModel):

@@ -12,6 +12,7 @@ from catalog.models import (
     ProductPost,
     StockItem,
     Variant,
+    VariantPrice,
 )
 from catalog.templating import default_body
 from tenants.models import Tenant
@@ -21,7 +22,8 @@ _S = StockItem.Status
 
 
 def variants_with_counts(*, tenant: Tenant) -> QuerySet[Variant]:
-    return Variant.objects.for_tenant(tenant).annotate(
+    return Variant.objects.for_tenant(tenant).prefetch_related(
+        Prefetch("prices", queryset=VariantPrice.objects.for_tenant(tenant))).annotate(
         stock_available=Count("stock_items", filter=Q(stock_items__status=_S.AVAILABLE)),
         stock_reserved=Count("stock_items", filter=Q(stock_items__status=_S.RESERVED)),
         stock_sold=Count("stock_items", filter=Q(stock_items__status=_S.SOLD)),

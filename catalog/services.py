@@ -12,8 +12,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
-from catalog.models import Coupon, MessageTemplate, Product, ProductPost, StockItem, Variant
+from catalog.models import (
+    Coupon,
+    MessageTemplate,
+    Product,
+    ProductPost,
+    StockItem,
+    Variant,
+    VariantPrice,
+)
 from catalog.selectors import product_postable
+from money import SUPPORTED_CURRENCIES
 from tenants.models import Tenant
 from tenants.quotas import ACTIVE_PRODUCTS, QuotaExceeded, features, quota_check, usage_set
 
@@ -127,7 +136,9 @@ def variant_set_active(*, variant: Variant, actor: Any, active: bool) -> Variant
 
 @transaction.atomic
 def variant_save(*, product: Product, actor: Any, variant: Variant | None = None,
-                 **fields: Any) -> Variant:
+                 prices: dict[str, int | None] | None = None, **fields: Any) -> Variant:
+    """Create or edit a variant; `prices` sets its prices in other currencies (None removes
+    one; a currency left out is kept as it is)."""
     created = variant is None
     external = fields.get("fulfillment") == "external"
     if external and not features(product.tenant).external_fulfillment:
@@ -137,12 +148,44 @@ def variant_save(*, product: Product, actor: Any, variant: Variant | None = None
         count = product.variants.count()
         variant = Variant(tenant=product.tenant, product=product, sort_order=count)
     _save(variant, fields)
+    changed = _prices_set(variant=variant, prices=prices or {})
     ProductPost.objects.for_tenant(product.tenant).filter(product=product).update(
         needs_refresh=True)
+    data: dict[str, Any] = {"label": variant.label, "price_cents": variant.price_cents}
+    if changed:
+        data["prices"] = changed
     audit.record(actor=actor, tenant=product.tenant, action="variant.create" if created
-                 else "variant.update", target=variant,
-                 data={"label": variant.label, "price_cents": variant.price_cents})
+                 else "variant.update", target=variant, data=data)
     return variant
+
+
+def _prices_set(*, variant: Variant, prices: dict[str, int | None]) -> dict[str, int | None]:
+    """Write the variant's other-currency prices; returns what changed (for the audit)."""
+    shop = variant.tenant.currency or "BRL"
+    current = {p.currency: p for p in VariantPrice.objects.for_tenant(variant.tenant_id)
+               .filter(variant=variant)}
+    changed: dict[str, int | None] = {}
+    for currency, cents in prices.items():
+        if currency not in SUPPORTED_CURRENCIES or currency == shop:
+            raise CatalogError(_("Prices can be set in US dollars, euros or reais, other than "
+                                 "the shop's own currency."))
+        row = current.get(currency)
+        if cents is None:
+            if row is not None:
+                row.delete()
+                changed[currency] = None
+            continue
+        if row is None:
+            row = VariantPrice(tenant_id=variant.tenant_id, variant=variant, currency=currency)
+        elif row.amount_cents == cents:
+            continue
+        row.amount_cents = cents
+        # Field validators only: uniqueness and the checks are the database's (constraints),
+        # and Django's own unique query would run unscoped.
+        row.clean_fields()
+        row.save()
+        changed[currency] = cents
+    return changed
 
 
 def parse_stock_lines(text: str) -> list[str]:

@@ -125,10 +125,18 @@ class PublicAPIView(APIView):
 
 # -- shapes ------------------------------------------------------------------------------------
 
+class PublicPriceOut(serializers.Serializer):
+    currency = serializers.CharField()
+    amount_cents = serializers.IntegerField(help_text="Integer minor units of `currency`.")
+
+
 class PublicVariantOut(serializers.Serializer):
     id = serializers.IntegerField()
     label = serializers.CharField()
-    price_cents = serializers.IntegerField()
+    price_cents = serializers.IntegerField(help_text="In the shop's currency.")
+    currency = serializers.CharField(help_text="The shop's currency, that of price_cents.")
+    prices = PublicPriceOut(many=True, help_text=(
+        "Its price in each currency it is sold in, the shop's first (others: card via Stripe)."))
     fulfillment = serializers.CharField()
     is_active = serializers.BooleanField()
 
@@ -204,9 +212,14 @@ class PublicDeliveryListOut(serializers.Serializer):
 
 
 def _product(p: Product) -> dict[str, Any]:
+    shop = p.tenant.currency
     return {"id": p.pk, "name": p.name, "description": p.description, "category": p.category,
             "is_active": p.is_active,
             "variants": [{"id": v.pk, "label": v.label, "price_cents": v.price_cents,
+                          "currency": shop,
+                          "prices": [{"currency": shop, "amount_cents": v.price_cents}] + [
+                              {"currency": x.currency, "amount_cents": x.amount_cents}
+                              for x in v.prices.all() if x.currency != shop],
                           "fulfillment": v.fulfillment, "is_active": v.is_active}
                          for v in p.variants.all()]}
 
@@ -228,7 +241,8 @@ class ProductsView(PublicAPIView):
     @extend_schema(operation_id="public_products", parameters=PAGE,
                    responses={200: PublicProductListOut, **ERRORS})
     def get(self, request: Request) -> Response:
-        qs = Product.objects.for_tenant(self.tenant_id).prefetch_related("variants")
+        qs = (Product.objects.for_tenant(self.tenant_id).select_related("tenant")
+              .prefetch_related("variants__prices"))
         return Response({"results": [_product(p) for p in self.page(qs.order_by("id"))]})
 
 
@@ -237,8 +251,8 @@ class ProductView(PublicAPIView):
 
     @extend_schema(operation_id="public_product", responses={200: PublicProductOut, **ERRORS})
     def get(self, request: Request, product_id: int) -> Response:
-        product = (Product.objects.for_tenant(self.tenant_id).prefetch_related("variants")
-                   .filter(pk=product_id).first())
+        product = (Product.objects.for_tenant(self.tenant_id).select_related("tenant")
+                   .prefetch_related("variants__prices").filter(pk=product_id).first())
         if product is None:
             raise exceptions.NotFound("no such product")
         return Response(_product(product))

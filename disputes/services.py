@@ -184,6 +184,7 @@ def _resolve(*, dispute: Dispute, outcome: str, source: str, actor: Any) -> bool
     dispute.refresh_from_db()
     if to == D.WON:
         wallet_disputes.dispute_release(tenant=dispute.tenant, dispute_id=dispute.pk,
+                                        payment_id=dispute.payment_id,
                                         amount_cents=dispute.frozen_cents,
                                         reason=f"dispute:{dispute.provider}:{dispute.external_id}:won")
     audit.record(actor=actor if source == Dispute.Source.OWNER else None,

@@ -92,6 +92,9 @@ def payment_create(*, payable: Payable, method: str = Payment.Method.PIX,
     provider, provider_method = providers.for_option(method, tenant=payable.tenant)
     if not provider.is_configured():
         raise PaymentError(_("This payment method is not available."))
+    if method in providers.SELLER_OPTIONS and _own_currency(payable) not in (None, "BRL"):
+        # PIX and Mercado Pago's card checkout charge reais only; another currency is Stripe's.
+        raise PaymentError(_("This payment method is not available."))
     fields = {"expires_at": expires_at} if expires_at else {}
     if provider.name == Payment.Provider.MERCADOPAGO_SELLER:
         # The platform's fee, taken by Mercado Pago at source (the wallet holds none of it).
@@ -141,12 +144,23 @@ def _payment_row(*, payable: Payable, method: str, provider: str, **fields) -> P
         provider=provider,
         method=method,
         amount_cents=payable.payment_amount_cents(),
-        currency=getattr(payable.tenant, "currency", "BRL") or "BRL",
+        currency=_payable_currency(payable),
         **({"expires_at": timezone.now() + _pix_expiry(payable.tenant)} | fields),
     )
     audit.record(actor=None, tenant=payable.tenant, action="payment.create", target=payment,
                  data={"method": method, "amount_cents": payment.amount_cents})
     return payment
+
+
+def _own_currency(payable: Payable) -> str | None:
+    """The currency the payable says it is priced in (an order's), None when it says none."""
+    own = getattr(payable, "payment_currency", None)
+    return own() if own else None
+
+
+def _payable_currency(payable: Payable) -> str:
+    """The payable's own currency when it has one (an order), else its tenant's."""
+    return _own_currency(payable) or getattr(payable.tenant, "currency", "BRL") or "BRL"
 
 
 def _check_provider_code(code: str, amount_cents: int) -> None:

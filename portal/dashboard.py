@@ -37,7 +37,9 @@ def dashboard_context(*, tenant: Tenant) -> dict:
     month_start = day_start.replace(day=1)
     orders = Order.objects.for_tenant(tenant)
     figures = orders.aggregate(
-        today_cents=Sum("total_cents", filter=_since(day_start), default=0),
+        # In the shop's currency only: a Stripe sale in dollars is not added to reais.
+        today_cents=Sum("total_cents", filter=_since(day_start) & Q(currency=tenant.currency),
+                        default=0),
         month_orders=Count("id", filter=_since(month_start)),
     )
     runtime = runtime_get(tenant=tenant)

@@ -20,8 +20,8 @@ MAX_AMOUNT = Decimal(MAX_AMOUNT_CENTS) / 100
 
 
 class MoneyField(forms.DecimalField):
-    """Accepts "19,90", "1.234,56", "R$ 19,90" and "19.90": Brazilians type commas. Django's
-    DecimalField refuses NaN and Infinity; the ceiling keeps centavos inside their column."""
+    """Accepts "19,90", "1.234,56", "R$ 19,90", "US$ 5" and "19.90": Brazilians type commas.
+    Django's DecimalField refuses NaN and Infinity; the ceiling keeps centavos in their column."""
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("max_value", MAX_AMOUNT)
@@ -29,7 +29,9 @@ class MoneyField(forms.DecimalField):
 
     def to_python(self, value):
         if isinstance(value, str):
-            value = value.replace("R$", "").strip()
+            for symbol in ("US$", "R$", "$", "€"):  # the owner may type the symbol too
+                value = value.replace(symbol, "")
+            value = value.strip()
             if "," in value:
                 value = value.replace(".", "").replace(",", ".")
         return super().to_python(value)
@@ -53,6 +55,25 @@ class VariantForm(BoundedModelForm):
     external_url = forms.URLField(label=_("Fulfillment URL"), required=False,
                                   assume_scheme="https")
 
+    # Prices in other currencies (issue 23): optional, empty = not sold in that currency. The
+    # field of the shop's own currency is dropped in __init__ (the main price is that one).
+    price_usd = MoneyField(label=_("Price in US dollars (US$)"), required=False,
+                           min_value=Decimal("0.01"), max_value=Decimal("1000000"),
+                           decimal_places=2, widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                           help_text=_("Optional. Buyers paying by card via Stripe may pay in "
+                                       "dollars."))
+    price_eur = MoneyField(label=_("Price in euros (€)"), required=False,
+                           min_value=Decimal("0.01"), max_value=Decimal("1000000"),
+                           decimal_places=2, widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                           help_text=_("Optional. Buyers paying by card via Stripe may pay in "
+                                       "euros."))
+    price_brl = MoneyField(label=_("Price in reais (R$)"), required=False,
+                           min_value=Decimal("0.01"), max_value=Decimal("1000000"),
+                           decimal_places=2, widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                           help_text=_("Optional. Buyers paying by card via Stripe may pay in "
+                                       "reais."))
+    OTHER_PRICES = {"price_usd": "USD", "price_eur": "EUR", "price_brl": "BRL"}
+
     class Meta:
         model = Variant
         fields = ["label", "emoji", "price", "duration_days", "fulfillment", "content", "role_id",
@@ -60,12 +81,25 @@ class VariantForm(BoundedModelForm):
         widgets = {"content": forms.Textarea(attrs={"rows": 3}),
                    "external_secret": forms.PasswordInput(render_value=True)}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, currency: str = "BRL", **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.currency = currency
+        if currency != "BRL":  # the main price is in the shop's own currency
+            self.fields["price"].label = _("Price (%(currency)s)") % {"currency": currency}
+        self.others = {name: cur for name, cur in self.OTHER_PRICES.items() if cur != currency}
+        for name in set(self.OTHER_PRICES) - set(self.others):
+            del self.fields[name]
+        order = list(self.fields)
+        rest = [n for n in order if n not in self.others and n not in ("label", "emoji", "price")]
+        self.order_fields(["label", "emoji", "price", *self.others, *rest])
         if self.instance.pk:
             # "9,90" in pt-BR, "9.90" in English: what the owner would type.
-            self.initial["price"] = number_format(to_major(self.instance.price_cents, "BRL"),
+            self.initial["price"] = number_format(to_major(self.instance.price_cents, currency),
                                                   decimal_pos=2)
+            known = {p.currency: p.amount_cents for p in self.instance.prices.all()}
+            for name, cur in self.others.items():
+                if cur in known:
+                    self.initial[name] = number_format(to_major(known[cur], cur), decimal_pos=2)
         self.fields["fulfillment"].choices = Fulfillment.choices
         # The page shows only the fields of the chosen delivery type (portal/app.js reads this).
         for name, kinds in self.SHOWN_FOR.items():
@@ -83,7 +117,14 @@ class VariantForm(BoundedModelForm):
     def service_fields(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields if name != "price"}
         data["price_cents"] = _cents(self.cleaned_data["price"])
+        data["prices"] = {cur: None if self.cleaned_data.get(name) is None
+                          else _cents(self.cleaned_data[name])
+                          for name, cur in self.others.items()}
         return data
+
+    @property
+    def other_price_fields(self) -> list:
+        return [self[name] for name in self.others]
 
     def _post_clean(self) -> None:
         # Model validation runs in the service (full_clean) once price_cents is known.

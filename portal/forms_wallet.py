@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from config.boundaries import cents
-from wallet.models import AccountKind, LedgerTransaction, PixKeyType
+from wallet.models import LEDGER_CURRENCIES, AccountKind, LedgerTransaction, PixKeyType
 from wallet.pix_keys import pix_key_normalize
 
 AMOUNT_RE = re.compile(r"^\d{1,3}(\.\d{3})*(,\d{1,2})?$|^\d+([.,]\d{1,2})?$")
@@ -54,6 +54,8 @@ class StatementFilterForm(forms.Form):
         (AccountKind.AVAILABLE, _("Available")), (AccountKind.WITHDRAWING, _("Withdrawing"))])
     kind = forms.ChoiceField(label=_("Type"), required=False,
                              choices=[("", _("All")), *LedgerTransaction.Kind.choices])
+    currency = forms.ChoiceField(label=_("Currency"), required=False, choices=[
+        ("", _("All")), *[(c, c) for c in LEDGER_CURRENCIES]])
     date_from = forms.DateField(label=_("From"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False,

@@ -109,7 +109,7 @@ def variant_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _variant_form(request: HttpRequest, product: Product, variant: Variant | None
                   ) -> HttpResponse:
-    form = VariantForm(_post(request), instance=variant)
+    form = VariantForm(_post(request), instance=variant, currency=request.tenant.currency)
     if request.method == "POST" and form.is_valid():
         try:
             services.variant_save(product=product, actor=request.user, variant=variant,

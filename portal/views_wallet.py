@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from money import format_money
+from money import format_money, to_major
 from portal.forms_wallet import StatementFilterForm, WithdrawalForm
 from tenants.access import get_for_tenant_or_404, tenant_view
 from tenants.models import Role
@@ -103,12 +103,18 @@ def wallet_statement(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     entries = selectors.statement(tenant=request.tenant,
                                   **{k: v for k, v in filters.items() if v})
-    if request.GET.get("format") == "csv":
+    if form.errors:  # a bad filter shows (and exports) nothing rather than everything
+        entries = entries.none()
+    if request.GET.get("format") == "csv" and not form.errors:
         return _statement_csv(request, entries)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     filtered = any(filters.values())
+    books = selectors.books_by_currency(tenant=request.tenant)
+    if filters.get("currency"):
+        books = [b for b in books if b.currency == filters["currency"]]
     return render(request, "portal/wallet/statement.html",
-                  {"form": form, "page": page, "filtered": filtered})
+                  {"form": form, "page": page, "filtered": filtered, "books": books},
+                  status=400 if form.errors else 200)
 
 
 def _statement_csv(request: HttpRequest, entries) -> HttpResponse:
@@ -116,11 +122,13 @@ def _statement_csv(request: HttpRequest, entries) -> HttpResponse:
     name = f"{request.tenant.slug}-statement-{date.today().isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     writer = csv.writer(response)
-    writer.writerow([_("Date"), _("Type"), _("Balance"), _("Amount"), _("Reference"),
-                     _("Description")])
+    writer.writerow([_("Date"), _("Type"), _("Balance"), _("Currency"), _("Amount"),
+                     _("Reference"), _("Description")])
     for e in entries.iterator(chunk_size=2000):
+        # A plain decimal (to_major: "-12.50"), for spreadsheets; its currency beside it.
         writer.writerow([e.created_at.isoformat(), e.transaction.get_kind_display(),
-                         e.account.get_kind_display(), f"{e.signed / 100:.2f}",
+                         e.account.get_kind_display(), e.account.currency,
+                         str(to_major(e.signed, e.account.currency)),
                          e.transaction.key, e.transaction.memo])
     return response
 

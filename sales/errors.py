@@ -33,6 +33,13 @@ ERRORS: dict[str, tuple[int, Any]] = {
     "cart_empty": (409, _("Your cart is empty.")),
     "currency_unsupported": (409, _("This shop's currency cannot be sold in yet. The shop owner "
                                     "needs to set the shop to Brazilian reais (BRL).")),
+    "currency_not_priced": (409, _("“%(item)s” has no price in %(currency)s. Pay in the "
+                                   "shop's currency, or remove it from the cart.")),
+    "currency_method_unavailable": (409, _("Payments in %(currency)s are taken by card via "
+                                           "Stripe only. Pick that method, or pay in the shop's "
+                                           "currency.")),
+    "coupon_currency": (409, _("This coupon works only when paying in the shop's currency "
+                               "(%(currency)s).")),
     "seller_account_unavailable": (409, _("This shop cannot take Mercado Pago payments right "
                                           "now: its Mercado Pago account needs to be connected "
                                           "again. The shop owner was told; try again later or "

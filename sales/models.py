@@ -180,6 +180,10 @@ class Order(TenantOwnedModel):
     def paid_by_credit(self) -> bool:
         return self.credit_applied_cents >= self.total_cents
 
+    def payment_currency(self) -> str:
+        """The order's own currency (a Stripe buyer may pay a USD price in a BRL shop)."""
+        return self.currency
+
     def payment_description(self) -> str:
         return f"{self.tenant.name} #{self.code}"[:250]
 

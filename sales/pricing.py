@@ -59,12 +59,29 @@ def _eligible(coupon: Coupon, variant: Variant, product_ids: set[int],
     return variant.product_id in product_ids or variant.pk in variant_ids
 
 
-def price(*, items: Iterable[tuple[Variant, int]], coupon: Coupon | None) -> Pricing:
-    """Lines at today's prices, with the coupon's discount spread over its eligible lines."""
-    pricing = Pricing(lines=[PricedLine(variant=v, quantity=q, unit_price_cents=v.price_cents)
-                             for v, q in items], coupon=coupon)
+def unit_price(variant: Variant, *, currency: str | None, shop_currency: str) -> int:
+    """The variant's price in `currency` (the shop's when None); refused when it has none."""
+    if currency is None or currency == shop_currency:
+        return variant.price_cents
+    cents = variant.price_in(currency, shop_currency=shop_currency)
+    if cents is None:
+        raise SalesError("currency_not_priced", item=str(variant), currency=currency)
+    return cents
+
+
+def price(*, items: Iterable[tuple[Variant, int]], coupon: Coupon | None,
+          currency: str | None = None, shop_currency: str = "BRL") -> Pricing:
+    """Lines at today's prices in one currency (the shop's unless `currency` says another:
+    every line in it, or refused), with the coupon's discount spread over its eligible lines.
+    A cart never mixes currencies."""
+    pricing = Pricing(lines=[PricedLine(variant=v, quantity=q, unit_price_cents=unit_price(
+        v, currency=currency, shop_currency=shop_currency)) for v, q in items], coupon=coupon)
     if coupon is None:
         return pricing
+    if currency not in (None, shop_currency) and (coupon.kind != Coupon.Kind.PERCENT
+                                                  or coupon.min_order_cents):
+        # Its amount and minimum are in the shop's currency: never applied to another's.
+        raise SalesError("coupon_currency", currency=shop_currency)
     product_ids = {p.pk for p in coupon.products.all()}
     variant_ids = {v.pk for v in coupon.variants.all()}
     eligible = [ln for ln in pricing.lines if _eligible(coupon, ln.variant, product_ids,

@@ -60,6 +60,16 @@ def payment_methods(*, tenant: Tenant) -> list[str]:
     return methods
 
 
+def methods_for_currency(*, tenant: Tenant, currency: str) -> list[str]:
+    """The shop's methods that take `currency`: all of them in the shop's own currency; in
+    another (a variant's price in USD or EUR) card via Stripe only, since Mercado Pago (PIX,
+    its card checkout) charges reais in the shop's currency."""
+    methods = payment_methods(tenant=tenant)
+    if currency == (tenant.currency or "BRL"):
+        return methods
+    return [m for m in methods if m == "stripe_card"]
+
+
 # What the buyer sees of an order in Discord: its stage, how it ended and what they may do.
 _DELIVERING = {OrderStatus.PAID, OrderStatus.DELIVERING}
 _RESENDABLE = {OrderStatus.DELIVERED, OrderStatus.PARTIALLY_DELIVERED,

@@ -25,6 +25,7 @@ from wallet.services import (
     platform_account,
     post_once,
     reversed_cents,
+    sale_currency,
     sale_reverse,
     tenant_accounts,
 )
@@ -55,21 +56,25 @@ def dispute_freeze(*, tenant: Any, payment_id: int, amount_cents: int, reason: s
 
 
 @transaction.atomic
-def dispute_release(*, tenant: Any, dispute_id: int, amount_cents: int,
+def dispute_release(*, tenant: Any, dispute_id: int, payment_id: int, amount_cents: int,
                     reason: str) -> LedgerTransaction | None:
-    """Won: the frozen amount goes back to the shop's available balance (once per dispute)."""
+    """Won: the frozen amount goes back to the shop's available balance (once per dispute),
+    in the currency the disputed payment's sale and its freeze were booked in."""
     if amount_cents <= 0:
         return None
     amount = parse_cents(amount_cents)
+    currency = sale_currency(payment_id)
     # Kind chargeback: a chargeback's own reversal, so daily net sales and the statement
     # filters see the pair together.
     txn, created = post_once(key=release_key(dispute_id), tenant=tenant,
                              kind=LedgerTransaction.Kind.CHARGEBACK, memo=reason[:300],
-                             entries=[(platform_account(K.REFUNDS), amount),
-                                      (tenant_accounts(tenant)[K.AVAILABLE], -amount)])
+                             entries=[(platform_account(K.REFUNDS, currency), amount),
+                                      (tenant_accounts(tenant, currency)[K.AVAILABLE],
+                                       -amount)])
     if created:
         audit.record(actor=None, tenant=tenant, action="wallet.dispute_release", target=txn,
-                     data={"dispute": dispute_id, "amount": amount, "reason": reason[:200]})
+                     data={"dispute": dispute_id, "amount": amount, "currency": currency,
+                           "reason": reason[:200]})
     return txn
 
 

@@ -77,17 +77,19 @@ def books_by_currency(*, tenant: Any) -> list[CurrencyBooks]:
 
 
 def upcoming_releases(*, tenant: Any, limit: int = 7) -> list[dict]:
-    """Pending money by the day it becomes available."""
+    """Pending money by the day it becomes available, one row per day and currency (amounts
+    in different currencies are never added)."""
     return list(Hold.objects.for_tenant(tenant)
                 .filter(released_at__isnull=True, remaining_cents__gt=0)
-                .annotate(day=TruncDate("release_at")).values("day")
+                .annotate(day=TruncDate("release_at")).values("day", "currency")
                 .annotate(total=Sum("remaining_cents"), sales=Count("id"))
-                .order_by("day")[:limit])
+                .order_by("day", "currency")[:limit])
 
 
-def statement(*, tenant: Any, account: str = "", kind: str = "",
+def statement(*, tenant: Any, account: str = "", kind: str = "", currency: str = "",
               date_from: date | None = None, date_to: date | None = None) -> QuerySet:
-    """The tenant's entries, newest first, each signed as it moved its account's balance."""
+    """The tenant's entries, newest first, each signed as it moved its account's balance
+    (in its account's currency; `currency` keeps one)."""
     entries = (Entry.objects.for_tenant(tenant).select_related("transaction", "account")
                .annotate(signed=Case(When(side=Side.CREDIT, then=F("amount_cents")),
                                      default=-F("amount_cents"),
@@ -97,6 +99,8 @@ def statement(*, tenant: Any, account: str = "", kind: str = "",
         entries = entries.filter(account__kind=account)
     if kind:
         entries = entries.filter(transaction__kind=kind)
+    if currency:
+        entries = entries.filter(account__currency=currency)
     if date_from:
         entries = entries.filter(created_at__date__gte=date_from)
     if date_to:
@@ -104,13 +108,15 @@ def statement(*, tenant: Any, account: str = "", kind: str = "",
     return entries
 
 
-def daily_net_sales(*, tenant: Any, days: int = 30) -> list[tuple[date, int]]:
-    """Per day: the tenant's share of sales minus refunds and chargebacks (what it earned)."""
+def daily_net_sales(*, tenant: Any, days: int = 30,
+                    currency: str = CURRENCY) -> list[tuple[date, int]]:
+    """Per day: the tenant's share of sales minus refunds and chargebacks (what it earned),
+    in one currency (another currency's sales are never added to it)."""
     today = timezone.localdate()
     start = today - timedelta(days=days - 1)
     rows = (Entry.objects.for_tenant(tenant)
             .filter(transaction__kind__in=[Kind.SALE, Kind.REFUND, Kind.CHARGEBACK],
-                    created_at__date__gte=start)
+                    created_at__date__gte=start, account__currency=currency)
             .annotate(day=TruncDate("created_at")).values("day")
             .annotate(net=Sum(Case(When(side=Side.CREDIT, then=F("amount_cents")),
                                    default=-F("amount_cents"), output_field=BigIntegerField())))

@@ -15,6 +15,7 @@ import discord
 from bot.api import ApiError, PlatformUnavailable
 from bot.storefront.base import log
 from bot.storefront.threads import CartThreads
+from bot.ui import cart as cart_ui
 from bot.ui import orders as orders_ui
 
 WATCH_LIMIT_SECONDS = 14 * 60  # interaction tokens (editing an ephemeral message) last 15 min
@@ -25,19 +26,33 @@ PENDING, FINAL = "pending", "final"  # the order payload's `stage`
 class CheckoutWatcher(CartThreads):
     # -- checkout ------------------------------------------------------------------------------
     async def checkout(self, interaction: discord.Interaction, expected_total: int,
-                       method: str = "pix") -> None:
+                       method: str = "pix", *, currency: str = "") -> None:
         async def work() -> None:
             await interaction.response.defer(ephemeral=True, thinking=True)
             async with self._lock(interaction.user.id):
-                await self._checkout(interaction, expected_total, method)
+                if method == "stripe_card" and not currency \
+                        and await self._ask_currency(interaction, method):
+                    return
+                await self._checkout(interaction, expected_total, method, currency=currency)
         await self._guarded(interaction, work)
 
+    async def _ask_currency(self, interaction: discord.Interaction, method: str) -> bool:
+        """When the cart may be paid in several currencies by this method, ask which (the
+        answer's buttons check out in it); False when there is nothing to ask."""
+        cart = await self._as_customer(interaction, self.api.cart)
+        options = cart_ui.currency_options(cart, method)
+        if len(options) <= 1:
+            return False
+        await interaction.followup.send(self.t("pick_currency"), ephemeral=True,
+                                        view=cart_ui.currency_view(options, method, self.locale))
+        return True
+
     async def _checkout(self, interaction: discord.Interaction, expected_total: int,
-                        method: str = "pix") -> None:
+                        method: str = "pix", *, currency: str = "") -> None:
         """Called under the buyer's lock: one order per double click."""
         try:
             result = await self._as_customer(interaction, lambda uid: self.api.checkout(
-                uid, expected_total_cents=expected_total, method=method))
+                uid, expected_total_cents=expected_total, method=method, currency=currency))
         except ApiError as exc:
             code = (exc.details or {}).get("order")
             if exc.code != "payment_unavailable" or not code:

@@ -7,10 +7,14 @@ STRINGS = {
         "pay_pix": "Pagar com PIX",
         "pay_card_mp": "Cartão (Mercado Pago)",
         "pay_card_stripe": "Cartão internacional (Stripe)",
+        "pick_currency": "Em qual moeda você quer pagar com cartão (Stripe)?",
+        "pay_in": "Pagar {total}",
     },
     "en": {
         "pay_pix": "Pay with PIX",
         "pay_card_mp": "Card (Mercado Pago)",
         "pay_card_stripe": "International card (Stripe)",
+        "pick_currency": "Which currency do you want to pay in by card (Stripe)?",
+        "pay_in": "Pay {total}",
     },
 }

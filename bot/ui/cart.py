@@ -64,3 +64,19 @@ def cart_view(cart: dict[str, Any], locale: str) -> discord.ui.View | None:
         view.add_item(CheckoutButton(int(cart["total_cents"]), row=last, method=method,
                                      label=t(locale, METHOD_LABELS[method])))
     return view
+
+
+def currency_view(options: list[dict[str, Any]], method: str, locale: str) -> discord.ui.View:
+    """The currency picker (card via Stripe, when the cart is priced in several): one button
+    per currency, each carrying that currency's total."""
+    view = discord.ui.View(timeout=None)
+    for option in options[:5]:
+        view.add_item(CheckoutButton(int(option["total_cents"]), method=method,
+                                     currency=str(option["currency"]),
+                                     label=t(locale, "pay_in", total=option["total_display"])))
+    return view
+
+
+def currency_options(cart: dict[str, Any], method: str) -> list[dict[str, Any]]:
+    """The cart's currencies that `method` takes (the platform says which, with totals)."""
+    return [c for c in cart.get("currencies") or [] if method in (c.get("methods") or [])]

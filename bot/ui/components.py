@@ -104,25 +104,30 @@ class CouponButton(discord.ui.DynamicItem[discord.ui.Button], template=r"vt:coup
 
 
 class CheckoutButton(discord.ui.DynamicItem[discord.ui.Button],
-                     template=r"vt:checkout:(?P<total>\d+)(?::(?P<method>pix|card|stripe_card))?"):
-    """Check out with one payment method (the shop may offer several: one button each)."""
+                     template=r"vt:checkout:(?P<total>\d+)(?::(?P<method>pix|card|stripe_card)"
+                              r"(?::(?P<currency>BRL|USD|EUR))?)?"):
+    """Check out with one payment method (the shop may offer several: one button each), and
+    possibly in a chosen currency (the total is then that currency's)."""
 
     def __init__(self, total_cents: int, *, label: str = "Finalizar compra",
-                 row: int | None = None, method: str = "pix") -> None:
+                 row: int | None = None, method: str = "pix", currency: str = "") -> None:
         # "vt:checkout:<total>" (no method) is what carts shown before methods existed carry.
-        suffix = "" if method == "pix" else f":{method}"
+        suffix = "" if method == "pix" and not currency else f":{method}"
+        suffix += f":{currency}" if currency else ""
         super().__init__(discord.ui.Button(label=label[:80], style=discord.ButtonStyle.success,
                                            custom_id=f"vt:checkout:{total_cents}{suffix}",
                                            row=row))
-        self.total_cents, self.method = total_cents, method
+        self.total_cents, self.method, self.currency = total_cents, method, currency
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item,
                              match: Any) -> CheckoutButton:
-        return cls(int(match["total"]), method=match["method"] or "pix")
+        return cls(int(match["total"]), method=match["method"] or "pix",
+                   currency=match["currency"] or "")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.client.store.checkout(interaction, self.total_cents, self.method)
+        await interaction.client.store.checkout(interaction, self.total_cents, self.method,
+                                                currency=self.currency)
 
 
 class ResendButton(discord.ui.DynamicItem[discord.ui.Button],

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.models import Product
+from catalog.models import Product, Variant
 from money import format_money
 from sales import selectors
 from sales.models import Customer, Order
 from sales.services.carts import CartView
+from tenants.models import Tenant
 
 
 def product(p: Product, currency: str) -> dict[str, Any]:
@@ -24,6 +25,8 @@ def product(p: Product, currency: str) -> dict[str, Any]:
         "variants": [{
             "id": v.pk, "label": v.label, "emoji": v.emoji, "price_cents": v.price_cents,
             "price_display": format_money(v.price_cents, currency),
+            # The same price in other currencies, for buyers paying by card via Stripe.
+            "prices": variant_prices(v, currency),
             "duration_days": v.duration_days,
             "fulfillment": v.fulfillment, "grants_role": bool(v.role_id),
             "in_stock": not v.uses_stock or v.stock_available > 0,
@@ -35,6 +38,28 @@ def product(p: Product, currency: str) -> dict[str, Any]:
         "fields": [{"key": f.key, "label": f.label, "kind": f.kind, "required": f.required,
                     "placeholder": f.placeholder} for f in p.fields.all()],
     }
+
+
+def variant_prices(v: Variant, currency: str) -> list[dict[str, Any]]:
+    """Every price of the variant, one per currency, the shop's own first."""
+    own = [{"currency": currency, "amount_cents": v.price_cents,
+            "display": format_money(v.price_cents, currency)}]
+    return own + [{"currency": p.currency, "amount_cents": p.amount_cents,
+                   "display": format_money(p.amount_cents, p.currency)}
+                  for p in v.prices.all() if p.currency != currency]
+
+
+def checkout_currencies(view: CartView, tenant: Tenant) -> list[dict[str, Any]]:
+    """The currencies the buyer may check out this cart in, each with its total and the
+    methods that take it: the shop's first, then each other one every line is priced in."""
+    totals = {tenant.currency: view.pricing.total_cents, **view.other_totals}
+    out = []
+    for currency, total in totals.items():
+        methods = selectors.methods_for_currency(tenant=tenant, currency=currency)
+        if methods and view.lines:
+            out.append({"currency": currency, "total_cents": total,
+                        "total_display": format_money(total, currency), "methods": methods})
+    return out
 
 
 def customer(c: Customer) -> dict[str, Any]:

@@ -53,7 +53,10 @@ class CheckoutIn(serializers.Serializer):
         "The total the buyer saw; a different server total refuses with price_changed."))
     use_credit = serializers.BooleanField(default=False, help_text=(
         "Pay from the buyer's store credit first; the payment is for the rest (none when the "
-        "credit covers the whole total: `payment` is then null)."))
+        "credit covers the whole total: `payment` is then null). Only in the shop's currency."))
+    currency = serializers.ChoiceField(choices=["BRL", "USD", "EUR"], required=False, help_text=(
+        "Pay in this currency (default: the shop's). Another one than the shop's is taken by "
+        "stripe_card only, and every item needs a price in it (409 currency_not_priced)."))
 
 
 class PostIn(serializers.Serializer):
@@ -121,12 +124,20 @@ class StockOut(serializers.Serializer):
     sold = serializers.IntegerField()
 
 
+class PriceOut(serializers.Serializer):
+    currency = serializers.CharField()
+    amount_cents = serializers.IntegerField(help_text="Integer minor units of `currency`.")
+    display = serializers.CharField()
+
+
 class VariantOut(serializers.Serializer):
     id = serializers.IntegerField()
     label = serializers.CharField()
     emoji = serializers.CharField()
     price_cents = serializers.IntegerField()
     price_display = serializers.CharField()
+    prices = PriceOut(many=True, help_text=(
+        "Its price per currency, the shop's first; others are paid by card via Stripe."))
     duration_days = serializers.IntegerField(allow_null=True)
     fulfillment = serializers.CharField()
     grants_role = serializers.BooleanField()
@@ -190,6 +201,13 @@ class CartLineOut(serializers.Serializer):
     total_display = serializers.CharField()
 
 
+class CheckoutCurrencyOut(serializers.Serializer):
+    currency = serializers.CharField()
+    total_cents = serializers.IntegerField()
+    total_display = serializers.CharField()
+    methods = serializers.ListField(child=serializers.CharField())
+
+
 class CartOut(serializers.Serializer):
     expires_at = serializers.DateTimeField(allow_null=True)
     coupon = serializers.CharField(allow_null=True)
@@ -205,6 +223,9 @@ class CartOut(serializers.Serializer):
         child=serializers.CharField(), required=False,
         help_text=("The methods this shop's buyers may check out with, in the shop's order: "
                    "the `method` values of checkout (pix, card, stripe_card)."))
+    currencies = CheckoutCurrencyOut(many=True, required=False, help_text=(
+        "The currencies this cart may be paid in (the shop's first; another when every item "
+        "has a price in it), with the total and the methods taking each."))
 
 
 class PaymentOut(serializers.Serializer):

@@ -86,7 +86,9 @@ class _CartMixin(BotAPIView):
         view = services.cart_view(customer=self.customer(discord_user_id))
         return Response({**payloads.cart(view, self.tenant.currency),
                          # The bot offers one checkout button per method (issue 23 item 4).
-                         "payment_methods": payment_methods(tenant=self.tenant)})
+                         "payment_methods": payment_methods(tenant=self.tenant),
+                         # ...and, with prices in other currencies, the currencies to pay in.
+                         "currencies": payloads.checkout_currencies(view, self.tenant)})
 
 
 class CartView(_CartMixin):

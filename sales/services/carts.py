@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from catalog import stock
 from catalog.fields import FieldError, answers_clean
-from catalog.models import Variant
+from catalog.models import Variant, VariantPrice
 from catalog.selectors import coupon_by_code, product_fields
+from money import SUPPORTED_CURRENCIES
 from sales import hooks, pricing, signals
 from sales.errors import SalesError
 from sales.models import Cart, CartLine, Customer
@@ -30,7 +32,8 @@ def cart_ttl(tenant: Tenant) -> timedelta:
 class CartView:
     cart: Cart | None
     lines: list[CartLine]
-    pricing: pricing.Pricing
+    pricing: pricing.Pricing  # in the shop's currency
+    other_totals: dict[str, int] = field(default_factory=dict)  # currency -> total
 
 
 def _check_buyer(customer: Customer) -> None:
@@ -200,10 +203,34 @@ def cart_view(*, customer: Customer) -> CartView:
                     expires_at__gt=timezone.now()).first())
     if cart is None:
         return CartView(cart=None, lines=[], pricing=pricing.Pricing())
-    lines = list(cart.lines.select_related("variant__product"))
+    lines = list(cart.lines.select_related("variant__product").prefetch_related(
+        variant_prices(customer.tenant)))
     coupon = cart.coupon
     if coupon is not None:
         coupon = type(coupon).objects.for_tenant(customer.tenant).prefetch_related(
             "products", "variants").get(pk=coupon.pk)
-    priced = pricing.price(items=[(ln.variant, ln.quantity) for ln in lines], coupon=coupon)
-    return CartView(cart=cart, lines=lines, pricing=priced)
+    priced = pricing.price(items=[(ln.variant, ln.quantity) for ln in lines], coupon=coupon,
+                           shop_currency=customer.tenant.currency)
+    return CartView(cart=cart, lines=lines, pricing=priced,
+                    other_totals=_other_totals(customer.tenant, lines, coupon))
+
+
+def variant_prices(tenant: Tenant, path: str = "variant__prices") -> Prefetch:
+    """Prefetch of the variants' prices in other currencies, scoped to the tenant."""
+    return Prefetch(path, queryset=VariantPrice.objects.for_tenant(tenant))
+
+
+def _other_totals(tenant: Tenant, lines: list[CartLine], coupon) -> dict[str, int]:
+    """The cart's total in each other currency that every line has a price in (and its
+    coupon allows): what the buyer may choose at checkout. Never a mix of currencies."""
+    totals: dict[str, int] = {}
+    for currency in SUPPORTED_CURRENCIES:
+        if currency == tenant.currency or not lines:
+            continue
+        try:
+            totals[currency] = pricing.price(
+                items=[(ln.variant, ln.quantity) for ln in lines], coupon=coupon,
+                currency=currency, shop_currency=tenant.currency).total_cents
+        except SalesError:
+            continue
+    return totals

@@ -28,7 +28,7 @@ from sales import hooks, pricing, selectors, signals
 from sales.errors import SalesError
 from sales.models import Cart, Customer, Order, OrderEvent, OrderLine
 from sales.models import OrderStatus as S
-from sales.services.carts import MAX_QUANTITY, _check_buyer, answers_for
+from sales.services.carts import MAX_QUANTITY, _check_buyer, answers_for, variant_prices
 from sales.services.orders import order_mark_paid_by_credit
 from tenants.quotas import QuotaExceeded, quota_check, usage_record
 from wallet import credit as wallet_credit
@@ -56,12 +56,16 @@ def _window(tenant) -> timedelta:
 @transaction.atomic
 def order_create_from_cart(*, customer: Customer, method: str = Payment.Method.PIX,
                            expected_total_cents: int | None = None,
-                           use_credit: bool = False) -> Order:
-    """Price the cart on the server, create the order and reserve its stock, all or nothing."""
+                           use_credit: bool = False, currency: str | None = None) -> Order:
+    """Price the cart on the server, create the order and reserve its stock, all or nothing.
+    `currency` (the shop's when None) is the one the whole order is priced and paid in."""
     tenant, now = customer.tenant, timezone.now()
+    currency = currency or tenant.currency
     _check_buyer(customer)
     if method not in payment_methods(tenant):
         raise SalesError("payment_method_unavailable")
+    if method not in selectors.methods_for_currency(tenant=tenant, currency=currency):
+        raise SalesError("currency_method_unavailable", currency=currency)
     if method in providers.SELLER_OPTIONS and connect.checkout_blocker(tenant):
         # The shop sells on its own Mercado Pago account and that connection expired or was
         # revoked: refuse before reserving anything (the owner sees a banner in the portal).
@@ -72,7 +76,10 @@ def order_create_from_cart(*, customer: Customer, method: str = Payment.Method.P
         raise SalesError("cart_empty")
     if cart.expires_at <= now:
         raise SalesError("cart_expired")
-    lines = list(cart.lines.select_related("variant__product"))
+    lines = cart.lines.select_related("variant__product")
+    if currency != tenant.currency:  # the other currencies' prices, read only when needed
+        lines = lines.prefetch_related(variant_prices(tenant))
+    lines = list(lines)
     if not lines:
         raise SalesError("cart_empty")
     for line in lines:
@@ -90,19 +97,20 @@ def order_create_from_cart(*, customer: Customer, method: str = Payment.Method.P
         # Locked: concurrent checkouts with a limited coupon count its uses one at a time.
         coupon = (Coupon.objects.for_tenant(tenant).select_for_update()
                   .prefetch_related("products", "variants").get(pk=cart.coupon_id))
-    priced = pricing.price(items=[(ln.variant, ln.quantity) for ln in lines], coupon=coupon)
+    priced = pricing.price(items=[(ln.variant, ln.quantity) for ln in lines], coupon=coupon,
+                           currency=currency, shop_currency=tenant.currency)
     if coupon is not None:
         pricing.coupon_check(coupon=coupon, customer=customer, pricing=priced, now=now)
     if expected_total_cents is not None and expected_total_cents != priced.total_cents:
-        raise SalesError("price_changed", total=format_money(priced.total_cents))
+        raise SalesError("price_changed", total=format_money(priced.total_cents, currency))
 
-    if tenant.currency not in LEDGER_CURRENCIES:
+    if currency not in LEDGER_CURRENCIES:
         # The wallet keeps one set of accounts per currency only for these (issue 23 item 4):
         # a sale in another currency would be booked as reais, so it is refused before
         # anything is reserved or charged.
         raise SalesError("currency_unsupported")
     hooks.checkout_guards_run(hooks.CheckoutAttempt(
-        customer=customer, cart=cart, total_cents=priced.total_cents, currency=tenant.currency,
+        customer=customer, cart=cart, total_cents=priced.total_cents, currency=currency,
         method=method))
     try:
         quota_check(tenant=tenant, quota="orders_per_month")
@@ -112,7 +120,7 @@ def order_create_from_cart(*, customer: Customer, method: str = Payment.Method.P
         tenant=tenant, customer=customer, cart=cart, coupon=coupon,
         coupon_code=coupon.code if coupon else "", subtotal_cents=priced.subtotal_cents,
         discount_cents=priced.discount_cents, total_cents=priced.total_cents,
-        currency=tenant.currency, payment_method=method, payment_expires_at=now + _window(tenant))
+        currency=currency, payment_method=method, payment_expires_at=now + _window(tenant))
     OrderLine.objects.bulk_create([
         OrderLine(tenant=tenant, order=order, variant=pl.variant,
                   product_name=pl.variant.product.name, variant_label=pl.variant.label,
@@ -135,7 +143,8 @@ def order_create_from_cart(*, customer: Customer, method: str = Payment.Method.P
     cart.save(update_fields=["status", "updated_at"])
     usage_record(tenant=tenant, metric="orders_per_month")
     signals.order_created.send(sender=Order, order=order, cart=cart)
-    if use_credit:
+    if use_credit and currency == tenant.currency:
+        # Store credit is held in the shop's currency: never spent on another's order.
         _apply_credit(order)
     return order
 
@@ -192,12 +201,13 @@ def order_request_payment(*, order: Order) -> Payment:
 
 
 def checkout(*, customer: Customer, method: str = Payment.Method.PIX,
-             expected_total_cents: int | None = None, use_credit: bool = False) -> CheckoutResult:
+             expected_total_cents: int | None = None, use_credit: bool = False,
+             currency: str | None = None) -> CheckoutResult:
     try:
         with CHECKOUT_SECONDS.time():  # reserve + order; the provider call is timed apart
             order = order_create_from_cart(customer=customer, method=method,
                                            expected_total_cents=expected_total_cents,
-                                           use_credit=use_credit)
+                                           use_credit=use_credit, currency=currency)
     except hooks.Refusal as exc:
         # After the rollback, so the decision stays on record though nothing else did.
         audit.record(actor=None, tenant=customer.tenant, action="checkout.refused",

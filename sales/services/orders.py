@@ -43,6 +43,12 @@ def _deliveries_for(order: Order, now) -> list[Delivery]:
     return rows
 
 
+def _spend(order: Order) -> int:
+    """What the order adds to the buyer's lifetime spend, kept in the shop's currency: an
+    order paid in another one (a USD price by Stripe) is not added to it."""
+    return order.total_cents if order.currency == order.tenant.currency else 0
+
+
 def _mark_paid(order: Order, *, reason: str) -> bool:
     now = timezone.now()
     if not order_transition(order=order, to=S.PAID, actor="payment", reason=reason, paid_at=now):
@@ -52,7 +58,7 @@ def _mark_paid(order: Order, *, reason: str) -> bool:
     # Paid, held or not: the credit applied at checkout becomes the shop's sale now.
     _credit_settle(order)
     Customer.objects.for_tenant(order.tenant_id).filter(pk=order.customer_id).update(
-        lifetime_spend_cents=F("lifetime_spend_cents") + order.total_cents,
+        lifetime_spend_cents=F("lifetime_spend_cents") + _spend(order),
         first_purchase_at=Coalesce("first_purchase_at", now), last_purchase_at=now)
     notices.enqueue_sale(order)
     if hold:
@@ -217,7 +223,7 @@ def _revoke(order: Order, to: str, reason: str) -> None:
         enqueue_revoke(order.tenant_id, order.pk)
     if before != S.REFUNDED:
         Customer.objects.for_tenant(order.tenant_id).filter(pk=order.customer_id).update(
-            lifetime_spend_cents=F("lifetime_spend_cents") - order.total_cents)
+            lifetime_spend_cents=F("lifetime_spend_cents") - _spend(order))
     signals.order_revoked.send(sender=Order, order=order, status=to)
 
 

@@ -78,7 +78,9 @@ PRODUCT = {"name": "Chave Nova", "description": "**boa**", "category": "jogos",
            "channel_id": "123456789012345678", "is_active": "on"}
 VARIANT = {"label": "90 dias", "emoji": "🔑", "price": "19,90", "duration_days": "",
            "fulfillment": "stock", "content": "", "role_id": "", "external_url": "",
-           "external_secret": "", "low_stock_threshold": "5", "is_active": "on"}
+           "external_secret": "", "low_stock_threshold": "5", "is_active": "on",
+           # Prices in other currencies (issue 23); price_brl is dropped for a BRL shop.
+           "price_usd": "4,50", "price_eur": "", "price_brl": ""}
 COUPON = {"code": "NOVO10", "kind": "percent", "amount": "10", "min_order": "",
           "max_uses": "", "max_uses_per_customer": "", "starts_at": "", "ends_at": "",
           "is_active": "on"}

@@ -100,3 +100,49 @@ def test_stripe_dispute_lost_keeps_the_debit_and_forgery_is_refused(
     assert Dispute.objects.for_tenant(shop.tenant).count() == 1
     assert balances(tenant=shop.tenant).total == held.total - 4000
     assert_ledger_clean()
+
+
+def _paid_in_dollars(shop, stripe_sandbox) -> Payment:  # noqa: F811
+    """A BRL shop's variant sold at its USD price by Stripe (issue 23)."""
+    from catalog import services as catalog_services
+
+    shop.tenant.settings = {**shop.tenant.settings, "stripe_card_enabled": True}
+    shop.tenant.save()
+    variant = f.variant(f.product(shop.tenant), price_cents=20000, keys=1)
+    catalog_services.variant_save(product=variant.product, actor=None, variant=variant,
+                                  prices={"USD": 4000})
+    buyer = f.customer(shop.tenant, discord_user_id="1191168914264948745")
+    services.cart_add(customer=buyer, variant_id=variant.pk, quantity=1)
+    payment = services.checkout(customer=buyer, method="stripe_card", currency="USD").payment
+    stripe_sandbox.pay(payment.provider_payment_id)
+    payment_sync(provider_payment_id=payment.provider_payment_id, provider="stripe")
+    payment.refresh_from_db()
+    assert (payment.status, payment.currency, payment.amount_cents) == ("approved", "USD", 4000)
+    return payment
+
+
+def test_a_usd_stripe_dispute_freezes_and_releases_in_dollars(
+        shop, client, stripe_sandbox, receiver):  # noqa: F811
+    from wallet.models import Entry, LedgerTransaction
+
+    payment = _paid_in_dollars(shop, stripe_sandbox)
+    usd = balances(tenant=shop.tenant, currency="USD")
+    assert usd.total > 0 and balances(tenant=shop.tenant).total == 0
+    dispute = stripe_sandbox.open_dispute(_intent(stripe_sandbox, payment))
+    _deliver(client, receiver, 5, ("charge.dispute.created", "charge.dispute.funds_withdrawn"))
+    ours = Dispute.objects.for_tenant(shop.tenant).get()
+    assert (ours.state, ours.currency, ours.frozen_cents) == ("open", "USD", 4000)
+    # Frozen in dollars: the shop's USD books, never its reais.
+    assert balances(tenant=shop.tenant, currency="USD").total == usd.total - 4000
+    assert balances(tenant=shop.tenant).total == 0
+    stripe_sandbox.close_dispute(dispute["id"], won=True)
+    _deliver(client, receiver, 7, ("charge.dispute.closed", "charge.dispute.funds_reinstated"))
+    ours.refresh_from_db()
+    assert ours.state == "won"
+    assert balances(tenant=shop.tenant, currency="USD").total == usd.total
+    assert balances(tenant=shop.tenant).total == 0
+    for key in (f"chargeback:payment:{payment.pk}", f"dispute:{ours.pk}:won"):
+        txn = LedgerTransaction.objects.unscoped().get(key=key)
+        assert set(Entry.objects.unscoped().filter(transaction=txn)
+                   .values_list("account__currency", flat=True)) == {"USD"}
+    assert_ledger_clean()

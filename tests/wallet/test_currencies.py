@@ -128,3 +128,64 @@ def test_the_wallet_page_shows_each_currency_apart(shop, client_for):
     assert 'data-currency="BRL"' in page and format_money(950, "BRL") in page
     # The reais stats above are reais only: the euro sale is not added to them.
     assert selectors.balances(tenant=tenant).pending == 0
+
+
+def _two_currency_sales(tenant) -> None:
+    services.sale_record(tenant=tenant, payment_id=21, gross_cents=10000, method="pix",
+                         fee_percent=Decimal("5"))
+    services.sale_record(tenant=tenant, payment_id=22, gross_cents=2000, method="card",
+                         fee_percent=Decimal("5"), currency="USD")
+
+
+def test_the_statement_filters_by_currency_and_its_csv_follows(shop, client_for):
+    import csv
+    import io
+
+    from money import format_money
+
+    tenant = shop.tenant
+    _two_currency_sales(tenant)
+    client = client_for(shop.owner)
+    url = f"/app/t/{tenant.slug}/wallet/statement/"
+    everything = client.get(url).content.decode()
+    assert everything.count('data-testid="statement-row"') == 2
+    dollars = client.get(url, {"currency": "USD"}).content.decode()
+    assert dollars.count('data-testid="statement-row"') == 1
+    # Each amount in its own currency, through the one formatter; the balances per currency.
+    assert f"+{format_money(1900, 'USD')}" in dollars
+    assert format_money(9500, "BRL") not in dollars
+    assert 'data-testid="statement-books"' in dollars and 'data-book="USD"' in dollars
+    assert 'data-book="BRL"' not in dollars
+    assert format_money(9500, "BRL") in everything and 'data-book="BRL"' in everything
+    export = client.get(url, {"currency": "USD", "format": "csv"}, HTTP_ACCEPT_LANGUAGE="en")
+    rows = list(csv.reader(io.StringIO(export.content.decode())))
+    assert rows[0][3:5] == ["Currency", "Amount"]
+    assert [(row[3], row[4]) for row in rows[1:]] == [("USD", "19.00")]
+    reais = list(csv.reader(io.StringIO(client.get(
+        url, {"currency": "BRL", "format": "csv"}).content.decode())))
+    assert [(row[3], row[4]) for row in reais[1:]] == [("BRL", "95.00")]
+
+
+@pytest.mark.parametrize("bad", ["XYZ", "usd", "BRL,USD", "' OR 1=1"])
+def test_a_bad_currency_filter_is_a_400(shop, client_for, bad):
+    _two_currency_sales(shop.tenant)
+    response = client_for(shop.owner).get(f"/app/t/{shop.tenant.slug}/wallet/statement/",
+                                          {"currency": bad})
+    assert response.status_code == 400
+    assert b'data-testid="statement-filters"' in response.content
+
+
+def test_the_chart_and_releases_never_add_dollars_to_reais(shop, client_for):
+    from money import format_money
+
+    tenant = shop.tenant
+    _two_currency_sales(tenant)  # R$ 95,00 and US$ 19,00 to the shop
+    assert sum(cents for _day, cents in selectors.daily_net_sales(tenant=tenant)) == 9500
+    assert sum(cents for _day, cents in selectors.daily_net_sales(
+        tenant=tenant, currency="USD")) == 1900
+    releases = selectors.upcoming_releases(tenant=tenant)
+    assert sorted((r["currency"], r["total"]) for r in releases) == [("BRL", 9500),
+                                                                      ("USD", 1900)]
+    page = client_for(shop.owner).get(f"/app/t/{tenant.slug}/wallet/").content.decode()
+    assert format_money(11400, "BRL") not in page  # the mixed sum appears nowhere
+    assert f'data-currency="USD">{format_money(1900, "USD")}' in page

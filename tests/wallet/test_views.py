@@ -110,7 +110,7 @@ def test_statement_filters_and_csv(funded, client_for):
     assert export["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(export.content.decode())))
     assert rows[0][0] == "Date" and len(rows) == 1 + 4  # sale, release (2), refund
-    assert "-1.00" in {row[3] for row in rows}
+    assert "-1.00" in {row[4] for row in rows} and {row[3] for row in rows[1:]} == {"BRL"}
 
 
 def test_decision_is_shown_once_to_the_owner(funded, operator, client_for):
