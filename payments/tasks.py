@@ -205,6 +205,10 @@ def _queue_received(limit: int = 500) -> int:
     return len(ids)
 
 
+def _any_received() -> bool:
+    return WebhookEvent.objects.filter(state=E.RECEIVED).exists()
+
+
 def _pause(seconds: float) -> None:
     time.sleep(seconds)  # a lingering drain's wait between polls (tests inject arrivals here)
 
@@ -241,7 +245,9 @@ def drain_webhook_events(self, final: bool = False) -> int:
     while linger and time.monotonic() - last_found < linger \
             and time.monotonic() - started < DRAIN_MAX_LINGER:
         _pause(DRAIN_POLL)
-        if queued := _queue_received():
+        # Most polls find nothing: one plain indexed SELECT for those, not the locking claim's
+        # transaction (four round trips every 10 ms, a sixth of a busy worker's time).
+        if _any_received() and (queued := _queue_received()):
             total += queued
             last_found = time.monotonic()
     if final:
