@@ -78,19 +78,24 @@ fuzz: install-dev
 	VITRINE_FUZZ=1 $(PY) -m pytest -p no:cacheprovider tests/boundaries $(PYTEST_ARGS)
 
 ## make bench: every benchmark at full size; each one's JSON lines go to var/bench/<name>.jsonl
-## and one markdown table of every figure with its baseline to var/bench/summary.md.
+## and one markdown table of every figure with its baseline (and target, met or not) to
+## var/bench/summary.md. One failing benchmark does not hide the others' figures: the table is
+## written, its Missing list names what did not print, and make exits 1.
 bench: install-dev
-	@mkdir -p var/bench && rm -f var/bench/*.jsonl
-	@set -o pipefail; for script in $$(ls benchmarks/*.py | grep -v '/_'); do echo "# $$script" >&2; \
-	  $(PY) $$script | tee var/bench/$$(basename $$script .py).jsonl || exit 1; done
-	@$(PY) benchmarks/_summary.py var/bench >/dev/null && echo "# var/bench/summary.md" >&2
+	@mkdir -p var/bench && rm -f var/bench/*.jsonl var/bench/summary.md
+	@export DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/vitrine_bench}; \
+	export REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14}; \
+	$(PY) benchmarks/_database.py || exit 1; failed=""; \
+	for script in $$(ls benchmarks/*.py | grep -v '/_'); do echo "# $$script" >&2; \
+	  $(PY) $$script > var/bench/$$(basename $$script .py).jsonl \
+	    || failed="$$failed $$script"; cat var/bench/$$(basename $$script .py).jsonl; done; \
+	$(PY) benchmarks/_summary.py var/bench >/dev/null && echo "# var/bench/summary.md" >&2; \
+	if [ -n "$$failed" ]; then echo "# failed:$$failed" >&2; exit 1; fi
 
 ## make bench-smoke: every benchmark in a tiny run (--smoke: the correctness checks, no timing
 ## claims), part of make test. A benchmark without --smoke fails here: none may rot unnoticed.
-# webhook_ingest's smoke leaves its events unapplied when run after the others on a fresh machine
-# (its queue never drains within the deadline): kept out of the smoke run until that is found;
-# `make bench` still runs it.
-BENCH_SMOKE_SKIP ?= /webhook_ingest\.py
+# BENCH_SMOKE_SKIP: a regex of scripts to leave out (a local escape hatch); by default none.
+BENCH_SMOKE_SKIP ?= ^$$
 bench-smoke: install-dev
 	@export DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/vitrine_bench}; \
 	export REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14}; \

@@ -231,11 +231,14 @@ def main() -> None:
 
     from audit.models import AuditEvent
     from config.celery import app
+    from payments import ingest
     from payments.models import Payment, WebhookEvent
     from sandbox.mercadopago.testing import MercadoPagoSandbox
     from tenants.models import Tenant, User
 
-    call_command("migrate", "payments", verbosity=0)  # and what it depends on, no more
+    # Every app: applying an event writes the audit line (audit is no migration dependency of
+    # payments), and on a fresh database (make bench-smoke) nothing else has migrated it.
+    call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:  # rows earlier runs deleted: not vacuumed mid-run
         for model in (WebhookEvent, Payment):
             cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
@@ -279,6 +282,12 @@ def main() -> None:
         if args.smoke:  # fewer processes to start: the smoke checks, it does not measure
             env["GUNICORN_WORKERS"] = "2"
         app.control.purge()
+        # A "drain pending" flag an earlier run left (its worker stopped mid-drain; the drain
+        # task itself just purged) would make every acknowledgement trust a drain that never
+        # comes: the events would stay "received" until the flag's TTL and the next
+        # notification, and after the load there is none (no beat sweeper runs here).
+        if (flag := ingest.current().drain_flag()) is not None:
+            flag.delete(ingest.DRAIN_KEY)
         for side in sides:
             side.port = free_port()
             side.base = f"http://127.0.0.1:{side.port}"
@@ -328,13 +337,15 @@ def main() -> None:
         for side in sides:
             side.results = [r for r in results if r["side"] == side.suffix]
 
+        worker_log = plan_dir / "worker.log"
         procs.append(subprocess.Popen([sys.executable, __file__, "--worker"], cwd=ROOT, env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                                      stdout=subprocess.DEVNULL, stderr=worker_log.open("wb")))
         events = WebhookEvent.objects.filter(event_id__startswith=f"bench-{run}-")
         deadline = time.monotonic() + 600
         started_drain = time.monotonic()
         while events.filter(state__in=["received", "queued", "processing"]).exists():
             if time.monotonic() > deadline:
+                print(worker_log.read_text()[-3000:], file=sys.stderr)
                 raise RuntimeError("the queue never drained")
             time.sleep(0.5)
         drain_s = time.monotonic() - started_drain

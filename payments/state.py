@@ -52,7 +52,10 @@ class UnknownPayment(LookupError):
     """The provider payment does not exist, or carries no reference we know."""
 
 
-@transaction.atomic
+# savepoint=False (here and in payment_apply_charge): inside a caller's transaction an error
+# already rolls the caller's block back (a webhook batch gives each event its own savepoint);
+# two more savepoints per event were four round trips on the drain's path for nothing.
+@transaction.atomic(savepoint=False)
 def payment_transition(*, payment: Payment, to: str, detail: str = "", actor=None,
                        reason: str = "", **fields) -> bool:
     """Move `payment` to `to` if its current status allows it. True when this call did it."""
@@ -67,7 +70,10 @@ def payment_transition(*, payment: Payment, to: str, detail: str = "", actor=Non
     if changed != 1:
         return False
     before = payment.status
-    payment.refresh_from_db()
+    # Re-read with the shop and the payable's type joined: a plain refresh drops them, and the
+    # audit line and the dispatch below would each pay one more round trip to load them again.
+    payment.refresh_from_db(from_queryset=Payment.objects.for_tenant(payment.tenant_id)
+                            .select_related("tenant", "payable_type"))
     audit.record(actor=actor, tenant=payment.tenant, action=f"payment.{to}", target=payment,
                  data={"from": before, "to": to, "detail": payment.status_detail,
                        "reason": reason[:300]})
@@ -137,7 +143,7 @@ def payment_apply_provider_state(*, payment: Payment, data: dict) -> Payment:
     return payment_apply_charge(payment=payment, charge=mp.to_charge(data))
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def payment_apply_charge(*, payment: Payment, charge: Charge) -> Payment:
     """Apply the provider's view of a charge (always re-read from its API, never a body)."""
     problem = mismatch(payment, charge)
@@ -157,9 +163,9 @@ def payment_apply_charge(*, payment: Payment, charge: Charge) -> Payment:
         # Approved and refunded before we heard of either: record both, in order, so the
         # payable sees a sale and its reversal (one each), never a reversal of nothing.
         payment_transition(payment=payment, to=S.APPROVED, detail="accredited", **bind)
-    payment_transition(payment=payment, to=target, detail=detail, **bind)
-    payment.refresh_from_db()
-    return payment
+    if not payment_transition(payment=payment, to=target, detail=detail, **bind):
+        payment.refresh_from_db()  # another worker moved it first: its state, not ours
+    return payment  # a transition re-read it already
 
 
 def _sync_refunds(*, payment: Payment, charge: Charge) -> None:
@@ -235,6 +241,33 @@ def payment_resolve(charge: Charge, provider: str = Payment.Provider.MERCADOPAGO
     return row
 
 
+def charge_fetch(*, provider_payment_id: str, provider: str = Payment.Provider.MERCADOPAGO,
+                 account: str = "", tenant_id: int | None = None) -> Charge:
+    """Read one charge from its provider (the truth; never a notification's body). Raises
+    UnknownPayment (the provider has no such payment) or ProviderError. Touches no row, so a
+    caller may read before opening the transaction that applies it (no lock held over HTTP)."""
+    try:
+        return providers.get(provider, account=account,
+                             tenant_id=tenant_id).get_charge(provider_payment_id)
+    except ProviderError as exc:
+        if exc.status == 404:
+            raise UnknownPayment(f"provider payment {provider_payment_id} not found") from exc
+        raise
+
+
+def charge_apply(*, charge: Charge, provider: str = Payment.Provider.MERCADOPAGO) -> Payment:
+    """Apply a charge just read from its provider to our Payment. Raises UnknownPayment (its
+    audit line written first, in the caller's transaction)."""
+    payment = payment_resolve(charge, provider)
+    if payment is None:
+        audit.record(actor=None, tenant=None, action="payment.unknown", target=None,
+                     data={"provider": provider,
+                           "provider_payment_id": str(charge.provider_payment_id),
+                           "external_reference": charge.reference})
+        raise UnknownPayment(f"no payment for provider payment {charge.provider_payment_id}")
+    return payment_apply_charge(payment=payment, charge=charge)
+
+
 def payment_sync(*, provider_payment_id: str,
                  provider: str = Payment.Provider.MERCADOPAGO, account: str = "",
                  tenant_id: int | None = None) -> Payment:
@@ -242,18 +275,6 @@ def payment_sync(*, provider_payment_id: str,
 
     `account`: the seller's Mercado Pago user id a notification about a connected account
     names; their token reads the payment (only the seller's own payments are visible)."""
-    try:
-        charge = providers.get(provider, account=account,
-                               tenant_id=tenant_id).get_charge(provider_payment_id)
-    except ProviderError as exc:
-        if exc.status == 404:
-            raise UnknownPayment(f"provider payment {provider_payment_id} not found") from exc
-        raise
-    payment = payment_resolve(charge, provider)
-    if payment is None:
-        audit.record(actor=None, tenant=None, action="payment.unknown", target=None,
-                     data={"provider": provider,
-                           "provider_payment_id": str(provider_payment_id),
-                           "external_reference": charge.reference})
-        raise UnknownPayment(f"no payment for provider payment {provider_payment_id}")
-    return payment_apply_charge(payment=payment, charge=charge)
+    charge = charge_fetch(provider_payment_id=provider_payment_id, provider=provider,
+                          account=account, tenant_id=tenant_id)
+    return charge_apply(charge=charge, provider=provider)

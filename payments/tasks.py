@@ -12,9 +12,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from payments import ingest, registry, services
+from payments import ingest, registry, services, state
 from payments.models import WebhookEvent
-from payments.providers.base import ProviderError
+from payments.providers.base import Charge, ProviderError
 
 log = structlog.get_logger(__name__)
 E = WebhookEvent.State
@@ -96,12 +96,31 @@ def claim_many(event_ids: list[int]) -> list[WebhookEvent]:
 
 @shared_task(soft_time_limit=120, time_limit=150)
 def apply_webhook_events(event_ids: list[int]) -> dict[str, int]:
-    """A drain's batch: one claim for all, then each event applied on its own (its own
-    provider re-read and transaction, as in apply_webhook_event). One task per batch instead
-    of one per event: fewer broker round trips and claims in a burst. An event that failed
-    retryably goes on with apply_webhook_event's retries, on its own."""
+    """A drain's batch: one claim for all, each event's payment re-read from the provider
+    (its own GET, before any transaction: no row lock is held over HTTP), then every event
+    applied in its own savepoint of one transaction, so the batch pays one commit (one WAL
+    flush, most of an event's cost when applied alone) instead of one per event. Each
+    event's payment change and outcome still commit together, and exactly once: the
+    transitions are conditional updates whoever applies them. If the batch's transaction
+    fails as a whole (a deadlock, a lost connection), each event is applied again on its own,
+    as apply_webhook_event does. An event that failed retryably goes on with
+    apply_webhook_event's retries, on its own, once the batch committed."""
     counts: dict[str, int] = {}
-    for event in claim_many(event_ids):
+    events = claim_many(event_ids)
+    alone = [e for e in events if registry.topic_handler(e.provider, e.topic) is not None]
+    # The same order in every batch: two batches touching the same payments lock them alike.
+    batch = sorted((e for e in events if e not in alone), key=lambda e: (e.data_id, e.pk))
+    fetched = [(event, _fetch(event)) for event in batch]
+    try:
+        with transaction.atomic():
+            outcomes = [_apply_fetched(event, charge) for event, charge in fetched]
+    except Exception:  # the batch as a whole: each event again on its own (all rolled back)
+        log.exception("payments.batch_failed", events=[e.pk for e in batch])
+        alone += batch
+        outcomes = []
+    for outcome in outcomes:
+        counts[outcome] = counts.get(outcome, 0) + 1
+    for event in alone:
         try:
             outcome, retry = _apply(event)
         except Exception:  # recorded on the event (failed, swept again); the others go on
@@ -111,6 +130,54 @@ def apply_webhook_events(event_ids: list[int]) -> dict[str, int]:
             apply_webhook_event.apply_async((event.pk,), countdown=RETRY_DELAYS[0])
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
+
+
+def _seller(event: WebhookEvent) -> str:
+    # A seller's notification names their Mercado Pago user: their token reads it.
+    return str(event.payload.get("user_id") or "") if isinstance(event.payload, dict) else ""
+
+
+def _fetch(event: WebhookEvent) -> Charge | Exception:
+    """The event's charge from the provider, or the error reading it (applied in the batch)."""
+    try:
+        return state.charge_fetch(provider_payment_id=event.data_id, provider=event.provider,
+                                  account=_seller(event))
+    except (services.UnknownPayment, ProviderError) as exc:
+        return exc
+    except Exception as exc:  # a bug or a network error the wrapper did not map
+        return exc
+
+
+def _apply_fetched(event: WebhookEvent, charge: Charge | Exception) -> str:
+    """One event of a batch, inside the batch's transaction, in its own savepoint."""
+    retry: ProviderError | None = None
+    try:
+        with transaction.atomic():
+            if isinstance(charge, Exception):
+                raise charge
+            try:
+                payment = state.charge_apply(charge=charge, provider=event.provider)
+            except services.UnknownPayment as exc:  # its audit line commits with the outcome
+                _finish(event.pk, E.IGNORED, str(exc))
+                return "unknown payment"
+            _finish(event.pk, E.PROCESSED, payment_id=payment.pk)
+            return payment.status
+    except services.UnknownPayment as exc:  # the provider has no such payment
+        _finish(event.pk, E.IGNORED, str(exc))
+        return "unknown payment"
+    except ProviderError as exc:
+        _finish(event.pk, E.FAILED, str(exc))
+        retry = None if exc.permanent else exc
+        return "failed"
+    except Exception as exc:  # its savepoint rolled back; recorded, swept again; others go on
+        log.exception("payments.apply_failed", event=event.pk)
+        _finish(event.pk, E.FAILED, f"{exc.__class__.__name__}: {exc}")
+        return "error"
+    finally:
+        if retry is not None:  # published once the failure is committed (claim needs it)
+            pk = event.pk
+            transaction.on_commit(lambda: apply_webhook_event.apply_async(
+                (pk,), countdown=RETRY_DELAYS[0]))
 
 
 def _apply_topic(event: WebhookEvent, handler) -> tuple[str, ProviderError | None]:
@@ -136,6 +203,10 @@ def _queue_received(limit: int = 500) -> int:
     for start in range(0, len(ids), APPLY_BATCH):
         apply_webhook_events.delay(ids[start:start + APPLY_BATCH])
     return len(ids)
+
+
+def _any_received() -> bool:
+    return WebhookEvent.objects.filter(state=E.RECEIVED).exists()
 
 
 def _pause(seconds: float) -> None:
@@ -174,7 +245,9 @@ def drain_webhook_events(self, final: bool = False) -> int:
     while linger and time.monotonic() - last_found < linger \
             and time.monotonic() - started < DRAIN_MAX_LINGER:
         _pause(DRAIN_POLL)
-        if queued := _queue_received():
+        # Most polls find nothing: one plain indexed SELECT for those, not the locking claim's
+        # transaction (four round trips every 10 ms, a sixth of a busy worker's time).
+        if _any_received() and (queued := _queue_received()):
             total += queued
             last_found = time.monotonic()
     if final:

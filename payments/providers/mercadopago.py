@@ -7,16 +7,21 @@ account's implementation of payments.providers.base.PaymentProvider.
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import mercadopago
+import requests
 from django.conf import settings
 from mercadopago.config import RequestOptions
 from mercadopago.config.config import Config
+from mercadopago.config.defaults import DEFAULT_RETRY_ON
 from mercadopago.core import MPBase
 from mercadopago.http import HttpClient
+from requests.adapters import HTTPAdapter
+from urllib3.util import Retry
 
 from payments.providers.base import (
     Charge,
@@ -32,13 +37,48 @@ _OFFICIAL_BASE = Config().api_base_url
 
 
 class _ConfiguredBaseHttpClient(HttpClient):
-    """Sends the SDK's calls to MERCADOPAGO_API_BASE_URL (the sandbox in tests and demos)."""
+    """Sends the SDK's calls to MERCADOPAGO_API_BASE_URL (the sandbox in tests and demos),
+    over kept-alive connections.
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    The SDK's own client makes a new `requests.Session` per call: a new TCP (and TLS)
+    connection for every payment a webhook drain re-reads. This one keeps one session per
+    thread and retry policy (sessions are not thread-safe), mounted as the SDK mounts its own
+    (its retry adapter on https), and answers in the SDK's shape.
+    """
+
+    _local = threading.local()
+
+    def request(self, method: str, url: str, maxretries: Any = None,  # type: ignore[override]
+                retry_on: Any = None, backoff_factor: Any = None, **kwargs: Any) -> Any:
+        from mercadopago.errors.exceptions import MPServerError
+
         base = settings.MERCADOPAGO_API_BASE_URL
         if url.startswith(_OFFICIAL_BASE) and base != _OFFICIAL_BASE:
             url = base + url[len(_OFFICIAL_BASE):]
-        return super().request(method, url, *args, **kwargs)
+        reply = self._session(maxretries, retry_on, backoff_factor).request(method, url,
+                                                                            **kwargs)
+        response: dict[str, Any] = {"status": reply.status_code, "response": None}
+        if reply.status_code != 204 and reply.content:
+            try:
+                response["response"] = reply.json()
+            except ValueError as exc:
+                raise MPServerError(reply.status_code, {
+                    "message": "Invalid JSON in response body",
+                    "error": "invalid_response"}) from exc
+        return response
+
+    @classmethod
+    def _session(cls, maxretries: Any, retry_on: Any, backoff_factor: Any) -> requests.Session:
+        key = (maxretries, tuple(retry_on) if retry_on is not None else None, backoff_factor)
+        sessions = cls._local.__dict__.setdefault("sessions", {})
+        if (session := sessions.get(key)) is None:
+            retry = Retry(total=maxretries,
+                          status_forcelist=retry_on if retry_on is not None
+                          else DEFAULT_RETRY_ON,
+                          backoff_factor=backoff_factor if backoff_factor is not None else 0)
+            session = sessions[key] = requests.Session()
+            session.mount("https://", HTTPAdapter(max_retries=retry))
+        return session
 
 
 def _sdk(token: str | None = None) -> mercadopago.SDK:
