@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import structlog
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -299,6 +299,7 @@ def reconcile_all(*, backend: Backend | None = None) -> PassResult:
     result.listed = len(instances)
     runtimes = list(BotRuntime.objects.unscoped().select_related("tenant"))
     _refresh_revoked_tokens(runtimes)
+    todo_ids: list[int] = []
     for runtime in runtimes:
         result.tenants += 1
         instance = instances.pop(runtime.tenant_id, None)
@@ -306,8 +307,9 @@ def reconcile_all(*, backend: Backend | None = None) -> PassResult:
         if todo.op is None and (todo.observed, todo.reason) == (runtime.observed_state,
                                                                  runtime.reason):
             continue
-        result.synced += 1
-        sync_tenant(runtime.tenant_id, backend=backend)
+        todo_ids.append(runtime.tenant_id)
+    result.synced = len(todo_ids)
+    _sync_many(todo_ids, backend)
     for orphan in instances.values():  # labelled by us, but no runtime row (tenant deleted)
         try:
             backend.remove(orphan)
@@ -316,6 +318,30 @@ def reconcile_all(*, backend: Backend | None = None) -> PassResult:
             log.warning("runtime.orphan_remove_failed", ref=orphan.ref[:12], error=str(exc))
     result.engine_calls = backend.counter.calls - calls_before
     return result
+
+
+def _sync_many(tenant_ids: list[int], backend: Backend) -> None:
+    """Sync these tenants, several at once when there are many (a mass start after a restart
+    or a deploy: each start waits on the engine, so a serial pass of 100 took minutes).
+
+    Each sync holds only its own tenant's row lock, on its own connection. Serial for a
+    backend that does not say it may be called from several threads, and inside an open
+    transaction (tests), whose rows another connection would not see."""
+    threads = min(policy.sync_threads(), len(tenant_ids))
+    if threads <= 1 or not getattr(backend, "thread_safe", False) \
+            or transaction.get_connection().in_atomic_block:
+        for tenant_id in tenant_ids:
+            sync_tenant(tenant_id, backend=backend)
+        return
+
+    def one(tenant_id: int) -> None:
+        try:
+            sync_tenant(tenant_id, backend=backend)
+        finally:
+            connection.close()  # this pool's threads end with the pass
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="runtime-sync") as pool:
+        list(pool.map(one, tenant_ids))
 
 
 def _refresh_revoked_tokens(runtimes: list[BotRuntime]) -> None:
