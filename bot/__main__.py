@@ -13,6 +13,7 @@ enabled (the runtime marks the bot misconfigured and does not restart it),
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -126,10 +127,8 @@ def release_free_memory() -> None:
     hundred bots (about 1.3 MB each, issue 25). Elsewhere than glibc there is nothing to do."""
     import ctypes
 
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
         ctypes.CDLL(None).malloc_trim(0)  # the process's own symbols: libc's, when glibc
-    except (OSError, AttributeError):
-        pass
 
 
 async def run(config: Config) -> int:
