@@ -26,12 +26,15 @@ def bot_token(tenant: Any) -> str:
     return runtime.discord_token if runtime else ""
 
 
-def send_to_buyer(delivery: Delivery, text: str) -> None:
+def send_to_buyer(delivery: Delivery, text: str, *, once: bool = False) -> None:
+    """With `once`, the DM carries the delivery's nonce: a worker that died after Discord took
+    the message but before the row said so is followed by one that sends nothing new."""
     tenant, customer = delivery.order.tenant, delivery.order.customer
     token = bot_token(tenant)
     try:
         message_id = discord_rest.send_dm(token=token, user_id=customer.discord_user_id,
-                                          content=text)
+                                          content=text,
+                                          nonce=f"vd{delivery.pk}" if once else "")
         _log_message(delivery, via="dm", message_id=message_id)
         return
     except discord_rest.DiscordError as exc:

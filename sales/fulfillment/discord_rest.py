@@ -36,6 +36,7 @@ UNAUTHORIZED = 401
 CALL_TIMEOUT = discord_pool.CALL_TIMEOUT  # seconds for a call, rate-limit waits included
 PRIVATE_THREAD = 12
 MESSAGE_LIMIT = 2000
+NONCE_LIMIT = 25  # Discord's maximum nonce length
 
 
 class DiscordError(Exception):
@@ -115,23 +116,30 @@ def chunks(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
 
 
 async def _send(http: HTTPClient, channel_id: str, content: str,
-                mention: str | None = None) -> str:
+                mention: str | None = None, nonce: str = "") -> str:
     last = ""
     allowed = {"users": [mention] if mention else []}
-    for part in chunks(content):
+    for index, part in enumerate(chunks(content)):
+        body: dict = {"content": part, "allowed_mentions": allowed}
+        if nonce:
+            # Discord returns the message already made with this nonce (same author, last few
+            # minutes) instead of a second one: a retry after a lost answer sends nothing twice.
+            body |= {"nonce": f"{nonce}.{index}"[:NONCE_LIMIT], "enforce_nonce": True}
         message = await http.request(
-            Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id),
-            json={"content": part, "allowed_mentions": allowed})
+            Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id), json=body)
         last = str(message["id"])
     return last
 
 
-def send_dm(*, token: str, user_id: str, content: str) -> str:
-    """DM `content` to the user; returns the last message id. 50007 when DMs are closed."""
+def send_dm(*, token: str, user_id: str, content: str, nonce: str = "") -> str:
+    """DM `content` to the user; returns the last message id. 50007 when DMs are closed.
+
+    With `nonce` (at most 22 characters), each part carries `<nonce>.<part>` with
+    enforce_nonce, so sending the same thing again soon after creates nothing new."""
 
     async def work(http: HTTPClient) -> str:
         channel = await http.start_private_message(user_id)
-        return await _send(http, str(channel["id"]), content)
+        return await _send(http, str(channel["id"]), content, nonce=nonce)
 
     return _run(token, work)
 
