@@ -55,3 +55,9 @@ def snapshot_budget() -> float:
 def snapshot_threads() -> int:
     # Docker's one-off stats wait for two samples (about a second): read a few bots at once.
     return int(_get("SNAPSHOT_THREADS", 8))
+
+
+def sync_threads() -> int:
+    # Starts in one pass at once: each mostly waits on the engine (create, start), so a few
+    # threads overlap those waits without loading the engine with hundreds of calls at a time.
+    return int(_get("SYNC_THREADS", 8))

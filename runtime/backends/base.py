@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -122,10 +123,13 @@ class Stats:
 class CallCounter:
     calls: int = 0
     by_name: dict[str, int] = field(default_factory=dict)
+    # The controller starts bots from several threads at once (controller._sync_many).
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, name: str) -> None:
-        self.calls += 1
-        self.by_name[name] = self.by_name.get(name, 0) + 1
+        with self._lock:
+            self.calls += 1
+            self.by_name[name] = self.by_name.get(name, 0) + 1
 
 
 class Backend(Protocol):

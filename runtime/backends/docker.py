@@ -81,6 +81,7 @@ def _newest(known: Instance, other: Instance) -> Instance:
 
 class DockerBackend:
     name = "docker"
+    thread_safe = True  # one requests session (urllib3's pool is thread-safe), no other state
 
     def __init__(self, *, namespace: str, base_url: str | None = None, timeout: float = 10.0,
                  stop_grace: int = 5) -> None:

@@ -23,7 +23,7 @@ from sales.api.base import BotAPIView, validated
 from sales.errors import SalesError
 from sales.fulfillment.members import roles_requeue_for_member
 from sales.fulfillment.services import delivery_resend
-from sales.models import Order
+from sales.models import Customer, Order
 from sales.selectors import HEARTBEAT_TTL, card_payments_enabled, heartbeat_key, payment_methods
 from tenants.services import KeyNotOwned, tenant_link_guild_by_key
 
@@ -82,8 +82,9 @@ class MemberJoinedView(BotAPIView):
 
 
 class _CartMixin(BotAPIView):
-    def _cart(self, discord_user_id: str) -> Response:
-        view = services.cart_view(customer=self.customer(discord_user_id))
+    def _cart(self, who: str | Customer) -> Response:
+        customer = who if isinstance(who, Customer) else self.customer(who)
+        view = services.cart_view(customer=customer)
         return Response({**payloads.cart(view, self.tenant.currency),
                          # The bot offers one checkout button per method (issue 23 item 4).
                          "payment_methods": payment_methods(tenant=self.tenant),
@@ -109,7 +110,7 @@ class CartItemsView(_CartMixin):
         customer = self.customer(discord_user_id)
         data = validated(s.CartAddIn, request)
         services.cart_add(customer=customer, **data)
-        return self._cart(discord_user_id)
+        return self._cart(customer)  # fetched above: one query less per add
 
 
 class CartItemView(_CartMixin):

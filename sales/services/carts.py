@@ -84,12 +84,19 @@ def _sellable_variant(tenant: Tenant, variant_id: object) -> Variant:
     return variant
 
 
-def _check_stock(tenant: Tenant, variant: Variant, quantity: int) -> None:
-    if variant.uses_stock:
-        available = stock.available_counts(tenant=tenant, variant_ids=[variant.pk]).get(
-            variant.pk, 0)
-        if available < quantity:
-            raise SalesError("out_of_stock", item=str(variant), available=available)
+def _available(tenant: Tenant, variant: Variant) -> int | None:
+    """Items left to sell, or None for a variant without stock (a role, a link)."""
+    if not variant.uses_stock:
+        return None
+    return stock.available_counts(tenant=tenant, variant_ids=[variant.pk]).get(variant.pk, 0)
+
+
+def _check_stock(tenant: Tenant, variant: Variant, quantity: int,
+                 available: int | None = None) -> None:
+    if available is None:
+        available = _available(tenant, variant)
+    if available is not None and available < quantity:
+        raise SalesError("out_of_stock", item=str(variant), available=available)
 
 
 def answers_for(*, variant: Variant, answers: dict[str, object] | None,
@@ -112,6 +119,10 @@ def cart_add(*, customer: Customer, variant_id: int, quantity: int = 1,
     _check_buyer(customer)
     quantity = _check_quantity(quantity)
     variant = _sellable_variant(customer.tenant, variant_id)
+    # Counted before the cart is opened: in a drop most buyers find the variant sold out, and
+    # they are told so without a cart being created, locked and rolled back for each of them.
+    available = _available(customer.tenant, variant)
+    _check_stock(customer.tenant, variant, quantity, available)
     cleaned = answers_for(variant=variant, answers=answers)
     cart = _open_cart(customer, create=True)
     lines = list(cart.lines.all())  # at most MAX_LINES rows
@@ -120,7 +131,7 @@ def cart_add(*, customer: Customer, variant_id: int, quantity: int = 1,
     _check_quantity(wanted)
     if line is None and len(lines) >= MAX_LINES:
         raise SalesError("cart_too_large", max=MAX_LINES)
-    _check_stock(customer.tenant, variant, wanted)
+    _check_stock(customer.tenant, variant, wanted, available)
     if line is None:
         CartLine.objects.create(tenant=customer.tenant, cart=cart, variant=variant,
                                 quantity=wanted, answers=cleaned)
