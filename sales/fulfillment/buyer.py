@@ -26,12 +26,15 @@ def bot_token(tenant: Any) -> str:
     return runtime.discord_token if runtime else ""
 
 
-def send_to_buyer(delivery: Delivery, text: str) -> None:
+def send_to_buyer(delivery: Delivery, text: str, *, again: bool = False) -> None:
+    """`again`: the buyer asked for their items once more (a re-send), so a copy already in
+    the DM channel is no reason to skip it."""
     tenant, customer = delivery.order.tenant, delivery.order.customer
     token = bot_token(tenant)
     try:
+        # attempts > 1: a claim before this one may have died after Discord took the DM.
         message_id = discord_rest.send_dm(token=token, user_id=customer.discord_user_id,
-                                          content=text)
+                                          content=text, once=not again and delivery.attempts > 1)
         _log_message(delivery, via="dm", message_id=message_id)
         return
     except discord_rest.DiscordError as exc:

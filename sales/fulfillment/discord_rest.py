@@ -36,6 +36,7 @@ UNAUTHORIZED = 401
 CALL_TIMEOUT = discord_pool.CALL_TIMEOUT  # seconds for a call, rate-limit waits included
 PRIVATE_THREAD = 12
 MESSAGE_LIMIT = 2000
+HISTORY_LIMIT = 50  # messages read back before a repeated attempt (Discord's max: 100)
 
 
 class DiscordError(Exception):
@@ -126,11 +127,31 @@ async def _send(http: HTTPClient, channel_id: str, content: str,
     return last
 
 
-def send_dm(*, token: str, user_id: str, content: str) -> str:
-    """DM `content` to the user; returns the last message id. 50007 when DMs are closed."""
+async def _send_missing(http: HTTPClient, channel_id: str, content: str) -> str:
+    """Send the parts of `content` that the channel's recent history does not already hold.
+
+    A worker killed after Discord created a message, before the delivery was recorded, leaves
+    the row claimed; the sweep gives it to another worker, which would send it all again.
+    Reading back the last messages first makes that second attempt send only what is missing.
+    """
+    recent = await http.logs_from(channel_id, HISTORY_LIMIT)
+    sent = {str(m.get("content", "")): str(m["id"]) for m in reversed(recent)}
+    last = ""
+    for part in chunks(content):
+        last = sent.get(part) or await _send(http, channel_id, part)
+    return last
+
+
+def send_dm(*, token: str, user_id: str, content: str, once: bool = False) -> str:
+    """DM `content` to the user; returns the last message id. 50007 when DMs are closed.
+
+    `once`: an earlier attempt may have sent it already (its worker died): parts already in
+    the DM channel are not sent again."""
 
     async def work(http: HTTPClient) -> str:
         channel = await http.start_private_message(user_id)
+        if once:
+            return await _send_missing(http, str(channel["id"]), content)
         return await _send(http, str(channel["id"]), content)
 
     return _run(token, work)
