@@ -185,6 +185,15 @@ class Soak:
             stack.mp_link.up()
 
 
+def _prepared(stack: Stack) -> None:
+    from django.db import connection
+
+    try:
+        stack.prepare_buyer()
+    finally:
+        connection.close()
+
+
 def exactly_once(stack: Stack, sales: list[Sale]) -> dict[str, int]:
     """The audit, reading every buyer's DMs from the sandbox in parallel."""
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -228,8 +237,8 @@ def main() -> None:
         settings.PAYMENTS_RECONCILE_AFTER_SECONDS = 30
         stack.shop(keys=total + 50)
         soak = Soak(stack, args)
-        for _ in range(total):  # buyers exist before the clock starts
-            stack.prepare_buyer()
+        with ThreadPoolExecutor(max_workers=args.sellers) as pool:  # buyers exist before
+            list(pool.map(lambda _: _prepared(stack), range(total)))  # the clock starts
         plan = soak.plan_faults(total / args.rate)
         started = time.monotonic()
         threads = [threading.Thread(target=soak.beat, daemon=True),

@@ -10,9 +10,15 @@ deliveries performed by discord.py against the sandbox.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,6 +50,43 @@ def assert_clean(audit: dict[str, int]) -> None:
     assert audit["credits_doubled"] == 0, audit
     assert audit["sale_postings"] == audit["orders"], audit
     assert audit["ledger_problems"] == 0, audit
+
+
+class MatrixRun:
+    """`python -m tests.faults.matrix` in the background: its stack is private, so it runs
+    while the runtime faults do (the whole matrix then takes the longer of the two)."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="vitrine-matrix-"))
+        self.out = self.dir / "matrix.jsonl"
+        self.log = (self.dir / "matrix.log").open("w")
+        root = Path(__file__).resolve().parents[2]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.faults.matrix", "--out", str(self.out)], cwd=root,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=self.log,
+            stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait(self, timeout: float = 1500) -> list[dict]:
+        code = self.proc.wait(timeout)
+        self.log.close()
+        lines = [json.loads(line) for line in self.out.read_text().splitlines()] \
+            if self.out.exists() else []
+        tail = (self.dir / "matrix.log").read_text()[-4000:]
+        assert code == 0 and lines, f"the matrix run failed ({code}):\n{tail}"
+        return lines
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, 15)
+            self.proc.wait(60)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def matrix_run() -> Iterator[MatrixRun]:
+    run = MatrixRun()
+    yield run
+    run.stop()
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -189,6 +190,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--keep", action="store_true", help="keep the run's logs")
     args = parser.parse_args()
+    # Stopped by the test session (SIGTERM): the finally below still takes the stack down.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     root = Path(tempfile.mkdtemp(prefix="vitrine-faults-"))
     stack = Stack(root)
     try:

@@ -2,7 +2,8 @@
 PostgreSQL restarted, Discord answering 500s then 429s, Mercado Pago down during checkout and
 during webhook apply, Mercado Pago's clock skewed.
 
-They run once, in order, on one private stack (`python -m tests.faults.matrix`: its own
+They run once, in order, in the background from the session's start (tests/faults/conftest.py
+`matrix_run`), on one private stack (`python -m tests.faults.matrix`: its own
 PostgreSQL, Redis, gunicorn and Celery worker, so restarting them hurts nobody); each test
 then reads its fault's line: recovered, orders lost 0, deliveries doubled 0, credits doubled
 0, the ledger verified. Recovery times go to var/test-artifacts/faults.txt.
@@ -13,29 +14,15 @@ is down for min(window, 10 s).
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from tests.faults.conftest import assert_clean, record_fault
 from tests.faults.matrix import SCENARIOS
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory) -> dict[str, dict]:
-    out = tmp_path_factory.mktemp("faults") / "matrix.jsonl"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    run = subprocess.run([sys.executable, "-m", "tests.faults.matrix", "--out", str(out)],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500,
-                         check=False)
-    lines = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
-    assert run.returncode == 0 and lines, f"the matrix run failed:\n{run.stderr[-4000:]}"
+def results(matrix_run) -> dict[str, dict]:
+    lines = matrix_run.wait()
     for line in lines:
         record_fault(**line)
     return {line["fault"]: line for line in lines}

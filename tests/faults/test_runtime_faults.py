@@ -70,6 +70,20 @@ class PrivateDockerd:
 
     def cleanup(self) -> None:
         self.stop()
+        # containerd shims outlive their engine by design: any still naming our root go too.
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and int(entry.name) != os.getpid():
+                try:
+                    if str(self.root).encode() in (entry / "cmdline").read_bytes():
+                        os.kill(int(entry.name), 9)
+                except OSError:
+                    continue
+        # dockerd leaves its own mounts behind (the data root, a netns, overlays): deepest
+        # first, then the directory can go.
+        mounts = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()
+                  if line.split()[1].startswith(str(self.root))]
+        for mount in sorted(mounts, key=len, reverse=True):
+            subprocess.run(["umount", "-l", mount], check=False, capture_output=True)
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -117,11 +131,18 @@ def _start_bot(world) -> None:
 def _reconcile_until_running(world, backend, timeout: float) -> float:
     """Beat's reconcile, every half second, until the bot heartbeats again; never two bots."""
     started = time.monotonic()
+    seen: list[tuple] = []
 
     def running() -> bool:
         controller.reconcile_all()
         assert len(_bots(backend)) <= 1, "two bots for one shop"
-        return _runtime(world.tenant).observed_state == Observed.RUNNING
+        runtime = _runtime(world.tenant)
+        state = (runtime.observed_state, runtime.last_exit_code, runtime.restart_count,
+                 runtime.consecutive_failures)
+        if not seen or seen[-1][1:] != state:
+            seen.append((round(time.monotonic() - started, 1), *state))
+            print("runtime:", seen[-1])
+        return runtime.observed_state == Observed.RUNNING
 
     wait_for(running, timeout=timeout, interval=0.5, what="the bot running again")
     return time.monotonic() - started
@@ -146,7 +167,9 @@ def test_docker_engine_down(platform, world, sales, engine) -> None:
     recovery = _reconcile_until_running(world, backend, timeout=180)
 
     audit = sales.audit(before + during)
+    runtime = _runtime(world.tenant)
     record_fault("docker_engine_down", recovery_s=recovery, window_s=WINDOW, **audit,
+                 bot_starts_after=runtime.restart_count, last_exit_code=runtime.last_exit_code,
                  note="from the engine's return to the bot's next heartbeat")
     assert _runtime(world.tenant).container_id != first
     assert len(_bots(backend)) == 1
