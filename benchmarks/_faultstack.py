@@ -420,8 +420,10 @@ class Stack:
         from catalog.services import stock_add
 
         start = getattr(self, "_keys", 0)
-        stock_add(variant=self.variant, actor=None,
-                  lines=[f"VTRF{self.run}K{i:06d}" for i in range(start, start + keys)])
+        for first in range(start, start + keys, 5000):  # stock_add takes 10,000 at most
+            stock_add(variant=self.variant, actor=None,
+                      lines=[f"VTRF{self.run}K{i:06d}"
+                             for i in range(first, min(first + 5000, start + keys))])
         self._keys = start + keys
 
     @property
