@@ -28,6 +28,7 @@ import contextlib
 import json
 import os
 import random
+import signal
 import sys
 import tempfile
 import threading
@@ -58,6 +59,7 @@ class Soak:
         self.faults: list[dict] = []
         self.dead_since: datetime | None = None
         self.stop = threading.Event()
+        self.attempted = self.behind = 0
 
     # --- selling -----------------------------------------------------------------------
     def sell_one(self) -> None:
@@ -100,31 +102,48 @@ class Soak:
                                provider_payment_id=payment.provider_payment_id,
                                user_id=user_id, customer_id=customer_id))
 
-    def produce(self, total: int) -> float:
-        """`total` sales at `rate` per second (open loop, a pool of sellers); seconds taken."""
+    def produce(self, seconds: float) -> float:
+        """Sales at `rate` per second for `seconds` (open loop, a pool of sellers). A tick
+        whose sellers are all still busy is not sold but counted (`behind`): the achieved rate
+        is what the platform kept up with. Returns the seconds it took."""
         interval = 1.0 / self.args.rate
         started = time.monotonic()
+        busy = threading.Semaphore(self.args.sellers * 2)
         with ThreadPoolExecutor(max_workers=self.args.sellers) as pool:
-            for i in range(total):
-                due = started + i * interval
-                pause = due - time.monotonic()
-                if pause > 0:
+            tick = 0
+            while (due := started + tick * interval) < started + seconds:
+                if (pause := due - time.monotonic()) > 0:
                     self.stop.wait(pause)
-                pool.submit(self._seller_job)
-                if i % 50 == 0:
-                    pool.submit(self.retry_payments)
-        while self.retry and time.monotonic() - started < total * interval + 120:
+                tick += 1
+                if not busy.acquire(blocking=False):
+                    self.behind += 1
+                    continue
+                self.attempted += 1
+                pool.submit(self._seller_job, busy)
+                if tick % 50 == 0 and busy.acquire(blocking=False):
+                    pool.submit(self._retry_job, busy)
+        while self.retry and time.monotonic() - started < seconds + 120:
             self.retry_payments()
             self.stop.wait(1)
         return time.monotonic() - started
 
-    def _seller_job(self) -> None:
+    def _retry_job(self, busy: threading.Semaphore) -> None:
+        try:
+            self.retry_payments()
+        finally:
+            busy.release()
+
+    def _seller_job(self, busy: threading.Semaphore) -> None:
         from django.db import connection
 
         try:
             self.sell_one()
+        except Exception as exc:  # counted, never silent
+            with LOCK:
+                self.refused[type(exc).__name__] += 1
         finally:
             connection.close()
+            busy.release()
 
     # --- beat ----------------------------------------------------------------------------
     def beat(self) -> None:
@@ -220,6 +239,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--smoke", action="store_true", help="20 sales, 2 faults (CI)")
     args = parser.parse_args()
+    # Stopped from outside (SIGTERM): the finally below still takes the stack down.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args.seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
     total = 20 if args.smoke else int(args.rate * args.minutes * 60)
     if args.smoke:
@@ -237,22 +258,25 @@ def main() -> None:
         settings.PAYMENTS_RECONCILE_AFTER_SECONDS = 30
         stack.shop(keys=total + 50)
         soak = Soak(stack, args)
-        with ThreadPoolExecutor(max_workers=args.sellers) as pool:  # buyers exist before
-            list(pool.map(lambda _: _prepared(stack), range(total)))  # the clock starts
+        # A minute of buyers exists before the clock starts; later ones are made as they come.
+        with ThreadPoolExecutor(max_workers=args.sellers) as pool:
+            list(pool.map(lambda _: _prepared(stack), range(min(total, int(args.rate * 60)))))
         plan = soak.plan_faults(total / args.rate)
         started = time.monotonic()
         threads = [threading.Thread(target=soak.beat, daemon=True),
                    threading.Thread(target=soak.inject, args=(plan, started), daemon=True)]
         for thread in threads:
             thread.start()
-        selling = soak.produce(total)
+        selling = soak.produce(total / args.rate)
         threads[1].join(max(0.0, started + selling + 60 - time.monotonic()))
         settled = stack.settle(soak.sales, timeout=300 if not args.smoke else 60,
                                sweep_every=5.0, dead_since=soak.dead_since)
         soak.stop.set()
         wait_until(lambda: stack.delivered(soak.sales) == len(soak.sales), 30, "settled")
         audit = exactly_once(stack, soak.sales)
-        rows = [("sales_attempted", total, "sales"),
+        rows = [("sales_target", total, "sales"),
+                ("sales_attempted", soak.attempted, "sales"),
+                ("ticks_behind_schedule", soak.behind, "sales"),
                 ("checkouts_refused", sum(soak.refused.values()), "sales"),
                 ("paid_orders", audit["payments_approved"], "orders"),
                 ("delivered_exactly_once", audit["orders"] - audit["buyers_without_dm"]
@@ -264,11 +288,12 @@ def main() -> None:
                 ("faults_injected", len(soak.faults), "faults"),
                 ("process_restarts", sum(stack.restarts.values()), "restarts")]
         if not args.smoke:
-            rows += [("sales_rate_achieved", round(len(soak.sales) / selling, 2), "sales/s"),
+            rows += [("sales_rate_target", args.rate, "sales/s"),
+                     ("sales_rate_achieved", round(len(soak.sales) / selling, 2), "sales/s"),
                      ("settle_after_window", round(settled, 1), "s")]
         for name, value, unit in rows:
             emit(f"soak_{name}", float(value), unit,
-                 float(total) if name == "delivered_exactly_once" else None)
+                 float(audit["orders"]) if name == "delivered_exactly_once" else None)
         print(json.dumps({"refused": dict(soak.refused), "faults": soak.faults,
                           "seed": args.seed}), file=sys.stderr)
         out = ROOT / "var" / "bench"
