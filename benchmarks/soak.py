@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-from benchmarks._faultstack import PaymentPending, Sale, Stack, wait_until  # noqa: E402
+from benchmarks._faultstack import PaymentPending, Sale, Stack  # noqa: E402
 from benchmarks._harness import emit  # noqa: E402
 
 FAULT_KINDS = ("worker_kill", "redis_restart", "postgres_restart", "discord_500",
@@ -179,6 +179,7 @@ class Soak:
             self.faults.append({"fault": kind, "at_s": round(began - started, 1),
                                 "lasted_s": round(time.monotonic() - began, 1),
                                 **({"error": error} if error else {})})
+            print(json.dumps(self.faults[-1]), file=sys.stderr, flush=True)
 
     def _strike(self, kind: str, seconds: float) -> None:
         stack, pause = self.stack, threading.Event()
@@ -237,6 +238,8 @@ def main() -> None:
     parser.add_argument("--max-fault-seconds", type=float, default=15.0)
     parser.add_argument("--sellers", type=int, default=6, help="selling threads")
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--drain-seconds", type=float, default=900,
+                        help="how long the backlog may take to drain after the window")
     parser.add_argument("--smoke", action="store_true", help="20 sales, 2 faults (CI)")
     args = parser.parse_args()
     # Stopped from outside (SIGTERM): the finally below still takes the stack down.
@@ -244,7 +247,8 @@ def main() -> None:
     args.seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
     total = 20 if args.smoke else int(args.rate * args.minutes * 60)
     if args.smoke:
-        args.rate = 4.0
+        args.rate, args.drain_seconds = 4.0, 60.0
+    print(f"soak: seed {args.seed}", file=sys.stderr, flush=True)
 
     root = Path(tempfile.mkdtemp(prefix="vitrine-soak-"))
     stack = Stack(root, worker_concurrency=2 if args.smoke else 4,
@@ -269,10 +273,13 @@ def main() -> None:
             thread.start()
         selling = soak.produce(total / args.rate)
         threads[1].join(max(0.0, started + selling + 60 - time.monotonic()))
-        settled = stack.settle(soak.sales, timeout=300 if not args.smoke else 60,
-                               sweep_every=5.0, dead_since=soak.dead_since)
+        try:  # a backlog the machine could not drain in time is reported, not hidden
+            settled = stack.settle(soak.sales, timeout=args.drain_seconds,
+                                   sweep_every=5.0, dead_since=soak.dead_since)
+        except RuntimeError as exc:
+            print(f"soak: {exc}", file=sys.stderr, flush=True)
+            settled = float("nan")
         soak.stop.set()
-        wait_until(lambda: stack.delivered(soak.sales) == len(soak.sales), 30, "settled")
         audit = exactly_once(stack, soak.sales)
         rows = [("sales_target", total, "sales"),
                 ("sales_attempted", soak.attempted, "sales"),
@@ -290,7 +297,7 @@ def main() -> None:
         if not args.smoke:
             rows += [("sales_rate_target", args.rate, "sales/s"),
                      ("sales_rate_achieved", round(len(soak.sales) / selling, 2), "sales/s"),
-                     ("settle_after_window", round(settled, 1), "s")]
+                     ("drain_after_window", round(settled, 1), "s")]
         for name, value, unit in rows:
             emit(f"soak_{name}", float(value), unit,
                  float(audit["orders"]) if name == "delivered_exactly_once" else None)
