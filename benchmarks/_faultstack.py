@@ -593,6 +593,9 @@ class Stack:
     def settle(self, sales: list[Sale], timeout: float, sweep_every: float = 2.0,
                dead_since=None) -> float:
         """Until every sale is delivered (sweeping like beat meanwhile); the seconds it took."""
+        from django.db import DatabaseError
+
+        self._close_db()  # a connection from before a PostgreSQL restart is dead
         started = time.monotonic()
         last_sweep = [0.0]
 
@@ -602,7 +605,11 @@ class Stack:
                 with contextlib.suppress(Exception):
                     self.sweep(dead_since=dead_since)
             # "delivered" is recorded after Discord took the DM; audit() reads the DMs.
-            return self.delivered(sales) == len(sales)
+            try:
+                return self.delivered(sales) == len(sales)
+            except DatabaseError:  # our own connection died with a PostgreSQL restart
+                self._close_db()
+                return False
 
         try:
             wait_until(done, timeout, f"{len(sales)} sales to be delivered", interval=0.25)
