@@ -13,4 +13,6 @@ _C = "customers/<str:discord_user_id>/"
 urlpatterns: list = [
     path(_C + "affiliate/", api.AffiliateView.as_view(), name="affiliate"),
     path(_C + "referral/", api.ReferralView.as_view(), name="referral"),
+    path(_C + "affiliate/withdrawals/", api.WithdrawView.as_view(), name="withdraw"),
+    path(_C + "affiliate/to-credit/", api.ToCreditView.as_view(), name="to_credit"),
 ]

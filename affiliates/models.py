@@ -57,6 +57,9 @@ class Commission(TenantOwnedModel):
     affiliate = models.ForeignKey(Affiliate, verbose_name=_("affiliate"),
                                   on_delete=models.PROTECT, related_name="commissions")
     amount_cents = models.BigIntegerField(_("amount (centavos)"))
+    # What partial refunds took back so far (services.commission_follow_refund): the affiliate
+    # earns amount - reversed; at most amount, by construction and by the database.
+    reversed_cents = models.BigIntegerField(_("reversed (centavos)"), default=0)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.PENDING, db_index=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -67,7 +70,49 @@ class Commission(TenantOwnedModel):
         verbose_name_plural = _("commissions")
         ordering = ["-created_at", "-id"]
         constraints = [models.CheckConstraint(condition=Q(amount_cents__gt=0),
-                                              name="affiliates_commission_positive")]
+                                              name="affiliates_commission_positive"),
+                       models.CheckConstraint(condition=Q(reversed_cents__gte=0)
+                                              & Q(reversed_cents__lte=models.F("amount_cents")),
+                                              name="affiliates_commission_reversed_in_range")]
 
     def __str__(self) -> str:
         return f"commission #{self.pk}"
+
+    @property
+    def earned_cents(self) -> int:
+        return self.amount_cents - self.reversed_cents
+
+
+class Click(TenantOwnedModel):
+    """One counted click on an affiliate's link (/a/<code>/<post>): which affiliate, which post,
+    when. Nothing about the visitor (no address, no browser): links.py counts and filters them
+    without keeping any."""
+
+    affiliate = models.ForeignKey(Affiliate, verbose_name=_("affiliate"),
+                                  on_delete=models.CASCADE, related_name="link_clicks")
+    post = models.ForeignKey("catalog.ProductPost", verbose_name=_("post"), null=True,
+                             blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("clicked"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("link click")
+        verbose_name_plural = _("link clicks")
+
+
+class LinkVisit(TenantOwnedModel):
+    """A buyer who came through an affiliate's link, known by Discord (the link's sign-in):
+    bound as their referral when they next open a cart in this shop, if within the window."""
+
+    affiliate = models.ForeignKey(Affiliate, verbose_name=_("affiliate"),
+                                  on_delete=models.CASCADE, related_name="link_visits")
+    discord_user_id = models.CharField(_("Discord user id"), max_length=20, db_index=True)
+    post = models.ForeignKey("catalog.ProductPost", verbose_name=_("post"), null=True,
+                             blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("visited"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("attribution ends"))
+    bound_at = models.DateTimeField(_("bound to a cart"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("link visit")
+        verbose_name_plural = _("link visits")
+        ordering = ["-created_at", "-id"]

@@ -1,6 +1,8 @@
 """Writes of affiliates: joining (/afiliado), using a code, commissions recorded when a referred
-order is paid, posted to the affiliate's store credit when the sale's hold is released, and
-cancelled or reversed on refund.
+order is paid, posted to the affiliate's commissions (wallet.credit) when the sale's hold is
+released, reversed pro rata on partial refunds and in full on a refund or chargeback; and the
+affiliate's way out: to their store credit, or by PIX through the operators' queue.
+Link attribution (a click on the affiliate's link, then a cart) is in affiliates.links.
 
 A commission row is the one lock both the release and a refund take (`SELECT ... FOR UPDATE`),
 so a refund racing the release ends in exactly one of: cancelled (nothing posted) or posted
@@ -21,10 +23,12 @@ from django.utils.translation import gettext_lazy
 
 import audit
 from affiliates.models import Affiliate, Commission, Referral
+from money import format_money
 from sales.errors import SalesError
 from sales.models import Customer, Order, OrderLine
 from wallet import credit as ledger
-from wallet.models import Hold, LedgerTransaction
+from wallet import services as wallet_services
+from wallet.models import Hold, LedgerTransaction, Withdrawal
 
 # Lazy: sales renders its errors late, in the shop's language.
 REFUSALS = {"self_referral": gettext_lazy("You cannot use your own affiliate code.")}
@@ -149,6 +153,10 @@ def commissions_release_run(*, limit: int = 500) -> int:
     return sum(1 for pk in ids if commission_release(commission_id=pk))
 
 
+def _holder(affiliate: Affiliate) -> str:
+    return ledger.customer_holder(affiliate.customer_id)
+
+
 @transaction.atomic
 def commission_release(*, commission_id: int) -> bool:
     row = Commission.objects.unscoped().select_related("order__tenant").get(pk=commission_id)
@@ -159,39 +167,184 @@ def commission_release(*, commission_id: int) -> bool:
         return False
     affiliate = (Affiliate.objects.for_tenant(tenant).select_for_update()
                  .get(pk=commission.affiliate_id))
-    pay = commission.amount_cents - min(affiliate.debt_cents, commission.amount_cents)
-    if pay and not ledger.commission_post(
-            tenant=tenant, key=f"commission:{commission.pk}", amount_cents=pay,
-            holder=ledger.customer_holder(affiliate.customer_id)):
+    earned = commission.earned_cents  # partial refunds before the release took their share
+    pay = earned - min(affiliate.debt_cents, earned)
+    if pay and not ledger.commission_post(tenant=tenant, key=f"commission:{commission.pk}",
+                                          amount_cents=pay, holder=_holder(affiliate)):
         return False  # the shop's available balance is short now; the next run tries again
-    affiliate.debt_cents -= commission.amount_cents - pay
+    affiliate.debt_cents -= earned - pay
     affiliate.save(update_fields=["debt_cents"])
     commission.status, commission.posted_at = Commission.Status.POSTED, timezone.now()
     commission.save(update_fields=["status", "posted_at"])
     audit.record(actor=None, tenant=tenant, action="affiliates.commission.post",
-                 target=commission, data={"amount": commission.amount_cents, "paid": pay})
+                 target=commission, data={"amount": commission.amount_cents, "earned": earned,
+                                          "paid": pay})
     return True
 
 
-def on_order_revoked(sender: Any, order: Order, status: str = "", **_kwargs: Any) -> None:
+def reversal_target(*, amount_cents: int, refunded_cents: int, paid_cents: int) -> int:
+    """How much of a commission of `amount` is reversed once `refunded` of the `paid` order
+    is given back: pro rata, rounded down (floor). A running total, not a per-refund share:
+    each partial refund reverses target(after) - target(before), so the reversals add up to
+    at most the commission, equal to it exactly when the order is refunded in full, and the
+    same refunds in any grouping reverse the same total. The affiliate keeps a fraction of a
+    centavo until the last refund (never the shop losing one to rounding twice)."""
+    if paid_cents <= 0 or refunded_cents >= paid_cents:
+        return amount_cents
+    return amount_cents * max(refunded_cents, 0) // paid_cents
+
+
+def commission_follow_refund(*, order: Order, refunded_cents: int) -> int:
+    """Bring the order's commission to what `refunded` of it leaves; returns what this call
+    reversed. Runs in the refund's transaction, under the commission row's lock (the one the
+    release takes), so a refund racing the release is applied before or after it, whole."""
     commission = (Commission.objects.for_tenant(order.tenant_id).select_for_update()
-                  .select_related("affiliate").filter(order=order).first())
-    if commission is None:
-        return
-    if commission.status == Commission.Status.PENDING:
-        commission.status = Commission.Status.CANCELLED
-        commission.save(update_fields=["status"])
-    elif commission.status == Commission.Status.POSTED:
+                  .filter(order=order).first())
+    if commission is None or commission.status in (Commission.Status.CANCELLED,
+                                                   Commission.Status.REVERSED):
+        return 0
+    target = reversal_target(amount_cents=commission.amount_cents,
+                             refunded_cents=refunded_cents, paid_cents=order.total_cents)
+    delta = target - commission.reversed_cents
+    if delta <= 0:
+        return 0  # a replay, or a refund too small to move a whole centavo yet
+    if commission.status == Commission.Status.POSTED:
         affiliate = (Affiliate.objects.for_tenant(order.tenant_id).select_for_update()
                      .get(pk=commission.affiliate_id))
-        debt = ledger.commission_reverse(
-            tenant=order.tenant, key=f"commission:{commission.pk}:reverse",
-            holder=ledger.customer_holder(affiliate.customer_id),
-            amount_cents=commission.amount_cents)
+        # The key names the running total reached: one posting per step, replays post nothing.
+        debt = ledger.commission_reverse(tenant=order.tenant, holder=_holder(affiliate),
+                                         key=f"commission:{commission.pk}:reverse:{target}",
+                                         amount_cents=delta)
         affiliate.debt_cents += debt
         affiliate.save(update_fields=["debt_cents"])
-        commission.status = Commission.Status.REVERSED
-        commission.save(update_fields=["status"])
+    commission.reversed_cents = target
+    if target == commission.amount_cents:
+        commission.status = (Commission.Status.REVERSED if commission.status ==
+                             Commission.Status.POSTED else Commission.Status.CANCELLED)
+    commission.save(update_fields=["reversed_cents", "status"])
+    audit.record(actor=None, tenant=order.tenant, action="affiliates.commission.reverse",
+                 target=commission, data={"refunded": refunded_cents, "reversed": delta,
+                                          "reversed_total": target})
+    return delta
+
+
+def on_order_revoked(sender: Any, order: Order, status: str = "", **_kwargs: Any) -> None:
+    """Refunded in full or charged back: whatever is left of the commission goes."""
+    commission_follow_refund(order=order, refunded_cents=order.total_cents)
+
+
+def on_order_refunded_partly(sender: Any, order: Order, refunded_cents: int = 0,
+                             **_kwargs: Any) -> None:
+    commission_follow_refund(order=order, refunded_cents=refunded_cents)
+
+
+# --- Commission out: to store credit or by PIX ------------------------------------------------
+def _locked_affiliate(affiliate: Affiliate) -> Affiliate:
+    return (Affiliate.objects.for_tenant(affiliate.tenant_id).select_for_update()
+            .select_related("tenant").get(pk=affiliate.pk))
+
+
+def _settle_debt(affiliate: Affiliate) -> None:
+    """Commissions that came back (a rejected withdrawal) pay the debt first."""
+    if affiliate.debt_cents <= 0:
+        return
+    prefix = f"affiliate:{affiliate.pk}:debt:"  # numbered under the affiliate's row lock
+    step = len(ledger.posted_keys(prefixes=(prefix,))) + 1
+    paid = ledger.commission_debt_settle(tenant=affiliate.tenant, holder=_holder(affiliate),
+                                         debt_cents=affiliate.debt_cents, key=f"{prefix}{step}")
+    if paid:
+        affiliate.debt_cents -= paid
+        affiliate.save(update_fields=["debt_cents"])
+
+
+@transaction.atomic
+def affiliate_debt_settle(*, affiliate: Affiliate) -> int:
+    """Pay what the affiliate owes from their commissions now; returns the debt left. Its own
+    transaction: a refusal that follows (still in debt) must not roll the payment back."""
+    affiliate = _locked_affiliate(affiliate)
+    _settle_debt(affiliate)
+    return affiliate.debt_cents
+
+
+def _refuse_debt(affiliate: Affiliate) -> None:
+    if affiliate.debt_cents > 0:
+        raise AffiliateRefused("affiliate_debt", _(
+            "A refund took back a commission you had already used: %(debt)s is owed to the "
+            "shop. New commissions pay it first; then you can use them again.") % {
+            "debt": format_money(affiliate.debt_cents, affiliate.tenant.currency)})
+
+
+def _request_key(request_key: str) -> str:
+    key = (request_key or "").strip()
+    if not key or len(key) > 60 or not key.replace("-", "").replace(":", "").isalnum():
+        raise AffiliateRefused("request_invalid", _("The request is missing its id."))
+    return key
+
+
+def affiliate_withdraw(*, affiliate: Affiliate, amount_cents: Any, pix_key_type: str,
+                       pix_key: str, request_key: str) -> Any:
+    """The affiliate's commissions by PIX, through the operators' withdrawal queue (the same
+    queue and decisions as a shop's). Refused while they owe a reversed commission."""
+    key = _request_key(request_key)
+    affiliate_debt_settle(affiliate=affiliate)
+    return _withdraw(affiliate=affiliate, amount_cents=amount_cents, pix_key_type=pix_key_type,
+                     pix_key=pix_key, key=key)
+
+
+@transaction.atomic
+def _withdraw(*, affiliate: Affiliate, amount_cents: Any, pix_key_type: str, pix_key: str,
+              key: str) -> Any:
+    affiliate = _locked_affiliate(affiliate)
+    done = Withdrawal.objects.for_tenant(affiliate.tenant_id).filter(
+        request_key=f"affiliate:{affiliate.pk}:{key}").first()
+    if done is not None:  # the same request again (a retried interaction): the same answer
+        return done
+    _refuse_debt(affiliate)
+    holder = _holder(affiliate)
+    try:
+        amount = wallet_services.parse_cents(amount_cents)
+        have = ledger.commission_balance(tenant=affiliate.tenant, holder=holder)
+        if amount > have:
+            raise AffiliateRefused("commission_short", _(
+                "You can withdraw at most %(have)s.") % {
+                "have": format_money(have, affiliate.tenant.currency)})
+        withdrawal, _created = ledger.payout_request(
+            tenant=affiliate.tenant, holder=holder, amount_cents=amount,
+            pix_key_type=pix_key_type, pix_key=pix_key,
+            request_key=f"affiliate:{affiliate.pk}:{key}")
+    except wallet_services.WalletError as exc:
+        raise AffiliateRefused("withdrawal_invalid", str(exc)) from None
+    return withdrawal
+
+
+def affiliate_to_credit(*, affiliate: Affiliate, amount_cents: Any, request_key: str) -> int:
+    """Move commissions to the affiliate's store credit (spent at checkout like any balance).
+    Once per `request_key`; returns the affiliate's commission balance left."""
+    key = _request_key(request_key)
+    affiliate_debt_settle(affiliate=affiliate)
+    return _to_credit(affiliate=affiliate, amount_cents=amount_cents, key=key)
+
+
+@transaction.atomic
+def _to_credit(*, affiliate: Affiliate, amount_cents: Any, key: str) -> int:
+    affiliate = _locked_affiliate(affiliate)
+    _refuse_debt(affiliate)
+    holder = _holder(affiliate)
+    try:
+        amount = wallet_services.parse_cents(amount_cents)
+        ledger.commission_to_credit(tenant=affiliate.tenant, holder=holder,
+                                    amount_cents=amount,
+                                    key=f"affiliate:{affiliate.pk}:credit:{key}")
+    except ledger.CreditError:
+        raise AffiliateRefused("commission_short", _(
+            "You can move at most %(have)s.") % {"have": format_money(
+                ledger.commission_balance(tenant=affiliate.tenant, holder=holder),
+                affiliate.tenant.currency)}) from None
+    except wallet_services.WalletError as exc:
+        raise AffiliateRefused("amount_invalid", str(exc)) from None
+    audit.record(actor=None, tenant=affiliate.tenant, action="affiliates.commission.to_credit",
+                 target=affiliate, data={"amount": amount, "key": key})
+    return ledger.commission_balance(tenant=affiliate.tenant, holder=holder)
 
 
 @transaction.atomic

@@ -154,6 +154,17 @@ class BotAPI:
     async def affiliate(self, user_id: int | str) -> dict[str, Any]:
         return await self.request("POST", self._c(user_id) + "affiliate/", {})
 
+    async def affiliate_withdraw(self, user_id: int | str, amount_cents: int, key_type: str,
+                                 key: str, request_id: str) -> dict[str, Any]:
+        return await self.request("POST", self._c(user_id) + "affiliate/withdrawals/", {
+            "amount_cents": int(amount_cents), "pix_key_type": key_type, "pix_key": key,
+            "request_id": request_id})
+
+    async def affiliate_to_credit(self, user_id: int | str, amount_cents: int,
+                                  request_id: str) -> dict[str, Any]:
+        return await self.request("POST", self._c(user_id) + "affiliate/to-credit/", {
+            "amount_cents": int(amount_cents), "request_id": request_id})
+
     async def referral_use(self, user_id: int | str, code: str) -> dict[str, Any]:
         return await self.request("POST", self._c(user_id) + "referral/", {"code": code})
 

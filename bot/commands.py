@@ -80,6 +80,21 @@ def build_tree(client: discord.Client, store: Storefront) -> app_commands.Comman
     async def afiliado(interaction: discord.Interaction,
                        codigo: app_commands.Range[str, 1, 16] | None = None) -> None:
         await store.affiliate(interaction, codigo or "")
+
+    @tree.command(name="afiliado-sacar", description=t(loc, "cmd_afiliado_sacar"))
+    @app_commands.choices(tipo=[app_commands.Choice(name=n, value=v) for n, v in (
+        ("CPF", "cpf"), ("CNPJ", "cnpj"), ("E-mail", "email"), ("Telefone", "phone"),
+        ("Aleatória", "evp"))])
+    async def afiliado_sacar(interaction: discord.Interaction,
+                             valor: app_commands.Range[str, 1, 16],
+                             tipo: app_commands.Choice[str],
+                             chave: app_commands.Range[str, 1, 140]) -> None:
+        await store.affiliate_withdraw(interaction, valor, tipo.value, chave)
+
+    @tree.command(name="afiliado-saldo", description=t(loc, "cmd_afiliado_saldo"))
+    async def afiliado_saldo(interaction: discord.Interaction,
+                             valor: app_commands.Range[str, 1, 16]) -> None:
+        await store.affiliate_to_credit(interaction, valor)
     @tree.command(name="assinar", description=t(loc, "cmd_assinar"))
     async def assinar(interaction: discord.Interaction) -> None:
         await store.subscribe_start(interaction)

@@ -262,6 +262,11 @@ DOCKER_HOST = env.string("DOCKER_HOST", "unix:///var/run/docker.sock")
 RUNTIME_BOT_NETWORK = env.string("RUNTIME_BOT_NETWORK", "")
 # Its subnet (e.g. 10.213.0.0/24), so a host firewall can name it; empty lets Docker choose.
 RUNTIME_BOT_SUBNET = env.string("RUNTIME_BOT_SUBNET", "")
+# swarm: a spread preference over this node label (e.g. vitrine.zone). Empty by default: Swarm
+# then puts each new bot on the node running the fewest tasks, which spreads one-replica
+# services evenly; a preference spreads only a service's own replicas and sends each one-replica
+# bot to a zone picked at random (deploy/README.md, "Running on a Swarm cluster").
+RUNTIME_SWARM_SPREAD_LABEL = env.string("RUNTIME_SWARM_SPREAD_LABEL", "")
 # Where the docker backend writes each bot's token files (bind-mounted read-only into it);
 # empty: VAR_DIR/bot-secrets. Put it on a tmpfs (e.g. /run/vitrine/bot-secrets).
 RUNTIME_SECRETS_DIR = env.string("RUNTIME_SECRETS_DIR", "")
@@ -333,7 +338,16 @@ SESSION_COOKIE_HTTPONLY = True
 # --- Celery: JSON only, three queues, time limits, beat schedule -------------------------------
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+    # With late acks a message a worker took stays in Redis until the task ends; when the
+    # worker's host dies, it goes back to the queue after this many seconds. Above every task's
+    # hard time limit (600 s at most), so a live worker's task is never handed to a second one;
+    # the claims make a redelivered task that was in fact done harmless, and the deliveries'
+    # claim sweeper re-enqueues a dead worker's claim sooner (sales/fulfillment/services.py).
+    # kombu scans for such messages every 10 s times a throttle of 10; a throttle of 1 makes
+    # it every 10 s (one small sorted-set read per worker).
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        "visibility_timeout": env.integer("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+        "unacked_restore_throttle": 1}
 else:
     # kombu's filesystem transport: the embedded default needs no broker server.
     CELERY_BROKER_URL = "filesystem://"

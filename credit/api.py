@@ -16,7 +16,7 @@ from credit.services import CreditRefused, topup_start
 from money import format_money
 from payments.providers.mercadopago import ProviderError
 from payments.services import PaymentError
-from sales.api.base import BotAPIError, BotAPIView
+from sales.api.base import BotAPIError, BotAPIView, validated
 from sales.api.serializers import ErrorOut
 from wallet.models import LedgerTransaction
 
@@ -28,12 +28,6 @@ KINDS = dict(LedgerTransaction.Kind.choices)
 
 def _refused(exc: CreditRefused) -> BotAPIError:
     return BotAPIError(exc.code, STATUS.get(exc.code, 409), str(exc))
-
-
-def _valid(serializer_class: type, request: Request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class CreditView(BotAPIView):
@@ -67,7 +61,7 @@ class TopUpView(BotAPIView):
                            "(topup_disabled 409, topup_amount 400 outside the shop's limits)")
     def post(self, request: Request, discord_user_id: str) -> Response:
         customer = self.customer(discord_user_id)
-        data = _valid(s.TopUpIn, request)
+        data = validated(s.TopUpIn, request)
         try:
             started = topup_start(customer=customer, amount_cents=data["amount_cents"])
         except CreditRefused as exc:
@@ -92,7 +86,7 @@ class RedeemView(BotAPIView):
                            "giftcard_unknown 404, giftcard_used 409, redeem_rate_limited 429")
     def post(self, request: Request, discord_user_id: str) -> Response:
         customer = self.customer(discord_user_id)
-        data = _valid(s.RedeemIn, request)
+        data = validated(s.RedeemIn, request)
         try:
             credited = giftcards.giftcard_redeem(customer=customer, code=data["code"])
         except CreditRefused as exc:

@@ -21,6 +21,7 @@ import audit
 from config.egress import EgressRefused, check_url
 from developer import signing
 from developer.models import WebhookDelivery, WebhookEndpoint
+from tenants.due import row_claim, rows_claim_due
 
 log = logging.getLogger(__name__)
 
@@ -127,15 +128,13 @@ def on_dispute_opened(sender: Any, dispute: Any, **_kw: Any) -> None:
 # -- sending -------------------------------------------------------------------------------------
 
 def deliveries_claim_due(*, now: Any = None, limit: int = 500) -> list[tuple[int, int]]:
-    now = now or timezone.now()
-    due = list(WebhookDelivery.objects.unscoped().filter(next_attempt_at__lte=now, state=_S.PENDING)
-               .order_by("next_attempt_at").values_list("tenant_id", "pk")[:limit])
-    return [(t, pk) for t, pk in due if _claim(t, pk, now)]
+    return rows_claim_due(WebhookDelivery, field="next_attempt_at", lease=LEASE, now=now,
+                          limit=limit, state=_S.PENDING)
 
 
 def _claim(tenant_id: int, pk: int, now: Any) -> bool:
-    return bool(WebhookDelivery.objects.for_tenant(tenant_id).filter(
-        pk=pk, state=_S.PENDING, next_attempt_at__lte=now).update(next_attempt_at=now + LEASE))
+    return row_claim(WebhookDelivery, tenant_id=tenant_id, pk=pk, field="next_attempt_at",
+                     now=now, changes={"next_attempt_at": now + LEASE}, state=_S.PENDING)
 
 
 def delivery_send(*, tenant_id: int, delivery_id: int, claimed: bool = False) -> str:

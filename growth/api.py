@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from growth.services import events, recovery, welcome
-from sales.api.base import BotAPIView
+from sales.api.base import BotAPIView, validated
 from sales.api.serializers import DISCORD_ID_RE, ErrorOut
 
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 413)}
@@ -42,18 +42,12 @@ class MemberOut(serializers.Serializer):
     welcomed = serializers.BooleanField()
 
 
-def _valid(serializer_class: type, request: Request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 class StorefrontViewsView(BotAPIView):
     @extend_schema(operation_id="storefront_views", request=ViewsIn,
                    responses={200: ViewsOut, **ERRORS},
                    summary="The buyer opened the storefront (/loja): a view for the funnel")
     def post(self, request: Request) -> Response:
-        data = _valid(ViewsIn, request)
+        data = validated(ViewsIn, request)
         return Response({"product_views": events.views_record(
             tenant=self.tenant, product_ids=data["product_ids"])})
 
@@ -70,7 +64,7 @@ class NotificationsView(BotAPIView):
                    responses={200: NotificationsOut, **ERRORS})
     def put(self, request: Request, discord_user_id: str) -> Response:
         customer = self.customer(discord_user_id)
-        data = _valid(NotificationsIn, request)
+        data = validated(NotificationsIn, request)
         return Response({"enabled": recovery.notifications_set(customer=customer,
                                                                enabled=data["enabled"])})
 
@@ -80,6 +74,6 @@ class MemberWelcomeView(BotAPIView):
                    responses={200: MemberOut, **ERRORS},
                    summary="A member joined the server: welcome them once, if the shop wants")
     def post(self, request: Request) -> Response:
-        data = _valid(MemberIn, request)
+        data = validated(MemberIn, request)
         return Response({"welcomed": welcome.member_joined(
             tenant=self.tenant, discord_user_id=data["discord_user_id"])})

@@ -15,7 +15,7 @@ from memberships import serializers as s
 from memberships.errors import MembershipError
 from memberships.models import Member, Tier
 from money import format_money
-from sales.api.base import BotAPIError, BotAPIView
+from sales.api.base import BotAPIError, BotAPIView, validated
 from sales.api.serializers import ErrorOut
 
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 413)}
@@ -40,12 +40,6 @@ def member_payload(member: Member) -> dict[str, Any]:
 
 def _payment(payment) -> dict[str, Any] | None:
     return payment.instructions().as_dict() if payment is not None else None
-
-
-def _valid(serializer_class: type, request: Request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class MembershipAPIView(BotAPIView):
@@ -83,7 +77,7 @@ class MembershipView(MembershipAPIView):
                    responses={201: s.SubscribeOut, **ERRORS})
     def post(self, request: Request, discord_user_id: str) -> Response:
         customer = self.customer(discord_user_id)
-        data = _valid(s.SubscribeIn, request)
+        data = validated(s.SubscribeIn, request)
         checkout = services.member_subscribe(customer=customer, tier_id=data["tier_id"],
                                              method=data["method"])
         return Response({"membership": member_payload(checkout.member),
@@ -104,7 +98,7 @@ class SwitchView(MembershipAPIView):
                    responses={200: s.SwitchOut, **ERRORS})
     def post(self, request: Request, discord_user_id: str) -> Response:
         customer = self.customer(discord_user_id)
-        data = _valid(s.SwitchIn, request)
+        data = validated(s.SwitchIn, request)
         switch = services.member_switch(customer=customer, tier_id=data["tier_id"])
         return Response({"membership": member_payload(switch.member), "applied": switch.applied,
                          "amount_cents": switch.amount_cents,
@@ -124,7 +118,7 @@ class KofiLinkView(MembershipAPIView):
                    responses={200: s.KofiLinkOut, **ERRORS})
     def post(self, request: Request, discord_user_id: str) -> Response:
         customer = self.customer(discord_user_id)
-        data = _valid(s.KofiLinkIn, request)
+        data = validated(s.KofiLinkIn, request)
         if not data.get("code"):
             kofi.link_start(customer=customer, email=data["email"])
             return Response({"status": "code_sent", "applied": 0})

@@ -18,6 +18,7 @@ from memberships import jobs, policy, preapproval, signals, texts
 from memberships.errors import MembershipError
 from memberships.models import Member, MemberCharge, MemberEvent, MembershipSettings, Tier
 from sales.models import Customer
+from tenants.due import row_claim, rows_due
 from tenants.models import Tenant
 from wallet import services as wallet
 
@@ -322,16 +323,14 @@ def _end(member: Member, kind: str, *, dm: bool = True, actor=None) -> None:
 
 # --- The due-time sweep ----------------------------------------------------------------------
 def members_due(*, now: datetime | None = None, limit: int = 500) -> list[tuple[int, int]]:
-    now = now or timezone.now()
-    return list(Member.objects.unscoped().filter(due_at__lte=now).order_by("due_at")
-                .values_list("tenant_id", "pk")[:limit])
+    return rows_due(Member, field="due_at", now=now, limit=limit)
 
 
 def member_claim(*, tenant_id: int, member_id: int, now: datetime | None = None) -> bool:
     """Conditional UPDATE: one worker takes a due member; a crash lets it come back later."""
     now = now or timezone.now()
-    return Member.objects.for_tenant(tenant_id).filter(pk=member_id, due_at__lte=now).update(
-        due_at=now + LEASE) == 1
+    return row_claim(Member, tenant_id=tenant_id, pk=member_id, field="due_at", now=now,
+                     changes={"due_at": now + LEASE})
 
 
 @dataclass

@@ -33,6 +33,7 @@ def _page(request: HttpRequest, form: AffiliateSettingsForm | None = None,
         "products": products,
         "rows": selectors.affiliates_page(tenant=tenant),
         "totals": selectors.program_totals(tenant=tenant), "enabled": enabled,
+        "withdrawals": selectors.affiliate_withdrawals(tenant=tenant),
         "percent": percent, "can_edit": request.membership.allows(Role.OWNER),
         "form": form or AffiliateSettingsForm(initial={"enabled": enabled, "percent": percent}),
     }, status=status)

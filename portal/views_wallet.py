@@ -7,7 +7,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -86,6 +86,8 @@ def wallet_withdraw(request: HttpRequest) -> HttpResponse:
 @require_POST
 def wallet_withdrawal_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     withdrawal = get_for_tenant_or_404(Withdrawal, tenant=request.tenant, pk=pk)
+    if withdrawal.payee:  # an affiliate's withdrawal is theirs to cancel, not the owner's
+        raise Http404
     try:
         services.withdrawal_cancel(withdrawal=withdrawal, actor=request.user)
     except services.WalletError as error:

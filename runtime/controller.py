@@ -243,11 +243,24 @@ def sync_tenant(tenant_id: int, *, backend: Backend | None = None) -> BotRuntime
             _ensure_instance_token(runtime)  # issued on first start, reissued when revoked
         try:
             instance = backend.list().get(tenant_id)
+            if instance is not None and instance.duplicates:
+                remove_duplicates(backend, instance)
             _converge(backend, runtime, instance, now)
         except EngineError as exc:
             _mark_unknown(runtime, exc, now)
         runtime.save()
         return runtime
+
+
+def remove_duplicates(backend: Backend, instance: Instance) -> int:
+    """A shop never runs two bots (two gateway sessions answer every click twice): of the
+    live bots the engine lists for one tenant only the newest stays."""
+    for ref in instance.duplicates:
+        log.warning("runtime.duplicate_removed", tenant_id=instance.tenant_id, ref=ref[:12])
+        backend.remove(Instance(tenant_id=instance.tenant_id, ref=ref, spec_hash="",
+                                running=True))
+    removed, instance.duplicates = len(instance.duplicates), []
+    return removed
 
 
 def _mark_unknown(runtime: BotRuntime, exc: EngineError, now: datetime) -> None:
@@ -278,6 +291,7 @@ class PassResult:
     listed: int | None = None
     error: str = ""
     snapshots: int = 0
+    duplicates_removed: int = 0
 
 
 def reconcile_all(*, backend: Backend | None = None) -> PassResult:
@@ -299,6 +313,13 @@ def reconcile_all(*, backend: Backend | None = None) -> PassResult:
     result.listed = len(instances)
     runtimes = list(BotRuntime.objects.unscoped().select_related("tenant"))
     _refresh_revoked_tokens(runtimes)
+    for instance in instances.values():
+        if instance.duplicates:
+            try:
+                result.duplicates_removed += remove_duplicates(backend, instance)
+            except EngineError as exc:
+                log.warning("runtime.duplicate_remove_failed", tenant_id=instance.tenant_id,
+                            error=str(exc))
     for runtime in runtimes:
         result.tenants += 1
         instance = instances.pop(runtime.tenant_id, None)

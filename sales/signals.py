@@ -25,3 +25,7 @@ order_paid = Signal()
 order_delivered = Signal()
 # The order was refunded in full or charged back (`order`, `status`: "refunded"/"charged_back").
 order_revoked = Signal()
+# Part of the order was given back and it stays paid (`order`, `refunded_cents`: everything
+# refunded of it so far, to the payment method and to store credit, at most its total). Sent
+# after each partial refund; a receiver reacts to the running total, so a replay is harmless.
+order_refunded_partly = Signal()

@@ -29,6 +29,7 @@ from sales.services.refunds import RefundActor, order_refund
 from smm import notify
 from smm.client import PanelClient, PanelError, Status
 from smm.models import Panel, PanelOrder, Refill, ServiceMapping
+from tenants.due import rows_claim_due
 
 log = logging.getLogger(__name__)
 
@@ -131,27 +132,19 @@ def _placing_failed(po: PanelOrder, exc: PanelError) -> DeliveryError:
 def orders_claim_due(*, now: Any = None, limit: int = SWEEP_BATCH) -> dict[int, list[int]]:
     """Rows whose check is due, claimed (next check pushed by LEASE with a conditional UPDATE,
     so a concurrent sweep or a slow worker never checks one twice); by tenant."""
-    now = now or timezone.now()
-    due = list(PanelOrder.objects.unscoped().filter(next_check_at__lte=now)
-               .order_by("next_check_at").values_list("tenant_id", "pk")[:limit])
-    claimed: dict[int, list[int]] = {}
-    for tenant_id, pk in due:
-        moved = PanelOrder.objects.for_tenant(tenant_id).filter(
-            pk=pk, next_check_at__lte=now).update(next_check_at=now + LEASE)
-        if moved:
-            claimed.setdefault(tenant_id, []).append(pk)
-    return claimed
+    return _by_tenant(rows_claim_due(PanelOrder, field="next_check_at", lease=LEASE, now=now,
+                                     limit=limit))
 
 
 def refills_claim_due(*, now: Any = None, limit: int = SWEEP_BATCH) -> dict[int, list[int]]:
-    now = now or timezone.now()
-    due = list(Refill.objects.unscoped().filter(next_check_at__lte=now)
-               .order_by("next_check_at").values_list("tenant_id", "pk")[:limit])
+    return _by_tenant(rows_claim_due(Refill, field="next_check_at", lease=LEASE, now=now,
+                                     limit=limit))
+
+
+def _by_tenant(rows: list[tuple[int, int]]) -> dict[int, list[int]]:
     claimed: dict[int, list[int]] = {}
-    for tenant_id, pk in due:
-        if Refill.objects.for_tenant(tenant_id).filter(
-                pk=pk, next_check_at__lte=now).update(next_check_at=now + LEASE):
-            claimed.setdefault(tenant_id, []).append(pk)
+    for tenant_id, pk in rows:
+        claimed.setdefault(tenant_id, []).append(pk)
     return claimed
 
 

@@ -92,9 +92,13 @@ def client_for():
 # --- Browser: Playwright driving Debian's chromium (never a downloaded browser) ----------
 ARTIFACTS = Path(__file__).resolve().parents[1] / "var" / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
+# Native form controls (date, number) in the page's language: Blink draws them in the browser's
+# UI locale, and Debian's chromium ships en-US only, so a pt-BR page showed mm/dd/yyyy whatever
+# the context's `locale=` said. With this feature they follow `<html lang>`, like the page.
+LANG_AWARE_CONTROLS = "--enable-blink-features=LangAttributeAwareFormControlUI"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+                 "--disable-sync", LANG_AWARE_CONTROLS]
 
 
 # Module scope, not session: a live Playwright keeps an asyncio loop running in the main thread,

@@ -441,34 +441,138 @@ def giftcard_void(*, tenant: Any, card_holder: str) -> int:
 
 
 # --- Affiliate commissions --------------------------------------------------------------------
+# An affiliate's commissions are their own sub-ledger (`commissions`, one holding per affiliate,
+# held by their buyer holder "customer:<id>"): not store credit, because only commission may
+# leave by PIX (a top-up withdrawn would turn the platform into a cash-out). From there the
+# affiliate either moves it to their store credit (spent at checkout like any balance) or
+# withdraws it through the operators' queue (`commissions_out`, one holding per withdrawal).
+def affiliate_payout_holder(withdrawal_id: int) -> str:
+    return f"withdrawal:{withdrawal_id}"
+
+
+def commission_balance(*, tenant: Any, holder: str) -> int:
+    return credit_balance(tenant=tenant, holder=holder, kind=K.COMMISSIONS)
+
+
 @transaction.atomic
 def commission_post(*, tenant: Any, key: str, holder: str, amount_cents: int) -> bool:
     """A released sale's commission: from the shop's available balance to the affiliate's
-    store credit (owed to them like any balance; spent at checkout). False, posting nothing,
-    when the shop's available balance cannot cover it now (it may not go negative but through
-    refunds): the caller tries again later."""
+    commissions. False, posting nothing, when the shop's available balance cannot cover it now
+    (it may not go negative but through refunds): the caller tries again later."""
     amount = parse_cents(amount_cents)
     available, credit = tenant_accounts(tenant)[K.AVAILABLE], credit_accounts(tenant)
-    if _lock([available, credit[K.CREDIT]])[available.pk].balance_cents < amount:
+    if _lock([available, credit[K.COMMISSIONS]])[available.pk].balance_cents < amount:
         return False
     _txn, created = credit_post(key=key, tenant=tenant, kind=Kind.COMMISSION,
-                                entries=[(available, amount), (credit[K.CREDIT], -amount)],
-                                moves=[(K.CREDIT, holder, amount)])
+                                entries=[(available, amount), (credit[K.COMMISSIONS], -amount)],
+                                moves=[(K.COMMISSIONS, holder, amount)])
     return created
 
 
 @transaction.atomic
 def commission_reverse(*, tenant: Any, key: str, holder: str, amount_cents: int) -> int:
-    """The sale was refunded after its commission was posted: the shop gets it back from the
-    affiliate's balance as far as it goes. Returns what could not be taken (the affiliate
-    already spent it: their debt, which the caller keeps and later commissions pay)."""
+    """A refund after the commission was posted: the shop gets it back from the affiliate's
+    commissions as far as they go. Returns what could not be taken (withdrawn or moved to
+    credit already: the affiliate's debt, which the caller keeps; later commissions and
+    commissions returned by a rejected withdrawal pay it, commission_debt_settle)."""
     amount = parse_cents(amount_cents)
     available, credit = tenant_accounts(tenant)[K.AVAILABLE], credit_accounts(tenant)
-    _lock([available, credit[K.CREDIT]])
-    have = _lock_holdings(tenant, [(K.CREDIT, holder)])[(K.CREDIT, holder)].balance_cents
-    taken = min(amount, have)
+    _lock([available, credit[K.COMMISSIONS]])
+    have = _lock_holdings(tenant, [(K.COMMISSIONS, holder)])[(K.COMMISSIONS, holder)]
+    taken = min(amount, have.balance_cents)
     if taken:
-        credit_post(key=key, tenant=tenant, kind=Kind.COMMISSION_REVERSE,
-                    entries=[(credit[K.CREDIT], taken), (available, -taken)],
-                    moves=[(K.CREDIT, holder, -taken)])
+        _txn, created = credit_post(
+            key=key, tenant=tenant, kind=Kind.COMMISSION_REVERSE,
+            entries=[(credit[K.COMMISSIONS], taken), (available, -taken)],
+            moves=[(K.COMMISSIONS, holder, -taken)])
+        if not created:  # a replay: what that posting took is what it took
+            return 0
     return amount - taken
+
+
+@transaction.atomic
+def commission_debt_settle(*, tenant: Any, key: str, holder: str, debt_cents: int) -> int:
+    """Pay the affiliate's debt from their commissions, as far as they go; returns how much."""
+    if debt_cents <= 0:
+        return 0
+    available, credit = tenant_accounts(tenant)[K.AVAILABLE], credit_accounts(tenant)
+    _lock([available, credit[K.COMMISSIONS]])
+    have = _lock_holdings(tenant, [(K.COMMISSIONS, holder)])[(K.COMMISSIONS, holder)]
+    taken = min(debt_cents, have.balance_cents)
+    if taken <= 0:
+        return 0
+    _txn, created = credit_post(key=key, tenant=tenant, kind=Kind.COMMISSION_REVERSE,
+                                entries=[(credit[K.COMMISSIONS], taken), (available, -taken)],
+                                moves=[(K.COMMISSIONS, holder, -taken)])
+    return taken if created else 0
+
+
+@transaction.atomic
+def commission_to_credit(*, tenant: Any, key: str, holder: str, amount_cents: int) -> bool:
+    """Move `amount` of the affiliate's commissions to their store credit, once per `key`.
+    Raises CreditError, posting nothing, beyond what they hold; False for a replayed key."""
+    amount = parse_cents(amount_cents)
+    credit = credit_accounts(tenant)
+    _lock([credit[K.CREDIT], credit[K.COMMISSIONS]])
+    _txn, created = credit_post(
+        key=key, tenant=tenant, kind=Kind.COMMISSION_TO_CREDIT,
+        entries=[(credit[K.COMMISSIONS], amount), (credit[K.CREDIT], -amount)],
+        moves=[(K.COMMISSIONS, holder, -amount), (K.CREDIT, holder, amount)])
+    return created
+
+
+@transaction.atomic
+def payout_request(*, tenant: Any, holder: str, amount_cents: Any, pix_key_type: str,
+                   pix_key: str, request_key: str) -> tuple[Any, bool]:
+    """An affiliate asks for `amount` of their commissions by PIX: a Withdrawal in the same
+    operators' queue as the shops' (payee = the affiliate), the money moved to
+    `commissions_out` until an operator pays or rejects it. One row per `request_key`
+    (a retried request returns the first, False). Raises WalletError/CreditError."""
+    from django.core.exceptions import ValidationError
+
+    from wallet.models import Withdrawal
+    from wallet.pix_keys import pix_key_normalize
+
+    done = Withdrawal.objects.for_tenant(tenant).filter(request_key=request_key).first()
+    if done is not None:
+        return done, False
+    amount = parse_cents(amount_cents)
+    policy = wallet_policy(tenant)
+    if amount < policy.min_withdrawal_cents:
+        from money import format_money
+
+        raise WalletError(_("The minimum withdrawal is %(min)s.")
+                          % {"min": format_money(policy.min_withdrawal_cents)})
+    try:
+        key = pix_key_normalize(key_type=pix_key_type, value=pix_key)
+    except ValidationError as error:
+        raise WalletError(" ".join(error.messages)) from None
+    credit = credit_accounts(tenant)
+    _lock([credit[K.COMMISSIONS], credit[K.COMMISSIONS_OUT]])
+    withdrawal = Withdrawal.objects.create(tenant=tenant, amount_cents=amount, payee=holder,
+                                           pix_key_type=pix_key_type, pix_key=key,
+                                           request_key=request_key)
+    credit_post(key=withdrawal.step_key("request"), tenant=tenant, kind=Kind.WITHDRAWAL,
+                entries=[(credit[K.COMMISSIONS], amount), (credit[K.COMMISSIONS_OUT], -amount)],
+                moves=[(K.COMMISSIONS, holder, -amount),
+                       (K.COMMISSIONS_OUT, affiliate_payout_holder(withdrawal.pk), amount)])
+    audit.record(actor=None, tenant=tenant, action="affiliates.withdrawal.request",
+                 target=withdrawal, data={"amount": amount, "payee": holder,
+                                          "pix_key_type": pix_key_type})
+    return withdrawal, True
+
+
+def payout_decide(*, withdrawal: Any, step: str, kind: str, paid: bool) -> None:
+    """An operator paid (to the platform's payouts) or rejected/cancelled (back to the
+    affiliate's commissions) an affiliate's withdrawal; the caller holds its row lock."""
+    tenant, amount = withdrawal.tenant, withdrawal.amount_cents
+    credit = credit_accounts(tenant)
+    out = (K.COMMISSIONS_OUT, affiliate_payout_holder(withdrawal.pk), -amount)
+    if paid:
+        target = platform_account(K.PAYOUTS, withdrawal.currency)
+        moves = [out]
+    else:
+        target = credit[K.COMMISSIONS]
+        moves = [out, (K.COMMISSIONS, withdrawal.payee, amount)]
+    credit_post(key=withdrawal.step_key(step), tenant=tenant, kind=kind, memo=withdrawal.reason,
+                entries=[(credit[K.COMMISSIONS_OUT], amount), (target, -amount)], moves=moves)

@@ -53,6 +53,10 @@ class AccountKind(models.TextChoices):
     CREDIT = "credit", _("store credit owed to buyers")
     CREDIT_RESERVED = "credit_reserved", _("store credit applied to unpaid orders")
     GIFTCARDS = "giftcards", _("gift cards not yet redeemed")
+    # Affiliates' commissions (affiliates/): owed to each affiliate until they withdraw them by
+    # PIX or move them to their store credit; `commissions_out` holds a requested withdrawal.
+    COMMISSIONS = "commissions", _("affiliate commissions owed")
+    COMMISSIONS_OUT = "commissions_out", _("affiliate commissions being paid out")
     # A shop's sales paid straight into its own provider account (Mercado Pago connected
     # account): the shop's share, never held nor paid out by the platform (wallet/settled.py).
     SETTLED = "settled", _("settled at the provider")
@@ -66,7 +70,8 @@ PLATFORM_KINDS = (AccountKind.CLEARING, AccountKind.FEES, AccountKind.PAYOUTS,
                   AccountKind.REFUNDS)
 # The shop's liabilities to its buyers, each split by holder in wallet.credit.CreditHolding.
 # Kept out of TENANT_KINDS: those are the owner's own money (balances(), withdrawals).
-CREDIT_KINDS = (AccountKind.CREDIT, AccountKind.CREDIT_RESERVED, AccountKind.GIFTCARDS)
+CREDIT_KINDS = (AccountKind.CREDIT, AccountKind.CREDIT_RESERVED, AccountKind.GIFTCARDS,
+                AccountKind.COMMISSIONS, AccountKind.COMMISSIONS_OUT)
 DEBIT_NORMAL = frozenset({AccountKind.CLEARING})
 # The one kind allowed below zero. A refund or chargeback after the money was released takes it
 # from `available` (the sale's pending part is gone): the negative balance *is* the tenant's debt
@@ -162,6 +167,8 @@ class LedgerTransaction(models.Model):
         GIFTCARD_REDEEM = "giftcard_redeem", _("gift card redeemed")
         COMMISSION = "commission", _("affiliate commission")
         COMMISSION_REVERSE = "commission_back", _("affiliate commission reversed")
+        COMMISSION_TO_CREDIT = "commission_credit", _("affiliate commission moved to store "
+                                                      "credit")
         SETTLED_SALE = "settled_sale", _("sale settled at the provider")
         OTHER = "other", _("other")
 
@@ -326,17 +333,29 @@ class Withdrawal(TenantOwnedModel):
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     # The owner's notification, messages-style: shown once on the Wallet page, then cleared.
     owner_unseen = models.BooleanField(_("unseen by the owner"), default=False)
+    # Who is paid: "" the shop itself (from its available balance); a sub-ledger holder
+    # ("customer:<id>") an affiliate of the shop, from their commissions (wallet.credit).
+    payee = models.CharField(_("payee"), max_length=40, blank=True, default="")
+    # The caller's idempotency key (an affiliate's Discord interaction): one request, one row.
+    request_key = models.CharField(_("request key"), max_length=80, blank=True, default="")
 
     class Meta:
         verbose_name = _("withdrawal")
         verbose_name_plural = _("withdrawals")
         ordering = ["-created_at", "-id"]
         constraints = [models.CheckConstraint(condition=Q(amount_cents__gt=0),
-                                              name="wallet_withdrawal_amount_positive")]
+                                              name="wallet_withdrawal_amount_positive"),
+                       models.UniqueConstraint(fields=["tenant", "request_key"],
+                                               condition=~Q(request_key=""),
+                                               name="wallet_withdrawal_request_once")]
 
     def __str__(self) -> str:
         return gettext("Withdrawal #%(id)s · %(amount)s") % {
             "id": self.pk, "amount": format_money(self.amount_cents)}
+
+    @property
+    def for_shop(self) -> bool:
+        return not self.payee
 
     def step_key(self, step: str) -> str:
         return f"withdrawal:{self.pk}:{step}"

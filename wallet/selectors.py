@@ -121,7 +121,8 @@ def daily_net_sales(*, tenant: Any, days: int = 30) -> list[tuple[date, int]]:
 
 
 def withdrawals(*, tenant: Any) -> QuerySet:
-    return Withdrawal.objects.for_tenant(tenant).order_by("-created_at", "-id")
+    """The shop's own withdrawals (its affiliates' are theirs: affiliates.selectors)."""
+    return Withdrawal.objects.for_tenant(tenant).filter(payee="").order_by("-created_at", "-id")
 
 
 def withdrawal_queue() -> QuerySet:
@@ -174,6 +175,8 @@ KIND_RULES: dict[str, str] = {
     K.CREDIT: "never negative; equals the sum of the shop's buyers' store credit balances",
     K.CREDIT_RESERVED: "never negative; equals the credit applied to the shop's unpaid orders",
     K.GIFTCARDS: "never negative; equals the shop's issued, unredeemed gift cards",
+    K.COMMISSIONS: "never negative; equals the sum of the shop's affiliates' commissions",
+    K.COMMISSIONS_OUT: "never negative; equals the affiliates' pending withdrawals",
     K.SETTLED: "never negative; equals the tenant's settled sales less what was reversed of "
                "them (wallet/settled.py)",
 }
@@ -243,8 +246,12 @@ def _kind_problems(accounts: list[Account], computed: dict[int, int]) -> list[st
             .values("tenant", "currency").annotate(s=Sum("remaining_cents"))
             .values_list("tenant", "currency", "s")}
     requested = {(t, c): v for t, c, v in Withdrawal.objects.unscoped()
-                 .filter(status=Withdrawal.Status.PENDING).values("tenant", "currency")
+                 .filter(status=Withdrawal.Status.PENDING, payee="").values("tenant", "currency")
                  .annotate(s=Sum("amount_cents")).values_list("tenant", "currency", "s")}
+    paying = {(t, c): v for t, c, v in Withdrawal.objects.unscoped()
+              .filter(status=Withdrawal.Status.PENDING).exclude(payee="")
+              .values("tenant", "currency").annotate(s=Sum("amount_cents"))
+              .values_list("tenant", "currency", "s")}
     paid_by = dict(Withdrawal.objects.unscoped().filter(status=Withdrawal.Status.PAID)
                    .values("currency").annotate(s=Sum("amount_cents"))
                    .values_list("currency", "s"))
@@ -264,6 +271,7 @@ def _kind_problems(accounts: list[Account], computed: dict[int, int]) -> list[st
                             f"chargebacks ({reversed_from.get(account.pk, 0)}) explain")
         expected = {K.PENDING: (held, "unreleased holds"),
                     K.WITHDRAWING: (requested, "pending withdrawals"),
+                    K.COMMISSIONS_OUT: (paying, "affiliates' pending withdrawals"),
                     K.SETTLED: (settled, "settled sales less reversals")}.get(account.kind)
         if expected is not None:
             by_tenant, what = expected

@@ -11,6 +11,7 @@ writes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -117,6 +118,7 @@ def post_once(*, key: str, entries: list[tuple[Account, int]], memo: str = "",
               tenant: Any = None, kind: str = Kind.OTHER) -> tuple[LedgerTransaction, bool]:
     """`post`, also saying whether this call wrote the transaction (False: key seen before)."""
     _check_entries(key, entries)
+    _check_shards(entries, tenant)
     existing = LedgerTransaction.objects.unscoped().filter(key=key).first()
     if existing is not None:
         return existing, False
@@ -161,6 +163,23 @@ def _check_entries(key: str, entries: list[tuple[Account, int]]) -> None:
         raise LedgerError(_("A posting's debits and credits must be equal."))
     if len({account.currency for account, _amount in entries}) != 1:
         raise LedgerError(_("A posting cannot mix currencies."))
+
+
+def _check_shards(entries: list[tuple[Account, int]], tenant: Any) -> None:
+    """A sharded platform row (clearing, fees) is posted only for a tenant, and only the row
+    that tenant's postings use (platform_account(kind, tenant=...)): a sale booked on one shard
+    and its refund taken from another would drive that other shard below zero."""
+    for account, _amount in entries:
+        if account.tenant_id is not None or account.kind not in SHARDED_KINDS:
+            continue
+        if tenant is None:
+            raise LedgerError(_("A posting to the platform's %(kind)s account needs tenant=: "
+                                "that account is split into shards per tenant.")
+                              % {"kind": account.kind})
+        if account.shard != platform_shard(account.kind, tenant):
+            raise LedgerError(_("A posting for a tenant uses its own shard of the platform's "
+                                "%(kind)s account: take it from platform_account(kind, "
+                                "tenant=...).") % {"kind": account.kind})
 
 
 def parse_cents(value: Any) -> int:
@@ -378,6 +397,17 @@ def withdrawal_reject(*, withdrawal: Withdrawal, actor: Any, reason: str) -> Wit
                    to=K.AVAILABLE, kind=Kind.WITHDRAWAL_REJECT, notify=True)
 
 
+# A withdrawal paying someone other than the shop (an affiliate) moves the sub-ledger's
+# holdings, which wallet.credit owns; credit builds on this module, so it registers itself
+# here (WalletConfig.ready) instead of being imported.
+_payee_decider: Callable[..., None] | None = None
+
+
+def register_payee_decider(decider: Callable[..., None]) -> None:
+    global _payee_decider
+    _payee_decider = decider
+
+
 def _lock_withdrawal(withdrawal: Withdrawal) -> Withdrawal:
     return (Withdrawal.objects.for_tenant(withdrawal.tenant_id).select_for_update()
             .select_related("tenant").get(pk=withdrawal.pk))
@@ -386,15 +416,23 @@ def _lock_withdrawal(withdrawal: Withdrawal) -> Withdrawal:
 def _decide(*, withdrawal: Withdrawal, actor: Any, status: str, step: str, to: str, kind: str,
             notify: bool) -> Withdrawal:
     tenant = withdrawal.tenant
-    accounts = tenant_accounts(tenant, withdrawal.currency)
-    target = (platform_account(to, withdrawal.currency) if to == K.PAYOUTS
-              else accounts[to])
-    post_once(key=withdrawal.step_key(step), tenant=tenant, kind=kind, memo=withdrawal.reason,
-              entries=[(accounts[K.WITHDRAWING], withdrawal.amount_cents),
-                       (target, -withdrawal.amount_cents)])
+    if withdrawal.payee:  # an affiliate's: from their commissions sub-ledger (wallet.credit)
+        if _payee_decider is None:
+            raise LedgerError("No decider for payee withdrawals (wallet.apps registers it).")
+        _payee_decider(withdrawal=withdrawal, step=step, kind=kind, paid=to == K.PAYOUTS)
+    else:
+        accounts = tenant_accounts(tenant, withdrawal.currency)
+        target = (platform_account(to, withdrawal.currency) if to == K.PAYOUTS
+                  else accounts[to])
+        post_once(key=withdrawal.step_key(step), tenant=tenant, kind=kind,
+                  memo=withdrawal.reason, entries=[(accounts[K.WITHDRAWING],
+                                                    withdrawal.amount_cents),
+                                                   (target, -withdrawal.amount_cents)])
     withdrawal.status, withdrawal.decided_by = status, actor
     withdrawal.decided_at = timezone.now()
-    withdrawal.owner_unseen = notify  # the owner's notification, shown once on the Wallet page
+    # The owner's notification, shown once on the Wallet page (an affiliate sees theirs in
+    # /afiliado, never on the owner's page).
+    withdrawal.owner_unseen = notify and not withdrawal.payee
     withdrawal.save(update_fields=["status", "decided_by", "decided_at", "reference", "reason",
                                    "owner_unseen"])
     audit.record(actor=actor, tenant=tenant, action=f"wallet.withdrawal.{step}",
@@ -406,7 +444,7 @@ def _decide(*, withdrawal: Withdrawal, actor: Any, status: str, step: str, to: s
 
 def withdrawal_notices_seen(*, tenant: Any) -> list[Withdrawal]:
     """The decisions the owner has not seen yet; marks them seen."""
-    unseen = list(Withdrawal.objects.for_tenant(tenant).filter(owner_unseen=True))
+    unseen = list(Withdrawal.objects.for_tenant(tenant).filter(owner_unseen=True, payee=""))
     if unseen:
         Withdrawal.objects.for_tenant(tenant).filter(pk__in=[w.pk for w in unseen]).update(
             owner_unseen=False)

@@ -26,6 +26,7 @@ from money import format_money
 from sales.fulfillment import discord_rest
 from sales.fulfillment.buyer import bot_token
 from sales.models import Cart, Customer, Order, OrderStatus
+from tenants.due import row_claim, rows_due
 
 RECOVERY_WINDOW = timedelta(days=7)  # a payment this long after the reminder is "recovered"
 COUPON_DAYS = 7
@@ -54,9 +55,7 @@ def recovery_schedule(cart: Cart) -> None:
 
 def recoveries_due(*, limit: int = SWEEP_BATCH) -> list[tuple[int, int]]:
     """(tenant id, recovery id) of reminders whose time has come, for the sweep."""
-    return list(CartRecovery.objects.unscoped()
-                .filter(state=CartRecovery.State.WAITING, due_at__lte=timezone.now())
-                .order_by("due_at").values_list("tenant_id", "pk")[:limit])
+    return rows_due(CartRecovery, field="due_at", limit=limit, state=CartRecovery.State.WAITING)
 
 
 def _skip_reason(row: CartRecovery) -> str:
@@ -79,9 +78,9 @@ def _skip_reason(row: CartRecovery) -> str:
 def recovery_send(*, tenant_id: int, recovery_id: int) -> str:
     """Claim the reminder (WAITING -> SENDING, one worker only), check, DM it. Returns the
     outcome: "sent", "skipped:<why>", "failed:<code>", "retry" or "" (someone else has it)."""
-    claimed = CartRecovery.objects.for_tenant(tenant_id).filter(
-        pk=recovery_id, state=CartRecovery.State.WAITING, due_at__lte=timezone.now()
-    ).update(state=CartRecovery.State.SENDING)
+    claimed = row_claim(CartRecovery, tenant_id=tenant_id, pk=recovery_id, field="due_at",
+                        now=timezone.now(), changes={"state": CartRecovery.State.SENDING},
+                        state=CartRecovery.State.WAITING)
     if not claimed:
         return ""
     row = (CartRecovery.objects.for_tenant(tenant_id)

@@ -101,6 +101,9 @@ class Instance:
     exit_id: str = ""  # what exited when it is not `ref` itself (swarm: the task)
     failures: int = 1  # failed attempts behind this exit (swarm restarts by itself first)
     restarting: bool = False  # the engine is bringing it back on its own (swarm)
+    # Other live bots of the same tenant (refs), newest first: never more than one may run;
+    # the controller removes them. Empty unless a race or a node's return left a second one.
+    duplicates: list[str] = field(default_factory=list)
 
     @property
     def exit_key(self) -> str:
@@ -130,7 +133,10 @@ class Backend(Protocol):
     counter: CallCounter
 
     def list(self) -> dict[int, Instance]:
-        """Every managed bot of this namespace, keyed by tenant id, in ONE engine call."""
+        """Every managed bot of this namespace, keyed by tenant id, in ONE engine call.
+
+        When a tenant has more than one live bot, the newest is returned and the others'
+        refs are in its `duplicates`."""
 
     def inspect(self, instance: Instance) -> Instance:
         """Fill exit code / OOM / times for one instance (only for exits not yet recorded)."""

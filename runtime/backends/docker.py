@@ -68,6 +68,17 @@ def parse_time(value: str | None) -> datetime | None:
         return None
 
 
+def _newest(known: Instance, other: Instance) -> Instance:
+    """Of two bots listed for one tenant, the one to keep; a running other is a duplicate."""
+    floor = datetime.min.replace(tzinfo=UTC)
+    keep, drop = sorted((known, other), key=lambda i: (i.running, i.started_at or floor),
+                        reverse=True)
+    keep.duplicates = [*keep.duplicates, *drop.duplicates]
+    if drop.running:
+        keep.duplicates.append(drop.ref)
+    return keep
+
+
 class DockerBackend:
     name = "docker"
 
@@ -122,12 +133,14 @@ class DockerBackend:
             tenant_id = int(labels[LABEL_TENANT])
             match = _EXITED.search(row.get("Status", ""))
             running = row.get("State") in ("running", "restarting")
-            found[tenant_id] = Instance(
+            instance = Instance(
                 tenant_id=tenant_id, ref=row["Id"], spec_hash=labels.get(LABEL_SPEC, ""),
                 running=running, exit_code=int(match.group(1)) if match and not running else None,
                 status=row.get("State", ""),
                 started_at=datetime.fromtimestamp(row["Created"], UTC) if running else None,
             )
+            known = found.get(tenant_id)
+            found[tenant_id] = _newest(known, instance) if known else instance
         return found
 
     def inspect(self, instance: Instance) -> Instance:

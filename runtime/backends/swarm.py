@@ -16,6 +16,17 @@ Each node then runs the same isolated bridge the docker backend uses; a bot need
 to another node. On a multi-node swarm the config-only network must exist on every node
 (deploy/README.md). RUNTIME_BOT_NETWORK=host keeps the host's network (tests only).
 
+Placement across a cluster: limits on every task (CPU, memory); Swarm's scheduler puts each
+new one-replica service on the node with the fewest tasks, so tenants spread evenly over the
+nodes (tests/cluster/). RUNTIME_SWARM_SPREAD_LABEL adds a spread preference over a node label;
+Swarm applies it to a service's own replicas, so with one replica per tenant it picks a zone at
+random for each bot: set it only when zones matter more than balance. Updates stop the old task
+before starting the new one, and Swarm waits for a drained node's task to stop before its
+replacement starts: a tenant never has two bots. Should two ever be listed (a start that raced
+a deletion, a node back from the dead with its old task), list() names the older ones in
+`duplicates` and the controller removes them (tests/cluster/ samples it under drain and node
+death).
+
 Secrets: DISCORD_TOKEN and INSTANCE_TOKEN are Swarm secrets (one pair per service, named after
 the spec hash, so a rotated token is a new secret and a new service), mounted 0400 for the
 bot's uid at /run/secrets; `docker service inspect` shows only their names.
@@ -26,19 +37,22 @@ from __future__ import annotations
 import contextlib
 import threading
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from docker.errors import NotFound
 from docker.types import (
     ContainerSpec,
     DriverConfig,
     Mount,
+    Placement,
     Resources,
     RestartPolicy,
     SecretReference,
     ServiceMode,
     TaskTemplate,
+    UpdateConfig,
 )
 
 from runtime import policy
@@ -64,6 +78,7 @@ from runtime.backends.docker import (
 LIVE = {"new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting",
         "running"}
 RESTART_DELAY = timedelta(seconds=5)
+STOPPING = "stopping"
 
 
 class SwarmBackend(DockerBackend):
@@ -167,7 +182,13 @@ class SwarmBackend(DockerBackend):
         logs = DriverConfig("json-file", {"max-size": spec.log_max_size,
                                           "max-file": str(spec.log_max_files)})
         return TaskTemplate(container, resources=resources, restart_policy=restart,
-                            log_driver=logs, networks=[self.ensure_network()])
+                            log_driver=logs, networks=[self.ensure_network()],
+                            placement=self._placement())
+
+    @staticmethod
+    def _placement() -> Placement | None:
+        label = str(getattr(settings, "RUNTIME_SWARM_SPREAD_LABEL", "") or "").strip()
+        return Placement(preferences=[("spread", f"node.labels.{label}")]) if label else None
 
     # --- interface ----------------------------------------------------------------------------
     def list(self) -> dict[int, Instance]:
@@ -177,15 +198,12 @@ class SwarmBackend(DockerBackend):
         by_service: dict[str, list[dict]] = {}
         for task in tasks:
             by_service.setdefault(task.get("ServiceID", ""), []).append(task)
-        found: dict[int, Instance] = {}
+        by_tenant: dict[int, list[Instance]] = {}
         for service_id, service_tasks in by_service.items():
             instance = self._instance(service_id, service_tasks)
-            if instance is None:
-                continue
-            known = found.get(instance.tenant_id)
-            if known is None or (instance.started_at or 0) > (known.started_at or 0):
-                found[instance.tenant_id] = instance
-        return found
+            if instance is not None:
+                by_tenant.setdefault(instance.tenant_id, []).append(instance)
+        return {tenant_id: _keep_newest(found) for tenant_id, found in by_tenant.items()}
 
     def _instance(self, service_id: str, tasks: list[dict]) -> Instance | None:
         latest = max(tasks, key=lambda t: t.get("CreatedAt", ""))
@@ -199,6 +217,8 @@ class SwarmBackend(DockerBackend):
         instance = Instance(tenant_id=int(labels[LABEL_TENANT]), ref=service_id,
                             spec_hash=labels.get(LABEL_SPEC, ""), running=True, status=state,
                             exit_id=latest["ID"], started_at=parse_time(latest.get("CreatedAt")))
+        if not any(t.get("DesiredState") == "running" for t in tasks):
+            instance.status = STOPPING  # scaled to 0: its last task is on its way out
         failed = [t for t in tasks if t.get("Status", {}).get("State") in ("failed", "rejected")]
         last_failed = max(failed, key=lambda t: t.get("CreatedAt", "")) if failed else None
         if last_failed is not None and _exit_code(last_failed) == EXIT_MISCONFIGURED:
@@ -235,7 +255,8 @@ class SwarmBackend(DockerBackend):
             created = self._call("create", self.api.create_service,
                                  self.task_template(spec, secrets), name=spec.name,
                                  labels=self.labels(spec),
-                                 mode=ServiceMode("replicated", replicas=1))
+                                 mode=ServiceMode("replicated", replicas=1),
+                                 update_config=UpdateConfig(order="stop-first"))
         except EngineError:
             self._drop_secrets(spec.tenant_id)
             raise
@@ -303,6 +324,17 @@ class SwarmBackend(DockerBackend):
             waited += 0.1
         self._drop_secrets()
         return len(services)
+
+
+def _keep_newest(found: list[Instance]) -> Instance:
+    """One instance per tenant: the newest live one; other live services are duplicates
+    (not those already scaled to 0 and stopping: they are gone within the stop grace)."""
+    floor = datetime.min.replace(tzinfo=UTC)
+    found.sort(key=lambda i: (i.running, i.status != STOPPING, i.started_at or floor),
+               reverse=True)
+    keep = found[0]
+    keep.duplicates = [i.ref for i in found[1:] if i.running and i.status != STOPPING]
+    return keep
 
 
 def _exit_code(task: dict) -> int | None:

@@ -98,6 +98,13 @@ def boundary_error(request: HttpRequest, status_code: int, code: str,
     return JsonResponse(error_body(code, text), status=status_code)
 
 
+def validated(serializer_class: type, request: Request) -> dict:
+    """The request body through `serializer_class`; a refusal is the Bot API's 400 shape."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 class BotAPIView(APIView):
     authentication_classes = [InstanceTokenAuthentication]
     permission_classes = [HasInstanceToken]

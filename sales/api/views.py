@@ -19,7 +19,7 @@ from payments.services import payment_simulate_approval
 from sales import selectors, services
 from sales.api import payloads
 from sales.api import serializers as s
-from sales.api.base import BotAPIView
+from sales.api.base import BotAPIView, validated
 from sales.errors import SalesError
 from sales.fulfillment.members import roles_requeue_for_member
 from sales.fulfillment.services import delivery_resend
@@ -29,12 +29,6 @@ from tenants.services import KeyNotOwned, tenant_link_guild_by_key
 
 ERRORS = {code: s.ErrorOut for code in (400, 401, 403, 404, 409, 413)}
 ORDER_HISTORY = 25
-
-
-def _valid(serializer_class: type, request: Request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class CatalogView(BotAPIView):
@@ -51,7 +45,7 @@ class CustomerUpsertView(BotAPIView):
     @extend_schema(operation_id="customer_upsert", request=s.CustomerUpsertIn,
                    responses={200: s.CustomerOut, **ERRORS})
     def post(self, request: Request) -> Response:
-        data = _valid(s.CustomerUpsertIn, request)
+        data = validated(s.CustomerUpsertIn, request)
         customer = services.customer_upsert(tenant=self.tenant, **data)
         return Response(payloads.customer(customer))
 
@@ -63,7 +57,7 @@ class CustomerThreadView(BotAPIView):
                            "deliveries use it when the buyer's DMs are closed")
     def put(self, request: Request, discord_user_id: str) -> Response:
         customer = self.customer(discord_user_id)
-        data = _valid(s.CartThreadIn, request)
+        data = validated(s.CartThreadIn, request)
         customer = services.customer_set_cart_thread(customer=customer, **data)
         return Response(payloads.customer(customer))
 
@@ -81,7 +75,7 @@ class MemberJoinedView(BotAPIView):
                    summary="A member joined the server (on_member_join): roles that failed "
                            "because they were not in it are granted again")
     def post(self, request: Request) -> Response:
-        data = _valid(s.MemberJoinedIn, request)
+        data = validated(s.MemberJoinedIn, request)
         count = roles_requeue_for_member(tenant=self.tenant,
                                          discord_user_id=data["discord_user_id"])
         return Response({"requeued": count})
@@ -111,7 +105,7 @@ class CartItemsView(_CartMixin):
                    responses={200: s.CartOut, **ERRORS})
     def post(self, request: Request, discord_user_id: str) -> Response:
         customer = self.customer(discord_user_id)
-        data = _valid(s.CartAddIn, request)
+        data = validated(s.CartAddIn, request)
         services.cart_add(customer=customer, **data)
         return self._cart(discord_user_id)
 
@@ -121,7 +115,7 @@ class CartItemView(_CartMixin):
                    responses={200: s.CartOut, **ERRORS})
     def put(self, request: Request, discord_user_id: str, variant_id: int) -> Response:
         customer = self.customer(discord_user_id)
-        data = _valid(s.CartQuantityIn, request)
+        data = validated(s.CartQuantityIn, request)
         services.cart_set_quantity(customer=customer, variant_id=variant_id, **data)
         return self._cart(discord_user_id)
 
@@ -136,7 +130,7 @@ class CartCouponView(_CartMixin):
                    responses={200: s.CartOut, **ERRORS})
     def put(self, request: Request, discord_user_id: str) -> Response:
         customer = self.customer(discord_user_id)
-        services.cart_apply_coupon(customer=customer, **_valid(s.CouponIn, request))
+        services.cart_apply_coupon(customer=customer, **validated(s.CouponIn, request))
         return self._cart(discord_user_id)
 
     @extend_schema(operation_id="cart_remove_coupon", responses={200: s.CartOut, **ERRORS})
@@ -153,7 +147,7 @@ class CheckoutView(BotAPIView):
                            "orders/{code}/payment/)")
     def post(self, request: Request, discord_user_id: str) -> Response:
         customer = self.customer(discord_user_id)
-        data = _valid(s.CheckoutIn, request)
+        data = validated(s.CheckoutIn, request)
         result = services.checkout(customer=customer, **data)
         body = {"order": payloads.order(result.order, result.payment),
                 "payment": result.payment.instructions().__dict__ if result.payment else None}
@@ -231,7 +225,7 @@ class OrderResendView(_OrderMixin):
                    summary="The buyer asks for their delivered items again, by DM (no new keys "
                            "are sold); another buyer's order answers order_not_found")
     def post(self, request: Request, code: str) -> Response:
-        data = _valid(s.ResendIn, request)
+        data = validated(s.ResendIn, request)
         order = self._order(code)
         if order.customer.discord_user_id != data["discord_user_id"]:
             raise SalesError("order_not_found")
@@ -246,7 +240,7 @@ class OrderDeliverView(_OrderMixin):
                    summary="Staff (/entregar): send an order's deliveries again and retry the "
                            "failed ones")
     def post(self, request: Request, code: str) -> Response:
-        data = _valid(s.StaffIn, request)
+        data = validated(s.StaffIn, request)
         order = self._order(code)
         actor = f"bot staff:{data['user_id']}"
         return _delivery_answer(order, delivery_resend(order=order, actor=actor))
@@ -261,7 +255,7 @@ class OrderRefundView(_OrderMixin):
                            "(not_refundable 409; provider_unavailable 503 when Mercado Pago is "
                            "down: nothing was refunded, try again later)")
     def post(self, request: Request, code: str) -> Response:
-        data = _valid(s.RefundIn, request)
+        data = validated(s.RefundIn, request)
         order = self._order(code)
         refund = services.order_refund(
             order=order, by=services.RefundActor.discord_staff(data["user_id"]),
@@ -341,7 +335,7 @@ class ProductPostView(BotAPIView):
         if product is None:
             raise SalesError("not_found")
         try:
-            post = post_record(product=product, **_valid(s.PostIn, request))
+            post = post_record(product=product, **validated(s.PostIn, request))
         except PostNotAllowed:
             raise SalesError("post_not_allowed", item=product.name) from None
         return Response({"channel_id": post.channel_id, "message_id": post.message_id,
@@ -354,7 +348,7 @@ class LinkView(BotAPIView):
                    summary="Link the shop to a Discord server (/vincular); the key typed by "
                            "staff must be an active instance key of this same shop")
     def post(self, request: Request) -> Response:
-        data = _valid(s.LinkIn, request)
+        data = validated(s.LinkIn, request)
         try:
             tenant = tenant_link_guild_by_key(tenant=self.tenant, key=data["key"],
                                               guild_id=data["guild_id"],
@@ -369,7 +363,7 @@ class HeartbeatView(BotAPIView):
     @extend_schema(operation_id="heartbeat", request=s.HeartbeatIn,
                    responses={200: s.HeartbeatOut, **ERRORS})
     def post(self, request: Request) -> Response:
-        data = _valid(s.HeartbeatIn, request)
+        data = validated(s.HeartbeatIn, request)
         now = timezone.now()
         cache.set(heartbeat_key(self.tenant.pk), {**data, "at": now.isoformat()},
                   HEARTBEAT_TTL)

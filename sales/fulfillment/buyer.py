@@ -26,15 +26,18 @@ def bot_token(tenant: Any) -> str:
     return runtime.discord_token if runtime else ""
 
 
-def send_to_buyer(delivery: Delivery, text: str, *, again: bool = False) -> None:
-    """`again`: the buyer asked for their items once more (a re-send), so a copy already in
-    the DM channel is no reason to skip it."""
+def send_to_buyer(delivery: Delivery, text: str, *, once: bool = False) -> None:
+    """With `once`, the DM carries the delivery's nonce: a worker that died after Discord took
+    the message but before the row said so is followed by one that sends nothing new."""
     tenant, customer = delivery.order.tenant, delivery.order.customer
     token = bot_token(tenant)
     try:
-        # attempts > 1: a claim before this one may have died after Discord took the DM.
         message_id = discord_rest.send_dm(token=token, user_id=customer.discord_user_id,
-                                          content=text, once=not again and delivery.attempts > 1)
+                                          content=text,
+                                          nonce=f"vd{delivery.pk}" if once else "",
+                                          # a claim before this one may have died after
+                                          # Discord took the DM, longer ago than a nonce lasts
+                                          read_back=once and delivery.attempts > 1)
         _log_message(delivery, via="dm", message_id=message_id)
         return
     except discord_rest.DiscordError as exc:

@@ -36,6 +36,7 @@ UNAUTHORIZED = 401
 CALL_TIMEOUT = discord_pool.CALL_TIMEOUT  # seconds for a call, rate-limit waits included
 PRIVATE_THREAD = 12
 MESSAGE_LIMIT = 2000
+NONCE_LIMIT = 25  # Discord's maximum nonce length
 HISTORY_LIMIT = 50  # messages read back before a repeated attempt (Discord's max: 100)
 
 
@@ -116,43 +117,53 @@ def chunks(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
 
 
 async def _send(http: HTTPClient, channel_id: str, content: str,
-                mention: str | None = None) -> str:
+                mention: str | None = None, nonce: str = "") -> str:
     last = ""
     allowed = {"users": [mention] if mention else []}
-    for part in chunks(content):
+    for index, part in enumerate(chunks(content)):
+        body: dict = {"content": part, "allowed_mentions": allowed}
+        if nonce:
+            # Discord returns the message already made with this nonce (same author, last few
+            # minutes) instead of a second one: a retry after a lost answer sends nothing twice.
+            body |= {"nonce": f"{nonce}.{index}"[:NONCE_LIMIT], "enforce_nonce": True}
         message = await http.request(
-            Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id),
-            json={"content": part, "allowed_mentions": allowed})
+            Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id), json=body)
         last = str(message["id"])
     return last
 
 
-async def _send_missing(http: HTTPClient, channel_id: str, content: str) -> str:
+async def _send_missing(http: HTTPClient, channel_id: str, content: str, nonce: str) -> str:
     """Send the parts of `content` that the channel's recent history does not already hold.
 
-    A worker killed after Discord created a message, before the delivery was recorded, leaves
-    the row claimed; the sweep gives it to another worker, which would send it all again.
-    Reading back the last messages first makes that second attempt send only what is missing.
+    Discord honours a nonce for a few minutes only; the stale-claim sweep re-runs a delivery
+    whose worker died 15 minutes later. Reading the last messages back makes that attempt send
+    only what is missing, however late it comes.
     """
     recent = await http.logs_from(channel_id, HISTORY_LIMIT)
     sent = {str(m.get("content", "")): str(m["id"]) for m in reversed(recent)}
+    parts = chunks(content)
+    if not any(part in sent for part in parts):
+        return await _send(http, channel_id, content, nonce=nonce)
     last = ""
-    for part in chunks(content):
+    for part in parts:
         last = sent.get(part) or await _send(http, channel_id, part)
     return last
 
 
-def send_dm(*, token: str, user_id: str, content: str, once: bool = False) -> str:
+def send_dm(*, token: str, user_id: str, content: str, nonce: str = "",
+            read_back: bool = False) -> str:
     """DM `content` to the user; returns the last message id. 50007 when DMs are closed.
 
-    `once`: an earlier attempt may have sent it already (its worker died): parts already in
-    the DM channel are not sent again."""
+    With `nonce` (at most 22 characters), each part carries `<nonce>.<part>` with
+    enforce_nonce, so sending the same thing again soon after creates nothing new.
+    `read_back`: an earlier attempt may have sent it (its worker died): parts already in the
+    DM channel are not sent again."""
 
     async def work(http: HTTPClient) -> str:
         channel = await http.start_private_message(user_id)
-        if once:
-            return await _send_missing(http, str(channel["id"]), content)
-        return await _send(http, str(channel["id"]), content)
+        if read_back:
+            return await _send_missing(http, str(channel["id"]), content, nonce)
+        return await _send(http, str(channel["id"]), content, nonce=nonce)
 
     return _run(token, work)
 

@@ -193,13 +193,13 @@ def order_deliveries_pending(*, tenant_id: int, order_id: int) -> list[int]:
 
 # -- performers ----------------------------------------------------------------------------
 
-def _deliver_items(delivery: Delivery, *, again: bool = False) -> None:
+def _deliver_items(delivery: Delivery, *, once: bool = True) -> None:
     items = messages.items_text(delivery)
     if not items.strip():
         raise DeliveryError(permanent=True, metric="no_items",
                             reason=_("Nothing to deliver: no sold items or content for this "
                                      "line."))
-    send_to_buyer(delivery, messages.delivery_text(delivery, items), again=again)
+    send_to_buyer(delivery, messages.delivery_text(delivery, items), once=once)
 
 
 def _grant_role(delivery: Delivery) -> None:
@@ -361,7 +361,7 @@ def delivery_send_again(*, tenant_id: int, delivery_id: int) -> Outcome:
     if delivery.state != Delivery.State.DONE or delivery.kind not in _ITEM_KINDS:
         return Outcome("skipped")
     try:
-        _deliver_items(delivery, again=True)
+        _deliver_items(delivery, once=False)  # a re-send is meant to arrive again
     except DeliveryError as exc:
         DELIVERIES.labels(result="resend_failed", reason=exc.metric).inc()
         return Outcome("retry" if not exc.permanent else "failed", countdown=BACKOFF[0],

@@ -337,6 +337,16 @@ def _reverse_refunds(order: Order, payment: Any) -> None:
                 to_status=order.status,
                 reason=f"partially refunded {format_money(amount, payment.currency, locale='en')} "
                        f"({refund.reason})"[:200])
+            announce_partial_refund(order, payment)
+
+
+def announce_partial_refund(order: Order, payment: Any = None) -> None:
+    """order_refunded_partly with the running total given back (payment and credit)."""
+    refunded = order_credit_refunded_cents(order)
+    if payment is not None and _sale_posted(payment):
+        refunded += _reversed_total(payment)
+    signals.order_refunded_partly.send(sender=Order, order=order,
+                                       refunded_cents=min(refunded, order.total_cents))
 
 
 def _sale_posted(payment: Any) -> bool:

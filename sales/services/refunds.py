@@ -24,7 +24,12 @@ from sales.models import Order, OrderEvent
 from sales.models import OrderStatus as S
 from sales.selectors import order_of_payment
 from sales.services.checkout import order_payment
-from sales.services.orders import credit_refund_key, order_credit_refunded_cents, order_revoke
+from sales.services.orders import (
+    announce_partial_refund,
+    credit_refund_key,
+    order_credit_refunded_cents,
+    order_revoke,
+)
 from sales.state import AFTER_PAYMENT
 from wallet import credit as wallet_credit
 
@@ -169,6 +174,8 @@ def _refund_to_credit(*, order: Order, by: RefundActor, reason: str,
         reason=f"refund to store credit of {money} ({by.via}): {reason}"[:200])
     if amount == left:  # everything paid is back: the goods go as on any full refund
         order_revoke(order=order, to=S.REFUNDED, reason=f"refunded to store credit: {reason}")
+    else:
+        announce_partial_refund(order, order_payment(order=order))
     audit.record(actor=by.user, tenant=order.tenant, action="order.refund_to_credit",
                  target=order, data={"code": order.code, "amount_cents": amount, "key": key,
                                      "reason": reason, **by.audit_data()})

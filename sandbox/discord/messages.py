@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -236,6 +237,34 @@ def new_message(
         message["type"] = 19
     message.update(extra)
     return message
+
+
+# Discord: "If true and nonce is present, it will be checked for uniqueness in the past few
+# minutes. If another message was created by the same author with the same nonce, that message
+# will be returned and no new message will be created."
+NONCE_WINDOW_SECONDS = 300
+
+
+def _nonce_key(author_id: int, body: dict[str, Any]) -> tuple[int, str] | None:
+    nonce = body.get("nonce")
+    if not body.get("enforce_nonce") or nonce is None or nonce == "":
+        return None
+    return author_id, str(nonce)
+
+
+def same_nonce(state: SandboxState, author_id: int, body: dict[str, Any]) -> dict | None:
+    key = _nonce_key(author_id, body)
+    seen = state.nonces.get(key) if key else None
+    if seen is None or time.monotonic() - seen[0] > NONCE_WINDOW_SECONDS:
+        return None
+    return seen[1]
+
+
+def remember_nonce(state: SandboxState, author_id: int, body: dict[str, Any],
+                   message: dict[str, Any]) -> None:
+    key = _nonce_key(author_id, body)
+    if key:
+        state.nonces[key] = (time.monotonic(), message)
 
 
 def post_message(state: SandboxState, channel: Channel, message: dict[str, Any]) -> None:

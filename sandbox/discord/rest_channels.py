@@ -59,9 +59,13 @@ async def create_message(request: web.Request) -> web.Response:
     body, files = await messages.read_body(request)
     messages.validate(body, files)
     check_dm_allowed(state, channel, app.bot_user_id)
+    earlier = messages.same_nonce(state, app.bot_user_id, body)
+    if earlier is not None:
+        return json_response(earlier)
     attachments = messages.store_files(state, channel.id, body, files, base_url(request))
     message = messages.new_message(state, channel, app.bot_user_id, body, attachments)
     messages.post_message(state, channel, message)
+    messages.remember_nonce(state, app.bot_user_id, body, message)
     return json_response(message)
 
 

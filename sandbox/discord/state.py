@@ -54,6 +54,8 @@ class SandboxState:
         self.sessions: dict[str, Session] = {}
         self.oauth_codes: dict[str, dict[str, Any]] = {}
         self.oauth_tokens: dict[str, dict[str, Any]] = {}
+        # (author id, nonce) -> (monotonic time, message): enforce_nonce on message creation.
+        self.nonces: dict[tuple[int, str], tuple[float, dict[str, Any]]] = {}
         self.dropped: list[str] = []  # session ids whose socket must be dropped (control API)
         self.counter = 0
         # The last API requests and answers, for contract tests (GET /_sandbox/exchanges).

@@ -17,14 +17,15 @@ import contextlib
 import functools
 import json
 import socket
-import threading
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from aiohttp import web
+from aiohttp.log import access_logger
 
+from sandbox._threaded import ThreadedApp
 from sandbox.discord.app import build_app
 from sandbox.discord.state import SandboxState
 
@@ -61,6 +62,17 @@ def point_discord_py_at(url: str) -> Callable[[], None]:
     return undo
 
 
+@contextlib.contextmanager
+def discord_py_sandbox(**options: Any) -> Iterator[DiscordSandbox]:
+    """A running sandbox with discord.py aimed at it for the block, undone after."""
+    with DiscordSandbox(**options) as sandbox:
+        undo = point_discord_py_at(sandbox.url)
+        try:
+            yield sandbox
+        finally:
+            undo()
+
+
 class _Async:
     """`sb.aio.name(...)` runs `sb.name(...)` in a worker thread."""
 
@@ -84,13 +96,16 @@ class DiscordSandbox:
         self.port = port or free_port(host)
         self.state = SandboxState(heartbeat_interval_ms)
         self.aio = _Async(self)
-        self._ready = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="discord-sandbox", daemon=True)
+        # A short shutdown_timeout: open gateway websockets must not hold up stop().
+        self._host = ThreadedApp(self._build_app, name="Discord sandbox",
+                                 host=host, port=self.port, access_log=access_logger,
+                                 shutdown_timeout=0.1)
 
     # ---- lifecycle ---------------------------------------------------------------------------
+
+    def _build_app(self) -> web.Application:
+        """The emulator's app, built on its loop at start (a subclass may add middlewares)."""
+        return build_app(self.state)
 
     @property
     def url(self) -> str:
@@ -105,39 +120,11 @@ class DiscordSandbox:
         return f"ws://{self.host}:{self.port}/gateway"
 
     def start(self) -> DiscordSandbox:
-        self._thread.start()
-        if not self._ready.wait(timeout=10):
-            raise RuntimeError("Discord sandbox did not start")
-        if self._error is not None:
-            raise RuntimeError("Discord sandbox failed to start") from self._error
+        self._host.start()
         return self
 
-    def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(self._serve())
-        except BaseException as exc:  # surfaced to start()
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        loop.run_forever()
-        loop.run_until_complete(self._runner.cleanup() if self._runner else asyncio.sleep(0))
-        loop.close()
-
-    async def _serve(self) -> None:
-        self._runner = web.AppRunner(
-            build_app(self.state), handle_signals=False, shutdown_timeout=0.1
-        )
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
-
     def stop(self) -> None:
-        if self._loop is not None and self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=10)
+        self._host.stop()
 
     def __enter__(self) -> DiscordSandbox:
         return self.start()

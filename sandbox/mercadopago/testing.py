@@ -6,20 +6,18 @@ and "wait until N webhooks" are threading.Event/Condition waits with timeouts.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import mercadopago
-from aiohttp import web
+
+from sandbox._threaded import ThreadedApp
 
 from .app import create_app
 from .client import BaseUrlHttpClient
@@ -46,54 +44,18 @@ class MercadoPagoSandbox:
         self.config = config or SandboxConfig(retry_schedule=[0.0, 0.0], webhook_timeout=2.0)
         self.host = host
         self.emulator = Emulator(self.config)
+        self._host = ThreadedApp(lambda: create_app(emulator=self.emulator),
+                                 name="Mercado Pago sandbox", host=host)
         self.url = ""
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self, timeout: float = DEFAULT_TIMEOUT) -> MercadoPagoSandbox:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind((self.host, 0))
-        self.url = f"http://{self.host}:{sock.getsockname()[1]}"
-        self._thread = threading.Thread(
-            target=self._run, args=(sock,), daemon=True, name="mercadopago-sandbox"
-        )
-        self._thread.start()
-        if not self._ready.wait(timeout):
-            raise RuntimeError("Mercado Pago sandbox did not start in time")
-        if self._error is not None:
-            raise RuntimeError("Mercado Pago sandbox failed to start") from self._error
+        self._host.start(timeout)
+        self.url = self._host.url
         return self
 
-    def _run(self, sock: socket.socket) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(self._serve(sock))
-        except (OSError, RuntimeError) as exc:  # reported to start() via _error
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        loop.run_forever()
-        loop.close()
-
-    async def _serve(self, sock: socket.socket) -> None:
-        self._runner = web.AppRunner(create_app(emulator=self.emulator), access_log=None)
-        await self._runner.setup()
-        await web.SockSite(self._runner, sock).start()
-
     def stop(self, timeout: float = DEFAULT_TIMEOUT) -> None:
-        if self._loop is None or self._runner is None or not self._loop.is_running():
-            return
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._host.stop(timeout)
 
     def __enter__(self) -> Self:
         return self.start()
@@ -104,13 +66,7 @@ class MercadoPagoSandbox:
     # -- running things on the emulator's loop ---------------------------------------------
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn`` on the emulator loop (its state is loop-confined) and return its value."""
-        assert self._loop is not None, "sandbox not started"
-
-        async def runner() -> T:
-            return fn(*args, **kwargs)
-
-        future: Future[T] = asyncio.run_coroutine_threadsafe(runner(), self._loop)
-        return future.result(DEFAULT_TIMEOUT)
+        return self._host.call(fn, *args, **kwargs)
 
     def snapshot(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Like call(), but returns a JSON copy so callers never share live loop state."""

@@ -7,15 +7,12 @@ with SmmSandbox() as panel:
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import socket
-import threading
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Self, TypeVar
 
-from aiohttp import web
+from sandbox._threaded import ThreadedApp
 
 from .app import create_app
 from .emulator import Emulator
@@ -27,11 +24,9 @@ TIMEOUT = 10.0
 class SmmSandbox:
     def __init__(self, *, api_key: str = "smm-sandbox-key") -> None:
         self.emulator = Emulator(api_key=api_key)
+        self._host = ThreadedApp(lambda: create_app(emulator=self.emulator),
+                                 name="SMM sandbox")
         self.url = ""
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._ready = threading.Event()
-        self._thread: threading.Thread | None = None
 
     @property
     def api_url(self) -> str:
@@ -42,47 +37,16 @@ class SmmSandbox:
         return self.emulator.api_key
 
     def __enter__(self) -> Self:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        self._thread = threading.Thread(target=self._run, args=(sock,), daemon=True,
-                                        name="smm-sandbox")
-        self._thread.start()
-        if not self._ready.wait(TIMEOUT):
-            raise RuntimeError("SMM sandbox did not start")
+        self._host.start(TIMEOUT)
+        self.url = self._host.url
         return self
 
-    def _run(self, sock: socket.socket) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        asyncio.set_event_loop(loop)
-
-        async def serve() -> None:
-            self._runner = web.AppRunner(create_app(emulator=self.emulator), access_log=None)
-            await self._runner.setup()
-            await web.SockSite(self._runner, sock).start()
-
-        loop.run_until_complete(serve())
-        self._ready.set()
-        loop.run_forever()
-        loop.close()
-
     def __exit__(self, *exc: object) -> None:
-        if self._loop is None or self._runner is None:
-            return
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(TIMEOUT)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(TIMEOUT)
+        self._host.stop(TIMEOUT)
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `fn` on the emulator's loop (its state is loop-confined); a deep copy back."""
-        assert self._loop is not None
-
-        async def runner() -> T:
-            return copy.deepcopy(fn(*args, **kwargs))
-
-        return asyncio.run_coroutine_threadsafe(runner(), self._loop).result(TIMEOUT)
+        return self._host.call(lambda: copy.deepcopy(fn(*args, **kwargs)))
 
     def force(self, order_id: int | str, *, status: str,
               remains: int | None = None) -> dict[str, Any]:

@@ -7,14 +7,11 @@ with StripeSandbox(webhook_url=..., secrets=["whsec_a"]) as sandbox:
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import socket
-import threading
 from collections.abc import Callable
 from typing import Any, Self, TypeVar
 
-from aiohttp import web
+from sandbox._threaded import ThreadedApp
 
 from .app import Endpoint, Notifier, create_app
 from .emulator import Emulator
@@ -32,55 +29,22 @@ class StripeSandbox:
         if webhook_url:
             self.notifier.endpoints.append(Endpoint(url=webhook_url,
                                                     secrets=secrets or ["whsec_test"]))
+        self._host = ThreadedApp(lambda: create_app(emulator=self.emulator,
+                                                    notifier=self.notifier),
+                                 name="Stripe sandbox")
         self.url = ""
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._ready = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def __enter__(self) -> Self:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        self._thread = threading.Thread(target=self._run, args=(sock,), daemon=True,
-                                        name="stripe-sandbox")
-        self._thread.start()
-        if not self._ready.wait(TIMEOUT):
-            raise RuntimeError("Stripe sandbox did not start")
+        self._host.start(TIMEOUT)
+        self.url = self._host.url
         return self
 
-    def _run(self, sock: socket.socket) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        asyncio.set_event_loop(loop)
-
-        async def serve() -> None:
-            self._runner = web.AppRunner(create_app(emulator=self.emulator,
-                                                    notifier=self.notifier), access_log=None)
-            await self._runner.setup()
-            await web.SockSite(self._runner, sock).start()
-
-        loop.run_until_complete(serve())
-        self._ready.set()
-        loop.run_forever()
-        loop.close()
-
     def __exit__(self, *exc: object) -> None:
-        if self._loop is None or self._runner is None:
-            return
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(TIMEOUT)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(TIMEOUT)
+        self._host.stop(TIMEOUT)
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `fn` on the emulator's loop (its state is loop-confined); a deep copy back."""
-        assert self._loop is not None
-
-        async def runner() -> T:
-            return copy.deepcopy(fn(*args, **kwargs))
-
-        return asyncio.run_coroutine_threadsafe(runner(), self._loop).result(TIMEOUT)
+        return self._host.call(lambda: copy.deepcopy(fn(*args, **kwargs)))
 
     def pay(self, session_id: str, *, decline: bool = False) -> dict[str, Any]:
         return self.call(self.emulator.pay, session_id, decline=decline)

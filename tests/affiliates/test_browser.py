@@ -71,3 +71,39 @@ def test_affiliates_page(page, live_server, owner, screenshot):
     assert page.locator("h1").inner_text() == "Affiliates"
     shutil.copy(screenshot(page, "affiliates-en"), SCREENS / "affiliates-en.png")
     shutil.copy(screenshot(page, "affiliates-products-en"), OWN / "affiliates-products-en.png")
+
+
+MINE = SCREENS.parent / "affil3"  # link clicks, withdrawals, partial reversals
+
+
+def test_affiliates_page_with_clicks_and_withdrawals(page, live_server, owner, screenshot):
+    from affiliates.models import Affiliate, Click
+
+    ana = Affiliate.objects.unscoped().select_related("tenant").get(
+        customer__display_name="Ana Afiliada")
+    tenant = ana.tenant
+    tenant.settings = {**tenant.settings, "min_withdrawal_cents": 500}
+    tenant.save()
+    for _i in range(3):
+        Click.objects.create(tenant=tenant, affiliate=ana)
+    services.affiliate_withdraw(affiliate=ana, amount_cents=600, pix_key_type="evp",
+                                pix_key="123e4567-e89b-42d3-a456-426614174000",
+                                request_key="shot")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_login", "dona@example.com")
+    page.fill("#id_password", "senha-forte-123")
+    page.click("[data-testid=email-login]")
+    page.wait_for_url("**/app/t/loja-cristal/")
+    MINE.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{live_server.url}/app/t/loja-cristal/affiliates/")
+    assert page.locator("[data-testid=affiliates-clicks] .value").inner_text() == "3"
+    assert page.locator("[data-testid=affiliate-withdrawal-row]").count() == 1
+    assert page.locator("[data-testid=affiliates-withdrawn] .hint").inner_text() == \
+        "R$ 6,00 aguardando a equipe"
+    shutil.copy(screenshot(page, "affil3-affiliates-pt-br"), MINE / "affiliates-pt-br.png")
+    page.context.add_cookies([{"name": "vitrine_language", "value": "en",
+                               "url": live_server.url}])
+    page.goto(f"{live_server.url}/app/t/loja-cristal/affiliates/")
+    assert page.locator("[data-testid=affiliates-withdrawn] .hint").inner_text() == \
+        "R$6.00 waiting for the team"
+    shutil.copy(screenshot(page, "affil3-affiliates-en"), MINE / "affiliates-en.png")

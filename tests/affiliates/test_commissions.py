@@ -1,6 +1,7 @@
 """Affiliates: codes, attribution, self-referral refused, commissions posted to the affiliate's
-store credit only when the sale's hold is released, cancelled or reversed on refund (a debt
-when already spent), and a refund racing the release ending with exactly one effect."""
+commissions only when the sale's hold is released, cancelled or reversed on refund (a debt
+when already moved to store credit and spent), and a refund racing the release ending with
+exactly one effect."""
 
 from __future__ import annotations
 
@@ -19,10 +20,17 @@ from tests.credit.conftest import balance, give_credit
 from tests.credit.test_concurrency import _race
 from tests.environment import postgres_only
 from tests.sales import factories as f
+from wallet import credit as ledger
 from wallet import services as wallet_services
 from wallet.selectors import balances, ledger_verify
 
 LATER = timedelta(days=60)
+
+
+def earned(customer) -> int:
+    """The affiliate's commissions balance (neither withdrawn nor moved to credit)."""
+    return ledger.commission_balance(tenant=customer.tenant,
+                                     holder=ledger.customer_holder(customer.pk))
 
 
 def _program(tenant, percent=10, **extra):
@@ -70,7 +78,7 @@ def test_commission_waits_for_the_release_then_credits_the_affiliate(setup, mp):
     wallet_services.releases_run(now=timezone.now() + LATER)
     assert services.commissions_release_run() == 1
     assert services.commissions_release_run() == 0
-    assert balance(ana) == 1000
+    assert earned(ana) == 1000 and balance(ana) == 0  # commissions, not store credit yet
     assert balances(tenant=bia.tenant).available == 9500 - 1000
     assert ledger_verify() == []
 
@@ -98,6 +106,11 @@ def test_refund_before_release_cancels_after_release_reverses_with_debt(setup, m
     dispatch(second.payment, Outcome.APPROVED)
     wallet_services.releases_run(now=timezone.now() + LATER)
     services.commissions_release_run()
+    assert earned(ana) == 1000
+    assert services.affiliate_to_credit(affiliate=affiliate, amount_cents=1000,
+                                        request_key="i1") == 0
+    assert services.affiliate_to_credit(affiliate=affiliate, amount_cents=1000,
+                                        request_key="i1") == 0  # a replay moves nothing
     assert balance(ana) == 1000
     give_credit(ana, 1, payment_id=4242)
     spent_v = f.variant(f.product(bia.tenant, name="Outro"), price_cents=801, keys=1)
@@ -105,7 +118,9 @@ def test_refund_before_release_cancels_after_release_reverses_with_debt(setup, m
     sales.checkout(customer=ana, use_credit=True)  # Ana spends 801 of her 1001
     dispatch(second.payment, Outcome.REFUNDED)
     affiliate.refresh_from_db()
-    assert balance(ana) == 0 and affiliate.debt_cents == 800
+    # The credit is Ana's to spend: the reversal takes back only commissions, and she had
+    # none left, so the whole commission is her debt.
+    assert balance(ana) == 200 and earned(ana) == 0 and affiliate.debt_cents == 1000
     assert Commission.objects.for_tenant(bia.tenant).get(order=second.order).status == \
         "reversed"
     assert ledger_verify() == []
@@ -133,7 +148,7 @@ def test_refund_racing_the_release_has_exactly_one_effect_each(shop, mp):
         outcomes.append(commission.status)
         assert commission.status in ("cancelled", "reversed")
         assert ledger_verify() == []
-    assert balance(ana) == 0  # posted-then-reversed or never posted: nothing stays
+    assert earned(ana) == 0  # posted-then-reversed or never posted: nothing stays
 
 
 def test_affiliate_code_in_the_coupon_field_attributes_the_sale(setup, mp):

@@ -117,3 +117,40 @@ def test_outsiders_and_other_shops_products_get_404(shop, other_shop, outsider, 
                                        {"percent": "20"}).status_code == 404
     shop.tenant.refresh_from_db()
     assert "affiliate_product_percent" not in shop.tenant.settings
+
+
+def test_page_shows_link_clicks_and_affiliate_withdrawals(shop, other_shop, outsider,
+                                                          client_for, mp):
+    from affiliates.models import Click
+    from tests.affiliates.test_api import EVP, _released_commission
+
+    shop.tenant.settings = {"affiliate_enabled": True, "affiliate_percent": 7,
+                            "min_withdrawal_cents": 500}
+    shop.tenant.save()
+    affiliate = _released_commission(shop.tenant, mp)
+    Click.objects.create(tenant=shop.tenant, affiliate=affiliate)
+    services.affiliate_withdraw(affiliate=affiliate, amount_cents=600, pix_key_type="evp",
+                                pix_key=EVP, request_key="p1")
+    for lang, words in (("pt-br", ["Cliques nos links", "Saques dos afiliados", "R$ 6,00",
+                                   "pendente"]),
+                        ("en", ["Link clicks", "withdrawals", "R$6.00",
+                                "pending"])):
+        client = client_for(shop.owner)
+        client.cookies["vitrine_language"] = lang
+        page = client.get(_url(shop, "affiliates"))
+        assert page.status_code == 200
+        text = page.content.decode()
+        for word in words:
+            assert word in text, (lang, word)
+        assert 'data-testid="affiliate-link-clicks">1<' in text
+    # The owner cannot cancel an affiliate's withdrawal (nor sees it among theirs:
+    # test_payouts).
+    from wallet.models import Withdrawal
+
+    w = Withdrawal.objects.for_tenant(shop.tenant).get()
+    cancel = reverse("portal:wallet_withdrawal_cancel", args=[shop.tenant.slug, w.pk])
+    assert client_for(shop.owner).post(cancel).status_code == 404
+    w.refresh_from_db()
+    assert w.status == "pending"
+    for user in (outsider, other_shop.owner):
+        assert client_for(user).get(_url(shop, "affiliates")).status_code == 404

@@ -17,7 +17,7 @@ import pytest_asyncio
 
 from bot.__main__ import ShopBot
 from bot.config import Config
-from sandbox.discord.testing import DiscordSandbox, point_discord_py_at, running_client
+from sandbox.discord.testing import DiscordSandbox, discord_py_sandbox, running_client
 from tenants.services import instance_token_create
 from tests.sales import factories as f
 from tests.sales.factories import mp  # noqa: F401
@@ -28,12 +28,8 @@ TIMEOUT = 15
 
 @pytest.fixture
 def sb() -> Iterator[DiscordSandbox]:
-    with DiscordSandbox() as sandbox:
-        undo = point_discord_py_at(sandbox.url)
-        try:
-            yield sandbox
-        finally:
-            undo()
+    with discord_py_sandbox() as sandbox:
+        yield sandbox
 
 
 @dataclass

@@ -37,7 +37,8 @@ def test_credit_pays_the_whole_order_without_a_provider(setup, verify):
     hold = Hold.objects.for_tenant(buyer.tenant).get(transaction=spend)
     assert hold.amount_cents == 3980 - 199  # the plan's 5% fee, as on any sale
     assert ledger.credit_owed(tenant=buyer.tenant) == {"credit": 1020, "credit_reserved": 0,
-                                                       "giftcards": 0}
+                                                       "giftcards": 0, "commissions": 0,
+                                                       "commissions_out": 0}
     verify()
 
 

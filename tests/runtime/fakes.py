@@ -19,6 +19,7 @@ class FakeBackend:
         self.specs: dict[int, BotSpec] = {}
         self.unreachable = False
         self.started: list[int] = []
+        self.removed_duplicates: list[str] = []
 
     def _check(self, call: str) -> None:
         self.counter.add(call)
@@ -27,7 +28,8 @@ class FakeBackend:
 
     def list(self) -> dict[int, Instance]:
         self._check("list")
-        return {k: Instance(**v.__dict__) for k, v in self.instances.items()}
+        return {k: Instance(**{**v.__dict__, "duplicates": list(v.duplicates)})
+                for k, v in self.instances.items()}
 
     def inspect(self, instance: Instance) -> Instance:
         self._check("inspect")
@@ -45,6 +47,11 @@ class FakeBackend:
 
     def remove(self, instance: Instance) -> None:
         self._check("remove")
+        known = self.instances.get(instance.tenant_id)
+        if known is not None and instance.ref in known.duplicates:
+            known.duplicates.remove(instance.ref)  # a second bot of the tenant
+            self.removed_duplicates.append(instance.ref)
+            return
         self.instances.pop(instance.tenant_id, None)
 
     def logs(self, instance: Instance, *, tail: int = 200) -> str:

@@ -219,3 +219,18 @@ def test_engine_unreachable_is_unknown_then_recovers(running, engine, shop) -> N
     controller.reconcile_all()
     runtime.refresh_from_db()
     assert runtime.observed_state == Observed.RUNNING and len(engine.started) == 1
+
+
+def test_a_second_live_bot_of_a_shop_is_removed_newest_kept(running, engine, shop) -> None:
+    """The engine lists two live bots for one tenant (a raced start, a node back from the
+    dead): the pass keeps the one list() returned and removes the other."""
+    kept = engine.instances[shop.tenant.pk]
+    kept.duplicates = ["older-bot"]
+    result = controller.reconcile_all()
+    assert result.duplicates_removed == 1 and engine.removed_duplicates == ["older-bot"]
+    assert engine.instances[shop.tenant.pk].ref == kept.ref
+    assert controller.reconcile_all().duplicates_removed == 0
+    kept.duplicates = ["another"]
+    controller.sync_tenant(shop.tenant.pk)
+    assert engine.removed_duplicates == ["older-bot", "another"]
+    assert engine.instances[shop.tenant.pk].ref == kept.ref

@@ -13,7 +13,7 @@ import pytest_asyncio
 from discord import app_commands
 from discord.ext import commands
 
-from sandbox.discord.testing import DiscordSandbox, point_discord_py_at, running_client
+from sandbox.discord.testing import DiscordSandbox, discord_py_sandbox, running_client
 
 MEMBERS = 1 << 1
 TIMEOUT = 10
@@ -21,12 +21,8 @@ TIMEOUT = 10
 
 @pytest.fixture
 def sb() -> Iterator[DiscordSandbox]:
-    with DiscordSandbox() as sandbox:
-        undo = point_discord_py_at(sandbox.url)
-        try:
-            yield sandbox
-        finally:
-            undo()
+    with discord_py_sandbox() as sandbox:
+        yield sandbox
 
 
 @dataclass

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 from sandbox.discord import openapi
 from sandbox.discord.app import build_app
-from sandbox.discord.testing import DiscordSandbox, point_discord_py_at, running_client
+from sandbox.discord.testing import DiscordSandbox, discord_py_sandbox, running_client
 
 MEMBERS = 1 << 1
 PRIVATE_THREAD = 12
@@ -535,12 +535,8 @@ def request_problems(exchange: dict[str, Any]) -> list[str]:
 
 @pytest.fixture
 def sb() -> Iterator[DiscordSandbox]:
-    with DiscordSandbox() as sandbox:
-        undo = point_discord_py_at(sandbox.url)
-        try:
-            yield sandbox
-        finally:
-            undo()
+    with discord_py_sandbox() as sandbox:
+        yield sandbox
 
 
 def test_every_route_answers_on_spec(sb: DiscordSandbox) -> None:

@@ -12,7 +12,7 @@ import discord
 import pytest
 import pytest_asyncio
 
-from sandbox.discord.testing import DiscordSandbox, point_discord_py_at, running_client
+from sandbox.discord.testing import DiscordSandbox, discord_py_sandbox, running_client
 
 MEMBERS = 1 << 1
 TIMEOUT = 10
@@ -59,12 +59,8 @@ def members_intents() -> discord.Intents:
 
 @pytest.fixture
 def sb() -> Iterator[DiscordSandbox]:
-    with DiscordSandbox() as sandbox:
-        undo = point_discord_py_at(sandbox.url)
-        try:
-            yield sandbox
-        finally:
-            undo()
+    with discord_py_sandbox() as sandbox:
+        yield sandbox
 
 
 @pytest.fixture

@@ -64,6 +64,25 @@ def test_rate_limit_headers_and_429(sb: DiscordSandbox, ids: dict[str, Any]) -> 
     assert requests.get(url, headers=ids["auth"], timeout=5).status_code == 200
 
 
+def test_enforce_nonce_returns_the_message_already_made(sb: DiscordSandbox,
+                                                        ids: dict[str, Any]) -> None:
+    """Discord: with enforce_nonce, a second message with the same nonce from the same author
+    returns the first one; without it, or with another nonce, a new one is made."""
+    url = f"{sb.api_base}/channels/{ids['channel']}/messages"
+
+    def post(**body: Any) -> dict[str, Any]:
+        response = requests.post(url, json={"content": "KEY-1", **body}, headers=ids["auth"],
+                                 timeout=5)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    first = post(nonce="vd1.0", enforce_nonce=True)
+    assert post(nonce="vd1.0", enforce_nonce=True)["id"] == first["id"]
+    assert post(nonce="vd2.0", enforce_nonce=True)["id"] != first["id"]
+    assert post(nonce="vd1.0")["id"] != first["id"]  # nonce alone is not checked
+    assert len(sb.messages(ids["channel"])) == 3
+
+
 def test_unknown_resources_and_invalid_form(sb: DiscordSandbox, ids: dict[str, Any]) -> None:
     base, auth = sb.api_base, ids["auth"]
     missing = requests.get(f"{base}/channels/1/messages", headers=auth, timeout=5)

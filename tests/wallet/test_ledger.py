@@ -26,7 +26,7 @@ def accounts(tenant):
 
 def test_post_moves_balances_and_is_idempotent(shop, check_constraints):
     acc = accounts(shop.tenant)
-    clearing = services.platform_account("clearing")
+    clearing = services.platform_account("clearing", tenant=shop.tenant)
     entries = [(clearing, 500), (acc["available"], -500)]
     first = services.post(key="test:1", entries=entries, tenant=shop.tenant)
     again = services.post(key="test:1", entries=entries, tenant=shop.tenant)

@@ -13,7 +13,7 @@ import pytest
 from django.db import close_old_connections, connection, transaction
 
 from wallet import selectors, services
-from wallet.models import PLATFORM_SHARDS, SHARDED_KINDS, Account, AccountKind
+from wallet.models import PLATFORM_SHARDS, SHARDED_KINDS, Account, AccountKind, LedgerTransaction
 
 K = AccountKind
 
@@ -50,6 +50,27 @@ def test_sales_of_two_shops_post_to_their_own_shards_and_the_totals_sum_them(sho
     assert (totals[K.CLEARING], totals[K.FEES], totals["held"]) == (6000, 300, 5700)
     # The books close over the sums (clearing = held + fees) and each shard keeps its rule.
     assert selectors.ledger_verify() == []
+
+
+@pytest.mark.django_db
+def test_a_sharded_platform_row_is_posted_only_for_a_tenant_on_its_own_shard(shop, other_shop):
+    one, two = shop.tenant, other_shop.tenant
+    available = services.tenant_accounts(one)[K.AVAILABLE]
+    for kind in (K.CLEARING, K.FEES):  # available is funded first, then taken back
+        mine = services.platform_account(kind, tenant=one)
+        theirs = services.platform_account(kind, tenant=two)
+        sign = 1 if kind == K.CLEARING else -1  # fees are credited, clearing debited
+        with pytest.raises(services.LedgerError, match="needs tenant="):
+            services.post(key=f"no-tenant:{kind}", entries=[(mine, 100 * sign),
+                                                             (available, -100 * sign)])
+        with pytest.raises(services.LedgerError, match="its own shard"):
+            services.post(key=f"other-shard:{kind}", tenant=one,
+                          entries=[(theirs, 100 * sign), (available, -100 * sign)])
+        services.post(key=f"own-shard:{kind}", tenant=one,
+                      entries=[(mine, 100 * sign), (available, -100 * sign)])
+    assert set(LedgerTransaction.objects.unscoped().values_list("key", flat=True)) \
+        == {f"own-shard:{kind}" for kind in SHARDED_KINDS}
+    assert services.tenant_accounts(one)[K.AVAILABLE].balance_cents == 0
 
 
 @pytest.mark.django_db

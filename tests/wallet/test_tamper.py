@@ -177,6 +177,11 @@ TAMPERINGS = [
     Tampering("turn withdrawing money into available money (change kind)", lambda b: [
         account_update(b, "kind = 'available', currency = 'USD'", "withdrawing")],
         BALANCE_GUARD),
+    Tampering("move the platform's clearing row to another shard", lambda b: [
+        account_update(b, "shard = shard + 100", "clearing")], BALANCE_GUARD),
+    Tampering("move a balance between fee shards with the posting flag forged", lambda b: [
+        "SELECT set_config('wallet.posting', 'on', true)",
+        account_update(b, "shard = shard + 100", "fees")], BALANCE_GUARD),
     Tampering("open an account with a balance", lambda b: [
         "INSERT INTO wallet_account (tenant_id, kind, currency, balance_cents, created_at) "
         f"VALUES ({b.tenant}, 'available', 'USD', 100000, now())"], "opens at zero"),
@@ -202,7 +207,7 @@ TAMPERINGS = [
 
 
 def snapshot() -> tuple:
-    return (sorted(Account.objects.unscoped().values_list("pk", "kind", "currency",
+    return (sorted(Account.objects.unscoped().values_list("pk", "kind", "currency", "shard",
                                                           "balance_cents")),
             Entry.objects.unscoped().count(), LedgerTransaction.objects.unscoped().count())
 
@@ -241,6 +246,50 @@ def test_a_raw_balanced_posting_is_accepted_and_moves_the_balances(books):
            for kind in ("clearing", "available", "fees")}
     assert acc == {"clearing": 22053 + 700, "available": 15000 + 400, "fees": 1103 + 300}
     assert selectors.ledger_verify() == []
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def attempt_then_undo(statements: list[str]) -> str | None:
+    """Like attempt(), but rolled back even when accepted (the statements hold DDL)."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+            raise _RolledBack
+    except DatabaseError as error:
+        return str(error)
+    except _RolledBack:
+        return None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_shard_change_is_refused_even_from_inside_a_posting(books):
+    # The guard's one open path is the posting trigger's own UPDATE (trigger depth 2, the
+    # flag on), where only balance_cents may change. A trigger riding on a posting the same way
+    # must not move the tenant's clearing row to another shard (migration 0009).
+    clearing = books.accounts["clearing"][0]
+    rider = [
+        "CREATE FUNCTION wallet_test_shard_rider() RETURNS trigger AS $$ BEGIN "
+        "PERFORM set_config('wallet.posting', 'on', true); "
+        f"UPDATE wallet_account SET shard = shard + 100 WHERE id = {clearing}; "
+        "RETURN NULL; END; $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER wallet_test_shard_rider AFTER INSERT ON wallet_entry "
+        "FOR EACH STATEMENT EXECUTE FUNCTION wallet_test_shard_rider()",
+    ]
+    # The control: the same rider moving the balance only is let through (so the path is real).
+    control = [s.replace("shard = shard + 100", "balance_cents = balance_cents") for s in rider]
+    assert attempt_then_undo([*control, *posting(books, "other", ("clearing", "D", 100),
+                                                 ("available", "C", 100))]) is None
+    before = snapshot()
+    refusal = attempt_then_undo([*rider, *posting(books, "other", ("clearing", "D", 100),
+                                                  ("available", "C", 100))])
+    assert refusal is not None and BALANCE_GUARD in refusal, refusal
+    assert snapshot() == before
+    assert Account.objects.unscoped().get(pk=clearing).shard == services.platform_shard(
+        "clearing", books.shop.tenant)
 
 
 @pytest.mark.django_db(transaction=True)
