@@ -34,7 +34,10 @@ def send_to_buyer(delivery: Delivery, text: str, *, once: bool = False) -> None:
     try:
         message_id = discord_rest.send_dm(token=token, user_id=customer.discord_user_id,
                                           content=text,
-                                          nonce=f"vd{delivery.pk}" if once else "")
+                                          nonce=f"vd{delivery.pk}" if once else "",
+                                          # a claim before this one may have died after
+                                          # Discord took the DM, longer ago than a nonce lasts
+                                          read_back=once and delivery.attempts > 1)
         _log_message(delivery, via="dm", message_id=message_id)
         return
     except discord_rest.DiscordError as exc:

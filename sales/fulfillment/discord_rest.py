@@ -37,6 +37,7 @@ CALL_TIMEOUT = discord_pool.CALL_TIMEOUT  # seconds for a call, rate-limit waits
 PRIVATE_THREAD = 12
 MESSAGE_LIMIT = 2000
 NONCE_LIMIT = 25  # Discord's maximum nonce length
+HISTORY_LIMIT = 50  # messages read back before a repeated attempt (Discord's max: 100)
 
 
 class DiscordError(Exception):
@@ -131,14 +132,37 @@ async def _send(http: HTTPClient, channel_id: str, content: str,
     return last
 
 
-def send_dm(*, token: str, user_id: str, content: str, nonce: str = "") -> str:
+async def _send_missing(http: HTTPClient, channel_id: str, content: str, nonce: str) -> str:
+    """Send the parts of `content` that the channel's recent history does not already hold.
+
+    Discord honours a nonce for a few minutes only; the stale-claim sweep re-runs a delivery
+    whose worker died 15 minutes later. Reading the last messages back makes that attempt send
+    only what is missing, however late it comes.
+    """
+    recent = await http.logs_from(channel_id, HISTORY_LIMIT)
+    sent = {str(m.get("content", "")): str(m["id"]) for m in reversed(recent)}
+    parts = chunks(content)
+    if not any(part in sent for part in parts):
+        return await _send(http, channel_id, content, nonce=nonce)
+    last = ""
+    for part in parts:
+        last = sent.get(part) or await _send(http, channel_id, part)
+    return last
+
+
+def send_dm(*, token: str, user_id: str, content: str, nonce: str = "",
+            read_back: bool = False) -> str:
     """DM `content` to the user; returns the last message id. 50007 when DMs are closed.
 
     With `nonce` (at most 22 characters), each part carries `<nonce>.<part>` with
-    enforce_nonce, so sending the same thing again soon after creates nothing new."""
+    enforce_nonce, so sending the same thing again soon after creates nothing new.
+    `read_back`: an earlier attempt may have sent it (its worker died): parts already in the
+    DM channel are not sent again."""
 
     async def work(http: HTTPClient) -> str:
         channel = await http.start_private_message(user_id)
+        if read_back:
+            return await _send_missing(http, str(channel["id"]), content, nonce)
         return await _send(http, str(channel["id"]), content, nonce=nonce)
 
     return _run(token, work)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any
 
 from aiohttp import web
@@ -12,7 +13,7 @@ from sandbox.discord import errors, interactions, messages
 from sandbox.discord.errors import json_response
 from sandbox.discord.gateway import drop_session
 from sandbox.discord.models import DM, Application, Guild
-from sandbox.discord.ratelimits import LimitRule, RateLimiter
+from sandbox.discord.ratelimits import Hold, LimitRule, Outage, RateLimiter
 from sandbox.discord.routing import state_of
 from sandbox.discord.state import DEFAULT_BOT_PERMS, SandboxState
 
@@ -390,3 +391,39 @@ async def list_ratelimits(request: web.Request) -> web.Response:
 async def clear_ratelimits(request: web.Request) -> web.Response:
     request.app[LIMITER_KEY].reset()
     return json_response({"ok": True})
+
+
+@routes.post("/_sandbox/outage")
+async def start_outage(request: web.Request) -> web.Response:
+    """Fault injection: every API request answers `status` (500, 502, 429...) for `seconds`."""
+    body = await _body(request)
+    seconds = float(body.get("seconds", 60))
+    limiter = request.app[LIMITER_KEY]
+    limiter.outage = Outage(int(body.get("status", 500)), time.monotonic() + seconds,
+                            float(body.get("retry_after", 1.0)))
+    return json_response({"ok": True}, status=201)
+
+
+@routes.get("/_sandbox/outage")
+async def get_outage(request: web.Request) -> web.Response:
+    outage = request.app[LIMITER_KEY].outage_now()
+    return json_response(None if outage is None else {
+        "status": outage.status, "left": round(outage.until - time.monotonic(), 3),
+        "hits": outage.hits})
+
+
+@routes.post("/_sandbox/holds")
+async def add_hold(request: web.Request) -> web.Response:
+    """Fault injection: the next `count` requests on a route wait `seconds`, before or after
+    the sandbox handles them (a caller killed meanwhile left its call undone, or done)."""
+    body = await _body(request)
+    request.app[LIMITER_KEY].holds.append(Hold(
+        body.get("method", "POST").upper(), body["route"], float(body.get("seconds", 30)),
+        body.get("phase", "before"), int(body.get("count", 1))))
+    return json_response({"ok": True}, status=201)
+
+
+@routes.get("/_sandbox/holds")
+async def list_holds(request: web.Request) -> web.Response:
+    return json_response([{"route": h.route, "phase": h.phase, "entered": h.entered,
+                           "remaining": h.remaining} for h in request.app[LIMITER_KEY].holds])

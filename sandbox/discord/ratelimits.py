@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 import re
@@ -47,15 +48,55 @@ def bucket_hash(method: str, template: str) -> str:
     return hashlib.sha1(f"{method} {template}".encode()).hexdigest()[:16]
 
 
+@dataclass
+class Outage:
+    """Every API request is answered `status` (500s or 429s) until `until` (monotonic)."""
+
+    status: int
+    until: float
+    retry_after: float = 1.0
+    hits: int = 0
+
+
+@dataclass
+class Hold:
+    """Requests on `route` wait `seconds` before ("before") or after ("after") being handled:
+    a worker can be killed while its call is in flight, before or after Discord acted."""
+
+    method: str
+    route: str
+    seconds: float
+    phase: str = "before"
+    remaining: int = 1
+    entered: int = 0
+
+
 class RateLimiter:
     def __init__(self) -> None:
         self.rules: list[LimitRule] = []
+        self.outage: Outage | None = None
+        self.holds: list[Hold] = []
 
     def add(self, rule: LimitRule) -> None:
         self.rules.append(rule)
 
     def reset(self) -> None:
         self.rules.clear()
+        self.outage = None
+        self.holds.clear()
+
+    def outage_now(self) -> Outage | None:
+        if self.outage is not None and time.monotonic() >= self.outage.until:
+            self.outage = None
+        return self.outage
+
+    def hold_for(self, method: str, template: str, path: str) -> Hold | None:
+        for hold in self.holds:
+            if hold.method == method and hold.remaining > 0 and hold.route in (template, path):
+                hold.remaining -= 1
+                hold.entered += 1
+                return hold
+        return None
 
     def take(self, method: str, template: str, path: str) -> LimitRule | None:
         for rule in self.rules:
@@ -94,19 +135,36 @@ def too_many_requests(rule: LimitRule, method: str, template: str) -> web.Respon
     return json_response(body, status=429, headers=headers)
 
 
+def outage_response(outage: Outage, method: str, template: str) -> web.Response:
+    outage.hits += 1
+    if outage.status == 429:
+        rule = LimitRule(method, template, retry_after=outage.retry_after, is_global=True)
+        return too_many_requests(rule, method, template)
+    return json_response({"message": "500: Internal Server Error", "code": 0},
+                         status=outage.status)
+
+
 def make_middleware(limiter: RateLimiter) -> Callable[..., Awaitable[web.StreamResponse]]:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         is_api = request.path.startswith("/api")
         template = route_template(request)
+        hold = None
         if is_api:
+            if (outage := limiter.outage_now()) is not None:
+                return outage_response(outage, request.method, template)
             rule = limiter.take(request.method, template, strip_prefix(request.path))
             if rule is not None:
                 return too_many_requests(rule, request.method, template)
+            hold = limiter.hold_for(request.method, template, strip_prefix(request.path))
+        if hold is not None and hold.phase == "before":
+            await asyncio.sleep(hold.seconds)
         try:
             response = await handler(request)
         except ApiError as exc:
             response = json_response(exc.body(), status=exc.status)
+        if hold is not None and hold.phase == "after":
+            await asyncio.sleep(hold.seconds)
         if is_api and not response.prepared:
             headers = _headers(request.method, template, BUCKET_LIMIT - 1, RESET_AFTER)
             response.headers.update(headers)

@@ -282,6 +282,20 @@ class DiscordSandbox:
             },
         )
 
+    def outage(self, status: int = 500, seconds: float = 60, retry_after: float = 1.0) -> None:
+        """Every API call answers `status` for `seconds` (fault injection)."""
+        self.call("POST", "/_sandbox/outage",
+                  {"status": status, "seconds": seconds, "retry_after": retry_after})
+
+    def hold(self, method: str, route: str, seconds: float, phase: str = "before",
+             count: int = 1) -> None:
+        self.call("POST", "/_sandbox/holds", {"method": method, "route": route,
+                                              "seconds": seconds, "phase": phase,
+                                              "count": count})
+
+    def holds(self) -> list[dict[str, Any]]:
+        return self.call("GET", "/_sandbox/holds")
+
     def rate_limits(self) -> list[dict[str, Any]]:
         return self.call("GET", "/_sandbox/ratelimits")
 

@@ -37,6 +37,8 @@ class SandboxConfig:
     oauth_client_id: str = "8031202612345678"
     oauth_client_secret: str = "sandbox-app-secret"
     oauth_token_ttl: int = 15_552_000  # 180 days, as MP documents
+    # Fault injection: the notifier's clock (the x-signature `ts`) runs this many seconds off.
+    webhook_clock_skew: float = 0.0
 
 
 @dataclass

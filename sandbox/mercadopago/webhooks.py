@@ -228,7 +228,8 @@ class Notifier:
         assert self._session is not None, "Notifier.start() was not awaited"
         request_id = str(uuid.uuid4())
         secret = record["secret"] + ("-wrong" if record["wrong_signature"] else "")
-        signature = sign(secret, str(record["body"]["data"]["id"]), request_id, int(time.time()))
+        stamp = int(time.time() + self.store.config.webhook_clock_skew)
+        signature = sign(secret, str(record["body"]["data"]["id"]), request_id, stamp)
         headers = {
             "Content-Type": "application/json",
             "User-Agent": f"MercadoPago WebHook v1.0 {record.get('topic', 'payment')}",

@@ -133,3 +133,26 @@ def test_bad_token_fails_and_no_secret_is_logged(world, caplog, settings):
     assert bad not in delivery.last_error
     for text in (caplog.text, delivery.last_error):
         assert bad not in text and world.token not in text and key not in text
+
+
+def test_a_delivery_claimed_again_after_its_worker_died_sends_no_second_dm(
+        world, django_capture_on_commit_callbacks):
+    """The worker died after Discord took the DM, before the row was marked done: the
+    stale-claim sweep hands it out again, and the second attempt finds the DM already there."""
+    v = f.variant(f.product(world.tenant, "Chave Steam"), "Global", keys=1)
+    order = buy(world, v, capture=django_capture_on_commit_callbacks)
+    delivery = Delivery.objects.for_tenant(world.tenant).get(order=order)
+    assert len(world.sb.dms(world.buyer_id)) == 1
+    # As the dead worker left it: claimed once, still running, Discord already holding the DM.
+    Delivery.objects.for_tenant(world.tenant).filter(pk=delivery.pk).update(
+        state=Delivery.State.PENDING, done_at=None)
+    outcome = fulfillment.delivery_run(tenant_id=world.tenant.pk, delivery_id=delivery.pk)
+
+    assert outcome.result == "done"
+    assert len(world.sb.dms(world.buyer_id)) == 1
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == ("done", 2)
+    # A re-send the buyer asked for is sent, though the same text is in the channel.
+    assert fulfillment.delivery_send_again(tenant_id=world.tenant.pk,
+                                           delivery_id=delivery.pk).result == "done"
+    assert len(world.sb.dms(world.buyer_id)) == 2
