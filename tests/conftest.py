@@ -7,6 +7,7 @@ page and everyone else gets a 404.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,28 @@ def _fresh_cache() -> Iterator[None]:
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _seeded_plans(request: pytest.FixtureRequest) -> None:
+    """The plan ladder a migrated database holds (tenants 0003), there for every database test.
+
+    A transactional test flushes every table when it ends, the migration's rows too: whichever
+    test ran after one found shops without a plan (no card feature, no quotas) and failed only
+    in that order."""
+    if request.node.get_closest_marker("django_db") is not None:
+        request.getfixturevalue("_django_db_helper")
+    elif db_fixture := next((name for name in ("transactional_db", "db")
+                             if name in request.fixturenames), None):
+        request.getfixturevalue(db_fixture)
+    else:
+        return
+    from django.apps import apps
+
+    from tenants.models import Plan
+
+    if not Plan.objects.exists():
+        importlib.import_module("tenants.migrations.0003_seed_plans").seed(apps, None)
 
 
 @pytest.fixture
