@@ -40,6 +40,7 @@ UNFOLD = [
     _("Row"), _("Run"), _("Search apps and models..."), _("Select action"),
     _("Select action to run"), _("Select all rows"), _("Select record"), _("Select value"),
     _("Submit"), _("Type to search"), _("Update"), _("Value"), _("Welcome back to"),
+    _("This item will be deleted."), _("Click to cancel"),
     _("This page yielded into no results. Create a new item or reset your filters."),
     _("You have been successfully logged out from the administration"),
     _("First, enter a username and password. Then, you’ll be able to edit more user options."),  # noqa: RUF001

@@ -103,6 +103,9 @@ def visible_text(html: str) -> list[str]:
 # Operators read codes as codes: audit actions ("tenant.create"), ledger accounts
 # ("loja-demo:pending"), statuses and provider topics ("pending_payment", "payment").
 CODE = re.compile(r"[a-z0-9][a-z0-9_.:-]*|<[a-z]+>")
+# Unfold's change-page heading runs the object's name through capfirst ("Loja-demo:pending"):
+# still a code when a colon holds it together, unlike a capitalised English word.
+CAPFIRST_CODE = re.compile(r"[A-Z][a-z0-9_.-]*:[a-z0-9_.:-]+")
 # django-axes builds its rows' names in English f-strings, out of any catalog's reach.
 AXES_NAMES = re.compile(r"^(Access Log for|Failed access:|Attempted Access:) ")
 
@@ -111,7 +114,8 @@ def english(segments: list[str], *, codes_ok: bool = False) -> list[str]:
     found = []
     for segment in segments:
         if codes_ok:
-            if CODE.fullmatch(segment) or AXES_NAMES.match(segment):
+            if CODE.fullmatch(segment) or CAPFIRST_CODE.fullmatch(segment) \
+                    or AXES_NAMES.match(segment):
                 continue
             segment = " ".join(w for w in segment.split() if not (CODE.fullmatch(w) and
                                                                    re.search(r"[.:_<]", w)))
