@@ -34,6 +34,7 @@ class ThreadedApp:
         self.name = name
         self.host = host
         self.port = port
+        self._requested_port = port  # 0 stays 0: a restart binds a fresh free port, as before
         self._build = build
         self._runner_kwargs: dict[str, Any] = {"access_log": None, **runner_kwargs}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -47,6 +48,8 @@ class ThreadedApp:
         return f"http://{self.host}:{self.port}"
 
     def start(self, timeout: float = TIMEOUT) -> None:
+        # Startable again after stop(): a fresh readiness event, no stale error.
+        self._ready, self._error = threading.Event(), None
         sock = self._bind()
         self._thread = threading.Thread(target=self._run, args=(sock,), daemon=True,
                                         name=self.name.lower().replace(" ", "-"))
@@ -59,9 +62,9 @@ class ThreadedApp:
     def _bind(self) -> socket.socket:
         # Bound here, before the thread starts, so `url` is right as soon as start() returns.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        if self.port:  # a chosen port may still be in TIME_WAIT from its last run
+        if self._requested_port:  # a chosen port may still be in TIME_WAIT from its last run
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
+        sock.bind((self.host, self._requested_port))
         self.port = int(sock.getsockname()[1])
         return sock
 
