@@ -35,7 +35,14 @@ from django.utils.translation import gettext as _
 
 import audit
 from wallet.credit_models import CreditHolding, CreditMovement
-from wallet.models import CREDIT_KINDS, Account, AccountKind, Hold, LedgerTransaction
+from wallet.models import (
+    CREDIT_KINDS,
+    Account,
+    AccountKind,
+    Hold,
+    LedgerTransaction,
+    Withdrawal,
+)
 from wallet.policy import fee_cents, wallet_policy
 from wallet.services import (
     WalletError,
@@ -45,6 +52,7 @@ from wallet.services import (
     platform_account,
     post_once,
     tenant_accounts,
+    withdrawal_terms,
 )
 
 K = AccountKind
@@ -528,25 +536,11 @@ def payout_request(*, tenant: Any, holder: str, amount_cents: Any, pix_key_type:
     operators' queue as the shops' (payee = the affiliate), the money moved to
     `commissions_out` until an operator pays or rejects it. One row per `request_key`
     (a retried request returns the first, False). Raises WalletError/CreditError."""
-    from django.core.exceptions import ValidationError
-
-    from wallet.models import Withdrawal
-    from wallet.pix_keys import pix_key_normalize
-
     done = Withdrawal.objects.for_tenant(tenant).filter(request_key=request_key).first()
     if done is not None:
         return done, False
-    amount = parse_cents(amount_cents)
-    policy = wallet_policy(tenant)
-    if amount < policy.min_withdrawal_cents:
-        from money import format_money
-
-        raise WalletError(_("The minimum withdrawal is %(min)s.")
-                          % {"min": format_money(policy.min_withdrawal_cents)})
-    try:
-        key = pix_key_normalize(key_type=pix_key_type, value=pix_key)
-    except ValidationError as error:
-        raise WalletError(" ".join(error.messages)) from None
+    amount, key = withdrawal_terms(tenant=tenant, amount_cents=amount_cents,
+                                   pix_key_type=pix_key_type, pix_key=pix_key)
     credit = credit_accounts(tenant)
     _lock([credit[K.COMMISSIONS], credit[K.COMMISSIONS_OUT]])
     withdrawal = Withdrawal.objects.create(tenant=tenant, amount_cents=amount, payee=holder,

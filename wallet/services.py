@@ -345,9 +345,10 @@ def hold_release(*, hold_id: int, now: datetime | None = None) -> bool:
 
 
 # --- Withdrawals ------------------------------------------------------------------------------
-@transaction.atomic
-def withdrawal_request(*, tenant: Any, actor: Any, amount_cents: Any, pix_key_type: str,
-                       pix_key: str) -> Withdrawal:
+def withdrawal_terms(*, tenant: Any, amount_cents: Any, pix_key_type: str,
+                     pix_key: str) -> tuple[int, str]:
+    """A withdrawal's amount (at least the shop's minimum) and its normalised PIX key, the
+    checks a shop's and an affiliate's withdrawal share."""
     amount = parse_cents(amount_cents)
     policy = wallet_policy(tenant)
     if amount < policy.min_withdrawal_cents:
@@ -357,6 +358,14 @@ def withdrawal_request(*, tenant: Any, actor: Any, amount_cents: Any, pix_key_ty
         key = pix_key_normalize(key_type=pix_key_type, value=pix_key)
     except ValidationError as error:
         raise WalletError(" ".join(error.messages)) from None
+    return amount, key
+
+
+@transaction.atomic
+def withdrawal_request(*, tenant: Any, actor: Any, amount_cents: Any, pix_key_type: str,
+                       pix_key: str) -> Withdrawal:
+    amount, key = withdrawal_terms(tenant=tenant, amount_cents=amount_cents,
+                                   pix_key_type=pix_key_type, pix_key=pix_key)
     accounts = tenant_accounts(tenant)
     available = _lock([accounts[K.AVAILABLE]])[accounts[K.AVAILABLE].pk]
     if available.balance_cents < 0:
