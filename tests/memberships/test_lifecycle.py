@@ -153,3 +153,63 @@ def test_dms_speak_the_shops_language(world, tiers, mp):
         assert text.startswith("Sua assinatura Silver renova em ")
         assert "Pague R$ 19,90 por PIX para manter seu cargo." in text
         assert "PIX copia e cola:" in text and "Página de pagamento: http" in text
+
+
+def test_each_renewal_posts_a_sale_with_the_plans_fee(world, tiers, mp):
+    from wallet.policy import fee_cents, wallet_policy
+
+    percent = wallet_policy(world.tenant).fee_percent
+    assert percent > 0  # the seeded plan charges a fee: the check below means something
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        checkout = services.member_subscribe(customer=world.customer, tier_id=tiers["gold"].pk)
+        pay(mp, checkout.payment)
+        member = reload(checkout.member)
+        for _month in range(2):
+            clock.move_to(member.current_period_end - timedelta(days=3, minutes=-1))
+            assert _sweep() == 1
+            pay(mp, _renewal_payment(member))
+            member = reload(member)
+    sales = LedgerTransaction.objects.for_tenant(world.tenant).filter(kind="sale")
+    assert sales.count() == 3
+    for sale in sales:
+        by_kind = {e.account.kind: e.amount_cents for e in sale.entries.select_related("account")}
+        assert by_kind["clearing"] == 4990
+        assert by_kind["fees"] == fee_cents(4990, percent)
+        assert by_kind["pending"] == 4990 - fee_cents(4990, percent)
+
+
+def test_the_shops_dm_templates_are_used(world, tiers, mp):
+    conf = services.conf_for(world.tenant)
+    conf.template_reminder = "Oi {name}! {tier} vence em {date}: {amount}. {unknown} {0}"
+    conf.template_dunning = "Atrasou, {name}: pague {amount} até {date}."
+    conf.template_ended = "Fim do {tier}. Volte quando quiser."
+    conf.save()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        checkout = services.member_subscribe(customer=world.customer,
+                                             tier_id=tiers["silver"].pk)
+        pay(mp, checkout.payment)
+        member = reload(checkout.member)
+        clock.move_to(member.current_period_end - timedelta(days=3, minutes=-1))
+        assert _sweep() == 1
+        reminder = dms(world)[-1]
+        # A broken placeholder leaves the template as written rather than failing the DM.
+        assert reminder.startswith("Oi {name}! {tier} vence em {date}")
+        assert _renewal_payment(member).pix_code in reminder  # the payment block still follows
+        conf.template_reminder = "Oi {name}! {tier} vence em {date}: {amount}. {unknown}"
+        conf.save()
+        clock.move_to(member.current_period_end + timedelta(minutes=1))
+        assert _sweep() == 1
+        dunning = dms(world)[-1]
+        grace_end = reload(member).grace_ends_at
+        assert dunning.startswith(f"Atrasou, {world.customer.display_name}: pague ")
+        assert "{amount}" not in dunning and "{date}" not in dunning
+        assert "Reminder 1 of 3." in dunning and _renewal_payment(member).pix_code in dunning
+        clock.move_to(grace_end + timedelta(minutes=1))
+        for _step in range(3):  # the dunning left, then the role removed
+            if reload(member).status == S.ENDED:
+                break
+            assert _sweep() == 1
+        assert reload(member).status == S.ENDED
+        assert dms(world)[-1] == "Fim do Silver. Volte quando quiser."

@@ -101,3 +101,50 @@ def test_refund_or_chargeback_of_the_running_period_revokes(world, tiers, roles,
         # Replayed: nothing more.
         payment_sync(provider_payment_id=checkout.payment.provider_payment_id)
         assert member.events.filter(kind__startswith="payment.").count() == 1
+
+
+def _renewed(world, tiers, mp, clock) -> tuple[Member, Payment, Payment]:
+    """Silver paid, then its first renewal paid by PIX; the clock in the renewed period."""
+    checkout = services.member_subscribe(customer=world.customer, tier_id=tiers["silver"].pk)
+    pay(mp, checkout.payment)
+    member = reload(checkout.member)
+    first_end = member.current_period_end
+    clock.move_to(first_end - timedelta(days=3) + timedelta(minutes=1))
+    assert tasks.memberships_sweep() == 1
+    charge = MemberCharge.objects.for_tenant(world.tenant).get(kind="renewal")
+    renewal = Payment.objects.for_tenant(world.tenant).get(pk=charge.payment_pk)
+    pay(mp, renewal)
+    clock.move_to(first_end + timedelta(days=2))  # inside the period the renewal paid for
+    return reload(member), checkout.payment, renewal
+
+
+@pytest.mark.parametrize("how", ["refund", "charge_back"])
+def test_refund_or_chargeback_of_a_renewal_revokes_the_period_it_paid(world, tiers, roles, mp,
+                                                                      how):
+    with time_machine.travel(START, tick=False) as clock:
+        member, first, renewal = _renewed(world, tiers, mp, clock)
+        assert member.status == S.ACTIVE and roles["silver"] in member_roles(world)
+        getattr(mp, how)(renewal.provider_payment_id)
+        payment_sync(provider_payment_id=renewal.provider_payment_id)
+        assert reload(member).status == S.ENDED
+        assert roles["silver"] not in member_roles(world)
+        keys = [f"refund:payment:{renewal.pk}", f"chargeback:payment:{renewal.pk}"] + [
+            f"refund:{r}" for r in Refund.objects.for_tenant(world.tenant)
+            .filter(payment_id=renewal.pk).values_list("pk", flat=True)]
+        assert sum(reversed_cents(keys=keys).values()) == 1990  # the renewal's sale, once
+        first_keys = [f"refund:payment:{first.pk}", f"chargeback:payment:{first.pk}"]
+        assert sum(reversed_cents(keys=first_keys).values()) == 0  # the first month stands
+
+
+def test_refund_of_an_earlier_period_keeps_the_running_one(world, tiers, roles, mp):
+    with time_machine.travel(START, tick=False) as clock:
+        member, first, _renewal = _renewed(world, tiers, mp, clock)
+        mp.refund(first.provider_payment_id)
+        payment_sync(provider_payment_id=first.provider_payment_id)
+        member = reload(member)
+        assert member.status == S.ACTIVE and roles["silver"] in member_roles(world)
+        keys = [f"refund:payment:{first.pk}"] + [
+            f"refund:{r}" for r in Refund.objects.for_tenant(world.tenant)
+            .filter(payment_id=first.pk).values_list("pk", flat=True)]
+        assert sum(reversed_cents(keys=keys).values()) == 1990
+        assert member.events.filter(kind="payment.refunded").count() == 1
