@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 import audit
+from config import egress
 from config.egress import EgressRefused, check_url
 from developer import signing
 from developer.models import WebhookDelivery, WebhookEndpoint
@@ -177,8 +178,9 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
                "Vitrine-Event": delivery.event, "Vitrine-Delivery": str(delivery.event_id),
                signing.HEADER: signing.header(keys, int(time.time()), body)}
     try:
-        response = requests.post(endpoint.url, data=body, headers=headers, timeout=TIMEOUT,
-                                 allow_redirects=False)
+        response = egress.post(endpoint.url, data=body, headers=headers, timeout=TIMEOUT)
+    except EgressRefused as exc:  # the address it reached was not public: nothing sent
+        return None, f"refused: {exc}"
     except requests.RequestException as exc:
         return None, f"unreachable ({type(exc).__name__})"
     return response.status_code, "" if response.ok else f"HTTP {response.status_code}"

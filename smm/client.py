@@ -18,6 +18,7 @@ from typing import Any
 import requests
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
+from config import egress
 from config.egress import EgressRefused, check_url
 
 log = logging.getLogger(__name__)
@@ -90,8 +91,9 @@ class PanelClient:
         except EgressRefused as exc:
             raise PanelError(f"panel URL refused: {exc}", permanent=True, sent=False) from None
         try:
-            response = requests.post(self.url, data=data, timeout=self.timeout,
-                                     allow_redirects=False)
+            response = egress.post(self.url, data=data, timeout=self.timeout)
+        except EgressRefused as exc:  # the address it reached was not public: nothing sent
+            raise PanelError(f"panel URL refused: {exc}", permanent=True, sent=False) from None
         except requests.ConnectionError as exc:
             # A connect failure (refused, DNS, connect timeout) never reached the panel.
             never_sent = isinstance(exc, requests.ConnectTimeout) or _refused(exc)

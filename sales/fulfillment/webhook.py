@@ -5,6 +5,7 @@ from __future__ import annotations
 import requests
 from django.utils.translation import gettext as _
 
+from config import egress
 from config.egress import EgressRefused, check_url
 from sales.external import external_body, sign
 from sales.fulfillment.errors import DeliveryError
@@ -19,18 +20,17 @@ def post(delivery: Delivery) -> None:
     if variant is None or not variant.external_url:
         raise DeliveryError(permanent=True, metric="external_no_url",
                             reason=_("The variant has no fulfillment URL."))
-    try:
-        check_url(variant.external_url)  # after DNS, before each attempt (SSRF)
-    except EgressRefused:
-        raise DeliveryError(permanent=True, metric="external_refused",
-                            reason=_("The fulfillment URL points to a private or local "
-                                     "address; use a public https:// URL.")) from None
     body = external_body(delivery)
     headers = {"Content-Type": "application/json",
                **sign(secret=variant.external_secret, body=body)}
     try:
-        response = requests.post(variant.external_url, data=body, headers=headers,
-                                 timeout=TIMEOUT, allow_redirects=False)
+        check_url(variant.external_url)  # after DNS, before each attempt (SSRF)
+        response = egress.post(variant.external_url, data=body, headers=headers,
+                               timeout=TIMEOUT)  # and the address it reached, no redirects
+    except EgressRefused:
+        raise DeliveryError(permanent=True, metric="external_refused",
+                            reason=_("The fulfillment URL points to a private or local "
+                                     "address; use a public https:// URL.")) from None
     except requests.RequestException as exc:
         raise DeliveryError(permanent=False, metric="external_unreachable",
                             reason=_("The fulfillment URL did not answer (%(error)s).")
