@@ -43,6 +43,9 @@ class TierForm(BoundedModelForm):
         self.fields["trial_days"].widget.attrs["max"] = 90
         self.fields["kofi_tier_name"].help_text = _(
             "The tier's name on Ko-fi, if supporters there get this role.")
+        # The model's "order" reads as a purchase order in Portuguese ("pedido").
+        self.fields["sort"].label = _("Position in /assinar")
+        self.fields["sort"].help_text = _("Lower numbers come first.")
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
