@@ -154,3 +154,29 @@ def test_external_redirect_is_not_followed(world, endpoint):
     assert len(ShopEndpoint.received) == 1  # the 302 is an answer, never a new target
     delivery = Delivery.objects.for_tenant(world.tenant).get(order=order)
     assert delivery.state == "failed"
+
+
+def test_external_post_carries_the_buyers_answers(world, endpoint):
+    import json
+
+    from django.db import transaction
+
+    from catalog.models import ProductField
+    from payments.registry import Outcome, dispatch
+    from sales import services
+
+    variant = _external(world, endpoint)
+    for key, kind, private in (("perfil", "handle", False), ("email", "email", True)):
+        ProductField.objects.create(tenant=world.tenant, product=variant.product, key=key,
+                                    label=key.title(), kind=kind, required=True,
+                                    private=private)
+    services.cart_add(customer=world.customer, variant_id=variant.pk,
+                      answers={"perfil": "@alice", "email": "alice@example.com"})
+    result = services.checkout(customer=world.customer)
+    with transaction.atomic():
+        dispatch(result.payment, Outcome.APPROVED)
+    tasks.deliver_order(world.tenant.pk, result.order.pk)
+    [(signed, body)] = ShopEndpoint.received
+    # The shop's own fulfillment gets every answer, private ones too (they are for it).
+    assert signed and json.loads(body)["item"]["answers"] == {"perfil": "@alice",
+                                                             "email": "alice@example.com"}
