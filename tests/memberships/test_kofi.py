@@ -131,3 +131,21 @@ def test_wrong_link_code_is_refused_and_limited(world, emulator):
     code = re.search(r"code: (\d{6})", mail.outbox[-1].body).group(1)
     with pytest.raises(MembershipError):  # locked after too many tries, even the right one
         kofi.link_confirm(customer=world.customer, email=EMAIL, code=code)
+
+
+def test_subscription_not_renewed_on_kofi_expires(emulator, world, roles):
+    _link(world)
+    emulator.subscription(email=EMAIL, amount="49.90", tier_name="Gold Club", first=True)
+    member = _member(world)
+    assert roles["gold"] in member_roles(world)
+    assert member.current_period_end == member.current_period_start + services.relativedelta(
+        months=1)
+    grace = services.conf_for(world.tenant).grace_days
+    with time_machine.travel(member.current_period_end + timedelta(minutes=5)):
+        tasks.memberships_sweep()
+    assert reload(member).status == "past_due"
+    assert roles["gold"] in member_roles(world)  # grace keeps it: Ko-fi may charge late
+    with time_machine.travel(member.current_period_end + timedelta(days=grace, minutes=5)):
+        tasks.memberships_sweep()
+    assert reload(member).status == "ended" and roles["gold"] not in member_roles(world)
+    assert not [m for m in world.sb.dms(world.buyer_id) if "overdue" in m["content"]]
