@@ -35,7 +35,9 @@ from sales.models import Customer
 
 MAX_BODY = 16 * 1024
 CODE_TTL = timedelta(minutes=30)
-MAX_CODE_ATTEMPTS = 5
+MAX_CODE_ATTEMPTS = 5  # wrong codes per email and buyer in a day, across the codes sent
+RESEND_AFTER = timedelta(minutes=1)  # a new code for an email at most once a minute
+ATTEMPTS_WINDOW = timedelta(days=1)
 E = KofiEvent.State
 
 
@@ -215,11 +217,23 @@ def _hash(code: str) -> str:
 def link_start(*, customer: Customer, email: str) -> None:
     """Email a one-time code to the Ko-fi address (the supporter types it in Discord)."""
     email = email.strip().lower()
+    now = timezone.now()
+    links = KofiLink.objects.for_tenant(customer.tenant_id).select_for_update()
+    # Asking again neither floods the address nor buys fresh guesses: codes are sent at most
+    # once a minute per email, and wrong tries count for a day across the codes sent.
+    if links.filter(email=email, code_expires_at__gt=now + CODE_TTL - RESEND_AFTER).exists():
+        raise MembershipError("code_recent", _(
+            "A code was just sent to this email. Wait a minute before asking again."), 429)
+    link, _created = links.get_or_create(tenant_id=customer.tenant_id, email=email,
+                                         customer=customer)
+    recent = link.code_expires_at is not None and \
+        link.code_expires_at > now + CODE_TTL - ATTEMPTS_WINDOW
+    if recent and link.attempts >= MAX_CODE_ATTEMPTS:
+        raise MembershipError("code_locked", _(
+            "Too many wrong codes for this email. Try again tomorrow."), 429)
     code = f"{secrets.randbelow(1_000_000):06d}"
-    link, _created = KofiLink.objects.for_tenant(customer.tenant_id).get_or_create(
-        tenant_id=customer.tenant_id, email=email, customer=customer)
-    link.code_hash, link.code_expires_at, link.attempts = (
-        _hash(code), timezone.now() + CODE_TTL, 0)
+    link.code_hash, link.code_expires_at = _hash(code), now + CODE_TTL
+    link.attempts = link.attempts if recent else 0
     link.save(update_fields=["code_hash", "code_expires_at", "attempts"])
     shop = customer.tenant.name
 

@@ -149,3 +149,29 @@ def test_subscription_not_renewed_on_kofi_expires(emulator, world, roles):
         tasks.memberships_sweep()
     assert reload(member).status == "ended" and roles["gold"] not in member_roles(world)
     assert not [m for m in world.sb.dms(world.buyer_id) if "overdue" in m["content"]]
+
+
+def test_asking_again_neither_floods_the_email_nor_buys_fresh_guesses(world, emulator):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        kofi.link_start(customer=world.customer, email=EMAIL)
+        with pytest.raises(MembershipError) as soon:  # at most one code a minute per email
+            kofi.link_start(customer=world.customer, email=EMAIL.upper())
+        assert (soon.value.code, soon.value.status) == ("code_recent", 429)
+        assert len(mail.outbox) == 1
+        for n in range(kofi.MAX_CODE_ATTEMPTS):
+            clock.move_to(start + timedelta(minutes=2 * n + 2))
+            if n % 2:  # a fresh code does not reset the count of wrong tries
+                kofi.link_start(customer=world.customer, email=EMAIL)
+            with pytest.raises(MembershipError):
+                kofi.link_confirm(customer=world.customer, email=EMAIL, code="999999x")
+        clock.move_to(start + timedelta(hours=1))
+        with pytest.raises(MembershipError) as locked:
+            kofi.link_start(customer=world.customer, email=EMAIL)
+        assert locked.value.code == "code_locked"
+        sent = len(mail.outbox)
+        clock.move_to(start + timedelta(days=1, hours=1))  # a day later: a fresh start
+        kofi.link_start(customer=world.customer, email=EMAIL)
+        assert len(mail.outbox) == sent + 1
+        code = re.search(r"code: (\d{6})", mail.outbox[-1].body).group(1)
+        assert kofi.link_confirm(customer=world.customer, email=EMAIL, code=code) == 0
