@@ -37,6 +37,14 @@ TARGETS: dict[str, tuple[str, Check]] = {
     "drop_told_sold_out": ("= 900", lambda v, r: v == 900),
     "drop_checkout_p95": ("ratio <= 2", lambda v, r: r is not None and r <= 2),
     "drop_within_s": ("<= 10 s", lambda v, r: v <= 10),
+    # Bot density (bot_density.py): 100 bots alone, and 100 running among 500 shops.
+    **{f"density_100_of_{shops}_{figure}": target
+       for shops in (100, 500)
+       for figure, target in {
+           "containers_memory": ("<= 3,000 MB", lambda v, r: v <= 3000),
+           "host_memory": ("<= 3,000 MB", lambda v, r: v <= 3000),
+           "all_ready": ("<= 60 s", lambda v, r: v <= 60),
+           "noop_pass": ("<= 200 ms", lambda v, r: v <= 200)}.items()},
 }
 
 

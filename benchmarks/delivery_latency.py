@@ -1,9 +1,11 @@
 """Sale delivery latency: Mercado Pago approval to the key's DM in Discord, over N orders.
 
 Everything runs for real on 127.0.0.1: the platform under gunicorn with production settings
-(DEBUG=0), a Celery worker subprocess on Redis consuming the "default" and "fulfillment"
-queues, the in-process Mercado Pago sandbox (it sends the signed webhooks) and the in-process
-Discord sandbox (fulfillment's discord.py REST client talks to it with the shop's bot token).
+(DEBUG=0), Celery workers on Redis as docker-compose.yml deploys them (a prefork worker on the
+"default" queue, a thread-pool worker on "fulfillment"; `--fulfillment-threads 0` puts both
+queues on one prefork worker, as before), the in-process Mercado Pago sandbox (it sends the
+signed webhooks) and the in-process Discord sandbox (fulfillment's discord.py REST client
+talks to it with the shop's bot token).
 
 Setup: a shop on the Pro plan (no monthly order quota in the way), one stock product with N
 keys, N buyers (sandbox users in the shop's guild), one order each, checked out through
@@ -64,15 +66,15 @@ POLL_MODEL_P95_MS = 0.95 * 60_000  # uniform arrival within a 60 s polling perio
 
 
 # --- Celery worker (its own process) -------------------------------------------------------
-def run_worker(concurrency: int) -> None:
+def run_worker(queues: str, concurrency: int, pool: str) -> None:
     import django
 
     django.setup()
     from config.celery import app
 
-    app.worker_main(["worker", "-Q", "default,fulfillment", "-c", str(concurrency),
+    app.worker_main(["worker", "-Q", queues, "-c", str(concurrency), "-P", pool,
                      "-l", "warning", "--without-gossip", "--without-mingle",
-                     "--without-heartbeat", "-n", f"bench-delivery-{uuid.uuid4().hex[:6]}@%h"])
+                     "--without-heartbeat", "-n", f"bench-{queues}-{uuid.uuid4().hex[:6]}@%h"])
 
 
 # --- the observer: a gateway client that sees every DM the shop's bot sends ----------------
@@ -313,14 +315,19 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--floor", type=int, default=100, help="direct-DM baseline samples")
-    parser.add_argument("--worker-concurrency", type=int, default=4)
-    parser.add_argument("--worker", action="store_true")
+    parser.add_argument("--worker-concurrency", type=int, default=4,
+                        help="processes of the default-queue worker")
+    parser.add_argument("--fulfillment-threads", type=int, default=16,
+                        help="threads of the fulfillment worker (0: one worker for both)")
+    parser.add_argument("--worker", metavar="QUEUES", help=argparse.SUPPRESS)
+    parser.add_argument("--pool", default="prefork", help=argparse.SUPPRESS)
     parser.add_argument("--smoke", action="store_true", help="6 orders, 4 floor DMs (CI)")
     args = parser.parse_args()
     if args.worker:
-        return run_worker(args.worker_concurrency)
+        return run_worker(args.worker, args.worker_concurrency, args.pool)
     if args.smoke:
         args.n, args.concurrency, args.floor, args.worker_concurrency = 6, 3, 4, 2
+        args.fulfillment_threads = min(args.fulfillment_threads, 4)
 
     run = uuid.uuid4().hex[:8]
     server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vitrine")
@@ -359,10 +366,17 @@ def main() -> None:
              "-b", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", "config.wsgi"],
             cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL))
-        procs.append(subprocess.Popen(
-            [sys.executable, __file__, "--worker", "--worker-concurrency",
-             str(args.worker_concurrency)], cwd=ROOT, env=os.environ.copy(),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        # As deployed (docker-compose.yml): the default queue on a prefork worker, deliveries
+        # on their own worker of threads, so a delivery never waits behind payment applies.
+        workers = ([("default", args.worker_concurrency, "prefork"),
+                    ("fulfillment", args.fulfillment_threads, "threads")]
+                   if args.fulfillment_threads else
+                   [("default,fulfillment", args.worker_concurrency, "prefork")])
+        for queues, concurrency, pool in workers:
+            procs.append(subprocess.Popen(
+                [sys.executable, __file__, "--worker", queues, "--worker-concurrency",
+                 str(concurrency), "--pool", pool], cwd=ROOT, env=os.environ.copy(),
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_http(f"{base}/healthz", timeout=180)  # every worker loads Django: slow when busy
 
         shop = build_shop(sb, run, args.n)

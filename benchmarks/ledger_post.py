@@ -1,21 +1,21 @@
 """Wallet ledger figures: posting throughput (spread vs one hot tenant) and read cost by size.
 
 Prints JSON lines {"name", "value", "unit", "baseline", "ratio"}; each baseline is measured in
-the same run. Posting runs THREADS real connections that commit (sale credits to tenants named
-"bench-wallet-*", reused across runs: the ledger is append-only). The read figures build 1,000
-and 100,000 entries inside a transaction that is rolled back. `--smoke` (make test): 40
-postings over 10 shops, reads over 100 and 1,000 entries; the books must still close
-(selectors.ledger_verify finds nothing), which the full run checks too.
+the same run. Posting runs WORKERS processes (forked, as Celery's prefork workers post), each
+on its own connection, each posting committed (sale credits to tenants named "bench-wallet-*",
+reused across runs: the ledger is append-only). The read figures build 1,000 and 100,000
+entries inside a transaction that is rolled back. `--smoke` (make test): 40 postings over 10
+shops, reads over 100 and 1,000 entries; the books must still close (selectors.ledger_verify
+finds nothing), which the full run checks too.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import sys
-import threading
 import time
-from itertools import count
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -33,7 +33,7 @@ from wallet import selectors, services  # noqa: E402
 from wallet.models import Entry, LedgerTransaction  # noqa: E402
 
 SMOKE = "--smoke" in sys.argv[1:]
-THREADS, POSTINGS, READS = (4, 40, 5) if SMOKE else (4, 400, 300)
+WORKERS, POSTINGS, READS = (4, 40, 5) if SMOKE else (4, 1200, 300)
 SHOPS, SMALL, LARGE = (10, 100, 1_000) if SMOKE else (100, 1_000, 100_000)
 
 
@@ -54,25 +54,34 @@ def bench_tenants(n: int) -> list[Tenant]:
     return tenants
 
 
-def postings_per_second(tenants: list[Tenant], ids) -> float:
-    barrier = threading.Barrier(THREADS + 1)
+def postings_per_second(tenants: list[Tenant], first_id: int) -> float:
+    """POSTINGS sales over `tenants` from WORKERS processes started together; payment ids
+    first_id.. (unique: a sale posts once per payment)."""
+    from django.db import connections
+
+    connections.close_all()  # a forked child must not share the parent's socket
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(WORKERS + 1)
 
     def work(worker: int) -> None:
         barrier.wait()
-        for i in range(POSTINGS // THREADS):
-            tenant = tenants[(worker + i * THREADS) % len(tenants)]
-            services.sale_record(tenant=tenant, payment_id=next(ids), gross_cents=1990,
-                                 method="pix")
+        for i in range(POSTINGS // WORKERS):
+            tenant = tenants[(worker + i * WORKERS) % len(tenants)]
+            services.sale_record(tenant=tenant, payment_id=first_id + worker + i * WORKERS,
+                                 gross_cents=1990, method="pix")
         connection.close()
 
-    threads = [threading.Thread(target=work, args=(w,)) for w in range(THREADS)]
-    for t in threads:
-        t.start()
+    workers = [context.Process(target=work, args=(w,)) for w in range(WORKERS)]
+    for w in workers:
+        w.start()
     barrier.wait()
     started = time.perf_counter()
-    for t in threads:
-        t.join()
-    return POSTINGS / (time.perf_counter() - started)
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - started
+    if any(w.exitcode for w in workers):
+        raise SystemExit("a posting worker failed")
+    return POSTINGS / elapsed
 
 
 def fill(tenant: Tenant, entries: int) -> None:
@@ -110,9 +119,9 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     tenants = bench_tenants(SHOPS)
     start = LedgerTransaction.objects.unscoped().filter(key__startswith="sale:").count()
-    ids = count(10**12 + start * 7 + time.time_ns() % 10**9)
-    spread = postings_per_second(tenants, ids)
-    hot = postings_per_second(tenants[:1], ids)
+    first = 10**12 + start * 7 + time.time_ns() % 10**9
+    spread = postings_per_second(tenants, first)
+    hot = postings_per_second(tenants[:1], first + POSTINGS)
     emit(f"sale_postings_spread_{SHOPS}_tenants", spread, spread, "postings/s")
     emit("sale_postings_hot_tenant", hot, spread, "postings/s")
     # Concurrent postings on sharded platform rows must still close the books exactly.

@@ -147,7 +147,7 @@ def run_load(plan_file: str, concurrency: int) -> None:
 
 
 # --- Celery worker (its own process) -------------------------------------------------------
-def run_worker() -> None:
+def run_worker(concurrency: int) -> None:
     import django
 
     django.setup()
@@ -156,7 +156,7 @@ def run_worker() -> None:
 
     # The bench pays for Tenant rows; the handler is the payable app's part and does nothing.
     registry.register("tenants.tenant", lambda payment, outcome: None)
-    app.worker_main(["worker", "-Q", "default", "-c", str(os.cpu_count() or 2), "-l", "warning",
+    app.worker_main(["worker", "-Q", "default", "-c", str(concurrency), "-l", "warning",
                      "--without-gossip", "--without-mingle", "--without-heartbeat",
                      "-n", f"bench-{uuid.uuid4().hex[:6]}@%h"])
 
@@ -211,6 +211,8 @@ def main() -> None:
     parser.add_argument("--load", action="store_true", help="(internal) the load generator")
     parser.add_argument("--plan", default="")
     parser.add_argument("--worker", action="store_true")
+    # As deployed (docker-compose.yml's worker): four processes on the default queue.
+    parser.add_argument("--worker-concurrency", type=int, default=4)
     parser.add_argument("--smoke", action="store_true", help="60 notifications (CI)")
     args = parser.parse_args()
     if args.smoke:
@@ -219,7 +221,7 @@ def main() -> None:
     if args.load:
         return run_load(args.plan, args.concurrency)
     if args.worker:
-        return run_worker()
+        return run_worker(args.worker_concurrency)
 
     import django
 
@@ -338,7 +340,9 @@ def main() -> None:
             side.results = [r for r in results if r["side"] == side.suffix]
 
         worker_log = plan_dir / "worker.log"
-        procs.append(subprocess.Popen([sys.executable, __file__, "--worker"], cwd=ROOT, env=env,
+        procs.append(subprocess.Popen([sys.executable, __file__, "--worker",
+                                       "--worker-concurrency", str(args.worker_concurrency)],
+                                      cwd=ROOT, env=env,
                                       stdout=subprocess.DEVNULL, stderr=worker_log.open("wb")))
         events = WebhookEvent.objects.filter(event_id__startswith=f"bench-{run}-")
         deadline = time.monotonic() + 600
