@@ -98,10 +98,12 @@ def monthly(*, tenant: Tenant, months: int = 12, now: datetime | None = None) ->
     return out
 
 
-def current_mrr_cents(*, tenant: Tenant) -> int:
-    return sum(m.tier.monthly_cents for m in Member.objects.for_tenant(tenant)
-               .select_related("tier").filter(status__in=[S.ACTIVE, S.PAST_DUE])
-               .exclude(method__in=[Member.Method.MANUAL, Member.Method.KOFI]))
+def current_mrr_cents(*, tenant: Tenant, now: datetime | None = None) -> int:
+    """MRR now, by the chart's own rule (paid periods covering this moment), so the card and
+    the current month's bar are one number: manual grants and Ko-fi pay nothing here, a
+    cancelled member counts until the period they paid for ends, a past-due one does not."""
+    now = now or timezone.now()
+    return sum(cents for a, b, cents in _paid_coverage(tenant) if a <= now < b)
 
 
 CSV_HEADER = ["member_id", "discord_user_id", "name", "tier", "status", "method",

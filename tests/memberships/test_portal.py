@@ -134,12 +134,18 @@ def test_csv_export_neutralises_formulas(shop, setup):
 def test_mrr_and_churn_from_paid_periods(shop, setup):
     tier, _buyer, member = setup
     now = timezone.now()
-    # One paid month covering now: counts toward MRR; the manual grant does not.
+    # A manual grant alone pays nothing.
+    assert selectors.current_mrr_cents(tenant=shop.tenant) == 0
+    # One paid month covering now: counts toward MRR, on the card and the month's bar alike.
     MemberCharge.objects.create(tenant=shop.tenant, member=member, kind="renewal", tier=tier,
                                 amount_cents=2990, applied_at=now,
                                 period_end_after=now + timedelta(days=20))
     months = selectors.monthly(tenant=shop.tenant, months=3)
     assert months[-1].mrr_cents == 2990 and months[0].mrr_cents == 0
-    assert selectors.current_mrr_cents(tenant=shop.tenant) == 0  # manual grant: no revenue
+    assert selectors.current_mrr_cents(tenant=shop.tenant) == months[-1].mrr_cents
+    # Once the paid period is over, neither counts it.
+    later = now + timedelta(days=21)
+    assert selectors.current_mrr_cents(tenant=shop.tenant, now=later) == 0
+    assert selectors.monthly(tenant=shop.tenant, months=1, now=later)[-1].mrr_cents == 0
     page = _client(shop.owner).get(reverse("portal:memberships", args=[shop.tenant.slug]))
     assert "MRR and churn per month" in page.content.decode()
