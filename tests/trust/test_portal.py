@@ -62,6 +62,16 @@ def test_reviews_page_shows_the_average_and_filters(shop, client_for, delivered)
     assert "Muito bom" in client.get(_url("trust_reviews", shop.tenant),
                                      {"product": product.pk}).content.decode()
     assert client.get(_url("trust_reviews", shop.tenant), {"stars": "9"}).status_code == 200
+    # The period: from tomorrow finds nothing, up to today finds it.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    assert "Muito bom" not in client.get(_url("trust_reviews", shop.tenant), {
+        "date_from": (today + timedelta(days=1)).isoformat()}).content.decode()
+    assert "Muito bom" in client.get(_url("trust_reviews", shop.tenant), {
+        "date_from": today.isoformat(), "date_to": today.isoformat()}).content.decode()
 
 
 def test_reply_and_hide_need_a_manager_and_the_right_shop(shop, other_shop, client_for,
