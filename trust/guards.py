@@ -10,7 +10,6 @@ from typing import Any
 
 from django.utils import formats, timezone
 
-import audit
 from sales.hooks import CheckoutAttempt, Refusal
 from sales.models import Order, OrderStatus
 from sales.services.checkout import order_payment
@@ -72,8 +71,6 @@ def _payer_email_block(order: Order) -> str | None:
     block = selectors.active_block(tenant=order.tenant, discord_user_id="", payer_emails=(email,))
     if block is None:
         return None
-    audit.record(actor=None, tenant=order.tenant, action="trust.payer_email_held", target=order,
-                 data={"block": block.pk, "platform": block.is_platform})
     # A machine note (OrderEvent.reason); sales.models.OrderEvent.note words it for people.
     return "payer email blocked: manual review"
 

@@ -37,6 +37,7 @@ def test_held_then_approved_then_delivered(world, buy, expensive, key):
     assert event.to_status == "on_hold"
     with translation.override("pt-br"):
         assert event.note == "Uma primeira compra acima de R$ 500,00 aguarda a sua aprovação."
+    assert AuditEvent.objects.filter(tenant=world.tenant, action="order.hold").count() == 1
 
     services.order_approve(order=order, actor=world.tenant.owner)
     order.refresh_from_db()
@@ -113,8 +114,8 @@ def test_a_card_paid_with_a_blocked_payer_email_is_held_and_the_next_checkout_re
     with translation.override("pt-br"):
         assert event.note == ("O e-mail do pagador está numa lista de bloqueio: reembolse o "
                               "comprador ou aprove o pedido.")
-    assert AuditEvent.objects.filter(tenant=world.tenant,
-                                     action="trust.payer_email_held").count() == 1
+    [held] = AuditEvent.objects.filter(tenant=world.tenant, action="order.hold")
+    assert held.data["reason"] == "payer email blocked: manual review"
 
     world.customer.refresh_from_db()  # as the Bot API loads it for the next request
     sales.cart_add(customer=world.customer, variant_id=key.pk, quantity=1)
