@@ -49,14 +49,15 @@ def _review(order: Any) -> dict | None:
 
 def _deliveries(dispute: Dispute) -> list[dict]:
     order = dispute.order
+    rows = list(Delivery.objects.for_tenant(dispute.tenant_id).filter(order=order).order_by("id"))
     messages: dict[str, list[dict]] = {}
-    for event in AuditEvent.objects.filter(tenant_id=dispute.tenant_id,
-                                           action="delivery.message",
-                                           target_type="sales.delivery").order_by("created_at"):
+    for event in AuditEvent.objects.filter(  # this order's deliveries only
+            tenant_id=dispute.tenant_id, action="delivery.message",
+            target_type="sales.delivery", target_id__in=[str(d.pk) for d in rows],
+    ).order_by("created_at"):
         messages.setdefault(event.target_id, []).append(
             {"via": event.data.get("via", ""), "message_id": event.data.get("message_id", ""),
              "channel_id": event.data.get("channel_id", ""), "at": _iso(event.created_at)})
-    rows = Delivery.objects.for_tenant(dispute.tenant_id).filter(order=order).order_by("id")
     return [{"id": d.pk, "kind": d.kind, "kind_label": d.get_kind_display(), "state": d.state,
              "state_label": d.get_state_display(), "role_id": d.role_id,
              "created_at": _iso(d.created_at), "done_at": _iso(d.done_at),

@@ -72,6 +72,10 @@ class Payment(TenantOwnedModel):
                                                    verbose_name=_("platform fee (cents)"))
     review_reason = models.CharField(max_length=200, blank=True, default="",
                                      verbose_name=_("review reason"))
+    # The payer's email as the provider reports it (a card checkout page asks for it): trust's
+    # blocklist by payer email reads it. Empty until the provider tells us.
+    payer_email = models.EmailField(max_length=254, blank=True, default="",
+                                    verbose_name=_("payer email"))
     approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved at"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))

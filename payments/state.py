@@ -158,6 +158,9 @@ def payment_apply_charge(*, payment: Payment, charge: Charge) -> Payment:
         return payment
     bind = ({"provider_payment_id": charge.provider_payment_id}
             if charge.provider_payment_id else {})
+    if charge.payer_email and charge.payer_email != payment.payer_email:
+        # Written with the transition, so the payable's handler (trust's paid gate) sees it.
+        bind["payer_email"] = charge.payer_email
     detail = charge.status_detail
     if target in (S.REFUNDED, S.CHARGED_BACK) and payment.status in ALLOWED[S.APPROVED]:
         # Approved and refunded before we heard of either: record both, in order, so the

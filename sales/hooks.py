@@ -28,7 +28,8 @@ class CheckoutAttempt:
     total_cents: int
     currency: str
     method: str  # payments.models.Payment.Method value
-    payer_email: str = ""
+    # The emails this buyer has paid with, as the providers reported them (card checkouts).
+    payer_emails: tuple[str, ...] = ()
 
 
 class Refusal(SalesError):

@@ -318,6 +318,9 @@ _REASON_NOTES = {
     "manual confirmation": _("Payment confirmed by hand."),
     "manual PIX window ended": _("The time to pay by manual PIX ended."),
     "no provider charge before expiry": _("No charge was created before the order expired."),
+    # trust's paid gate: the card payer's email is on a blocklist.
+    "payer email blocked: manual review":
+        _("The payer's email is on a blocklist: refund the buyer or approve the order."),
 }
 
 

@@ -112,6 +112,18 @@ def refundable_order_ids(*, tenant: Tenant, order_ids: list[int]) -> set[int]:
     ).values_list("payable_id", flat=True))
 
 
+def customer_payer_emails(*, customer: Customer) -> tuple[str, ...]:
+    """The emails this buyer has paid the shop with, as the providers reported them (the one
+    typed on a card checkout page), for the blocklist by payer email. A buyer who never paid
+    has none: no query."""
+    if customer.first_purchase_at is None:
+        return ()
+    orders = Order.objects.for_tenant(customer.tenant_id).filter(customer=customer).values("pk")
+    return tuple(Payment.objects.for_tenant(customer.tenant_id).filter(
+        payable_type=ContentType.objects.get_for_model(Order), payable_id__in=orders,
+    ).exclude(payer_email="").values_list("payer_email", flat=True).distinct().order_by())
+
+
 def order_of_payment(*, payment: Any) -> Order | None:
     """The order a payment pays for; None for other payables (a plan's subscription)."""
     if payment.payable_type_id != ContentType.objects.get_for_model(Order).pk:

@@ -12,6 +12,7 @@ from django.utils import formats, timezone
 
 from sales.hooks import CheckoutAttempt, Refusal
 from sales.models import Order, OrderStatus
+from sales.services.checkout import order_payment
 from trust import rules, selectors
 
 _VOID = (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
@@ -21,7 +22,7 @@ def checkout_guard(attempt: CheckoutAttempt) -> None:
     customer = attempt.customer
     tenant = customer.tenant
     block = selectors.active_block(tenant=tenant, discord_user_id=customer.discord_user_id,
-                                   payer_email=attempt.payer_email)
+                                   payer_emails=attempt.payer_emails)
     if block is not None:
         if block.is_platform:
             raise Refusal("buyer_blocked_platform", rule="platform_block",
@@ -59,6 +60,21 @@ def _check_age(discord_user_id: str, min_days: int | None) -> None:
                       data={"min_days": min_days})
 
 
+def _payer_email_block(order: Order) -> str | None:
+    """A card payer's email is known only once the provider reports the payment (it is typed
+    on the checkout page): a payment by a blocked email is held before anything is delivered,
+    for the owner to refund; the buyer's next checkout is refused (checkout_guard)."""
+    payment = order_payment(order=order)
+    email = payment.payer_email if payment is not None else ""
+    if not email:
+        return None
+    block = selectors.active_block(tenant=order.tenant, discord_user_id="", payer_emails=(email,))
+    if block is None:
+        return None
+    # A machine note (OrderEvent.reason); sales.models.OrderEvent.note words it for people.
+    return "payer email blocked: manual review"
+
+
 def _window(customer: Any, *, since) -> rules.Window:
     """The buyer's orders since `since` that still count (cancelled and expired do not)."""
     rows = list(Order.objects.for_tenant(customer.tenant_id)
@@ -69,6 +85,9 @@ def _window(customer: Any, *, since) -> rules.Window:
 
 def paid_gate(order: Order) -> str | None:
     """Called right after the order became paid, before its deliveries exist."""
+    blocked = _payer_email_block(order)
+    if blocked:
+        return blocked
     settings = selectors.trust_settings(tenant=order.tenant)
     if settings is None or settings.review_first_purchase_above_cents is None:
         return None

@@ -145,6 +145,14 @@ class Block(models.Model):
     def is_platform(self) -> bool:
         return self.tenant_id is None
 
+    @property
+    def reason_label(self) -> str:
+        """The reason as people read it: a dispute's block (disputes writes the machine note
+        "dispute <external id>") is worded in the reader's language."""
+        if self.source == self.Source.DISPUTE and self.reason.startswith("dispute "):
+            return _("Dispute %(id)s") % {"id": self.reason.removeprefix("dispute ")}
+        return self.reason
+
 
 class TrustSettings(TenantOwnedModel):
     """The shop's risk rules (each off when empty) and where reviews are posted."""

@@ -17,21 +17,22 @@ def _active(qs: QuerySet[Block], now: datetime) -> QuerySet[Block]:
     return qs.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
 
 
-def _naming(discord_user_id: str, payer_email: str) -> Q:
+def _naming(discord_user_id: str, payer_emails: tuple[str, ...]) -> Q:
     who = Q(discord_user_id=discord_user_id) if discord_user_id else Q(pk__in=[])
-    if payer_email:
-        who |= Q(payer_email__iexact=payer_email)
+    emails = sorted({e.strip().lower() for e in payer_emails if e and e.strip()})
+    if emails:  # block_add stores them lowercased
+        who |= Q(payer_email__in=emails)
     return who
 
 
-def active_block(*, tenant: Tenant, discord_user_id: str, payer_email: str = "",
+def active_block(*, tenant: Tenant, discord_user_id: str, payer_emails: tuple[str, ...] = (),
                  now: datetime | None = None) -> Block | None:
     """The block that stops this buyer in this shop: the platform's first, then the shop's.
     One SELECT with an OR over the two lists (cross-tenant by name), never a UNION: SQLite
     refuses ORDER BY inside compound selects, and this runs in every checkout."""
     now = now or timezone.now()
     lists = Q(tenant=tenant) | Q(tenant__isnull=True)
-    qs = Block.objects.unscoped().filter(lists).filter(_naming(discord_user_id, payer_email))
+    qs = Block.objects.unscoped().filter(lists).filter(_naming(discord_user_id, payer_emails))
     return _active(qs, now).order_by(F("tenant").asc(nulls_first=True), "pk").first()
 
 

@@ -130,20 +130,22 @@ class StoreBase:
     async def catalog(self) -> dict[str, Any]:
         catalog = await self.api.catalog()
         self.shop_locale = normalize(catalog.get("locale"))
-        await self._with_ratings(catalog)
+        await self.with_ratings(catalog.get("products") or [])
         return catalog
 
-    async def _with_ratings(self, catalog: dict[str, Any]) -> None:
+    async def with_ratings(self, products: list[dict[str, Any]]) -> None:
         """Put each product's review average on it (`rating`) for cards and posts; a ratings
         outage only leaves them off."""
+        if not products:
+            return
         try:
             ratings = await self.api.ratings()
         except ApiError as exc:
             log.warning("ratings unavailable: %s", exc.code)
             return
-        products = ratings.get("products") or {}
-        for product in catalog.get("products") or []:
-            rating = products.get(str(product.get("id")))
+        found = ratings.get("products") or {}
+        for product in products:
+            rating = found.get(str(product.get("id")))
             if rating:
                 product["rating"] = rating
 

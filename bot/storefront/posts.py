@@ -27,7 +27,9 @@ class ProductPosts(StaffCommands):
         if found is None:
             await interaction.followup.send(self.t("product_not_found"), ephemeral=True)
             return None
-        return await self.api.post_allow(int(found["id"]), claim)
+        allowed = await self.api.post_allow(int(found["id"]), claim)
+        await self.with_ratings([allowed])  # the post shows the review average, as the card does
+        return allowed
 
     async def _send_post(self, target: Any, product: dict[str, Any]) -> Any:
         message = await target.send(
@@ -61,6 +63,8 @@ class ProductPosts(StaffCommands):
         except ApiError as exc:
             log.warning("could not list the posts to refresh: %s", exc.code)
             return 0
+        # A new review marks its products' posts for refresh: the average goes on them.
+        await self.with_ratings([p["product"] for p in posts if p.get("product")])
         done = 0
         for post in posts:
             product = post.get("product")

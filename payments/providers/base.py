@@ -89,6 +89,8 @@ class Charge:
     # What the provider paid the platform out of this charge (a marketplace split); 0 when
     # the whole amount is the platform's to book.
     application_fee_cents: int = 0
+    # Who paid, as the provider knows it (the email typed on a card checkout page); "" unknown.
+    payer_email: str = ""
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
 

@@ -275,6 +275,10 @@ def _cents_or_none(amount: Any) -> int | None:
         return None
 
 
+def _email(value: Any) -> str:
+    return value.strip().lower()[:254] if isinstance(value, str) and "@" in value else ""
+
+
 def to_charge(data: dict) -> Charge:
     """A Mercado Pago payment (as GET /v1/payments/{id} returns it) in our terms."""
     refunds = []
@@ -293,6 +297,7 @@ def to_charge(data: dict) -> Charge:
         tenant_id=str((data.get("metadata") or {}).get("tenant_id") or ""),
         refunded_cents=_cents_or_none(data.get("transaction_amount_refunded") or 0) or 0,
         refunds=tuple(refunds), pix_code=tx.get("qr_code") or "", raw=data,
+        payer_email=_email((data.get("payer") or {}).get("email")),
         application_fee_cents=sum(_cents_or_none(fee.get("amount") or 0) or 0
                                   for fee in data.get("fee_details") or []
                                   if fee.get("type") == "application_fee"),

@@ -104,6 +104,7 @@ def _to_charge(session: dict, intent: dict, refunds: list[dict]) -> Charge:
         tenant_id=str(metadata.get("tenant_id") or ""),
         refunded_cents=refunded, refunds=items, checkout_url=session.get("url") or "",
         checkout_id=str(session["id"]), raw={"session": session, "payment_intent": intent},
+        payer_email=str((session.get("customer_details") or {}).get("email") or "").lower()[:254],
     )
 
 

@@ -111,7 +111,7 @@ def order_create_from_cart(*, customer: Customer, method: str = Payment.Method.P
         raise SalesError("currency_unsupported")
     hooks.checkout_guards_run(hooks.CheckoutAttempt(
         customer=customer, cart=cart, total_cents=priced.total_cents, currency=currency,
-        method=method))
+        method=method, payer_emails=selectors.customer_payer_emails(customer=customer)))
     try:
         quota_check(tenant=tenant, quota="orders_per_month")
     except QuotaExceeded:

@@ -65,6 +65,9 @@ def _mark_paid(order: Order, *, reason: str) -> bool:
         # Stock stays reserved (not sold) and no Delivery exists until a person releases it;
         # a refund of the held order gives the reservation back (_revoke).
         order_transition(order=order, to=S.ON_HOLD, actor="system", reason=hold)
+        # The gate's decision is audited like the refusals and the release.
+        audit.record(actor=None, tenant=order.tenant, action="order.hold", target=order,
+                     data={"reason": hold})
         _notify_buyer(order, "held")
         return True
     _start_delivery(order, now)

@@ -78,3 +78,43 @@ async def test_changed_products_posts_are_edited_by_the_loop(world, running, sho
 
 async def test_refresh_pass_without_changes_does_nothing(world: World, running):
     assert await running.client.store.refresh_posts(running.client) == 0
+
+
+def _delivered_and_reviewed(tenant, variant, stars: int) -> None:
+    """A delivered order of `variant` and its buyer's review (trust marks the product's posts
+    for refresh)."""
+    from django.db import transaction
+
+    from payments.registry import Outcome, dispatch
+    from sales import services as sales
+    from sales.models import Order
+    from tests.sales import factories as f
+    from trust import services as trust
+
+    buyer = f.customer(tenant, "4242", "Bia")
+    sales.cart_add(customer=buyer, variant_id=variant.pk, quantity=1)
+    result = sales.checkout(customer=buyer)
+    with transaction.atomic():
+        dispatch(result.payment, Outcome.APPROVED)
+    Order.objects.for_tenant(tenant).filter(pk=result.order.pk).update(status="delivered")
+    trust.review_submit(tenant=tenant, code=result.order.code, discord_user_id="4242",
+                        stars=stars, comment="")
+
+
+async def test_a_review_puts_the_average_on_the_product_post(world, running, shop):
+    await command(world, running, "postar", user=world.owner,
+                  options={"produto": "curso", "canal": world.channel_id})
+    [post] = _posted(await world.sb.aio.messages(world.channel_id), "Curso")
+    assert "Avaliações" not in {f["name"] for f in post["embeds"][0]["fields"]}
+    await orm(_delivered_and_reviewed, shop.tenant, world.products["course"], 5)
+    assert await orm(lambda: ProductPost.objects.unscoped().get().needs_refresh)
+
+    assert await running.client.store.refresh_posts(running.client) == 1  # the loop's pass
+    [post] = _posted(await world.sb.aio.messages(world.channel_id), "Curso")
+    fields = {f["name"]: f["value"] for f in post["embeds"][0]["fields"]}
+    assert fields["Avaliações"] == "⭐ 5,0 · 1"
+    # /repostar (and /postar) carry it from the start.
+    await command(world, running, "repostar", user=world.owner, options={"produto": "curso"})
+    [post] = _posted(await world.sb.aio.messages(world.channel_id), "Curso")
+    assert {f["name"]: f["value"] for f in post["embeds"][0]["fields"]}["Avaliações"] == \
+        "⭐ 5,0 · 1"

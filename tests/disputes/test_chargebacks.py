@@ -48,6 +48,12 @@ def test_chargeback_removes_the_role_freezes_funds_and_blocks_the_buyer(
     assert dispute.buyer_blocked
     assert WebhookEvent.objects.filter(topic="topic_chargebacks_wh",
                                        state="processed").count() == 1
+    # The evidence's delivery log names the Discord message that carried the key, with its time.
+    from disputes.evidence import bundle_data
+
+    sent = {m["id"] for m in world.sb.dms(world.buyer_id)}
+    logged = [m for d in bundle_data(dispute)["deliveries"] for m in d["discord_messages"]]
+    assert logged and {m["message_id"] for m in logged} <= sent and all(m["at"] for m in logged)
     assert_ledger_clean()
 
 

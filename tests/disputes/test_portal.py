@@ -135,6 +135,11 @@ def test_ops_overview_lists_open_disputes_with_deadlines(operator, client_for, d
     assert response.status_code == 200
     assert b'data-testid="ops-disputes-table"' in response.content
     assert dispute.order.code.encode() in response.content
+    from django.utils import formats, timezone
+
+    deadline = formats.date_format(timezone.localtime(dispute.deadline_at),
+                                   "SHORT_DATETIME_FORMAT")
+    assert deadline.encode() in response.content
     admin_list = client_for(operator).get(reverse("admin:disputes_dispute_changelist"))
     assert admin_list.status_code == 200 and dispute.external_id.encode() in admin_list.content
 

@@ -11,7 +11,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from growth.models import Event
+from growth.models import CartRecovery, Event
+from sales.models import Cart
 from tenants.models import User
 from tenants.services import tenant_create
 from tests.sales import factories as f
@@ -49,9 +50,17 @@ def owner() -> User:
                               amount_cents=cents, coupon_code=coupon))
             rows.append(Event(tenant=tenant, kind="paid_line", occurred_at=when,
                               product_id=product.pk, customer_id=buyer.pk, amount_cents=cents))
-        if day % 9 == 0:
-            rows.append(Event(tenant=tenant, kind="recovered", occurred_at=when,
-                              amount_cents=2990))
+        if day % 3 == 0:  # a reminder sent that day; one in three brought the buyer back
+            recovered = day % 9 == 0
+            cart = Cart.objects.create(tenant=tenant, customer=buyers[day % 8],
+                                       status=Cart.Status.CHECKED_OUT, expires_at=when)
+            CartRecovery.objects.create(
+                tenant=tenant, cart=cart, customer=buyers[day % 8], due_at=when, sent_at=when,
+                state=CartRecovery.State.RECOVERED if recovered else CartRecovery.State.SENT,
+                recovered_cents=2990 if recovered else 0)
+            if recovered:
+                rows.append(Event(tenant=tenant, kind="recovered", occurred_at=when,
+                                  amount_cents=2990))
     Event.objects.bulk_create(rows)
     return user
 

@@ -76,7 +76,7 @@ def test_blocks_by_payer_email_and_expired_blocks(shop, stocked):
     services.block_add(tenant=shop.tenant, discord_user_id="", payer_email="Fraud@Example.com",
                        reason="cartão", actor=shop.owner)
     attempt = CheckoutAttempt(customer=buyer, cart=None, total_cents=100, currency="BRL",
-                              method="card", payer_email="fraud@example.com")
+                              method="card", payer_emails=("fraud@example.com",))
     with pytest.raises(SalesError, match="customer_blocked"):
         checkout_guard(attempt)
     services.block_add(tenant=shop.tenant, discord_user_id="999", reason="temporário",

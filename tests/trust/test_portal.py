@@ -62,6 +62,16 @@ def test_reviews_page_shows_the_average_and_filters(shop, client_for, delivered)
     assert "Muito bom" in client.get(_url("trust_reviews", shop.tenant),
                                      {"product": product.pk}).content.decode()
     assert client.get(_url("trust_reviews", shop.tenant), {"stars": "9"}).status_code == 200
+    # The period: from tomorrow finds nothing, up to today finds it.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    assert "Muito bom" not in client.get(_url("trust_reviews", shop.tenant), {
+        "date_from": (today + timedelta(days=1)).isoformat()}).content.decode()
+    assert "Muito bom" in client.get(_url("trust_reviews", shop.tenant), {
+        "date_from": today.isoformat(), "date_to": today.isoformat()}).content.decode()
 
 
 def test_reply_and_hide_need_a_manager_and_the_right_shop(shop, other_shop, client_for,
@@ -155,3 +165,52 @@ def test_release_button(shop, other_shop, client_for, mp):
     assert order.status in ("paid", "delivering", "delivery_failed", "partially_delivered")
     assert AuditEvent.objects.filter(tenant=shop.tenant, action="order.hold_release",
                                      actor=shop.manager).exists()
+
+
+@pytest.fixture
+def held(shop, mp):
+    rules(shop.tenant, review_first_purchase_above_cents=100)
+    v = f.variant(f.product(shop.tenant, name="Conta"), price_cents=1990, keys=2)
+    buyer = f.customer(shop.tenant, "56")
+    sales.cart_add(customer=buyer, variant_id=v.pk, quantity=1)
+    result = sales.checkout(customer=buyer)
+    with transaction.atomic():
+        dispatch(result.payment, Outcome.APPROVED)
+    return Order.objects.for_tenant(shop.tenant).get(pk=result.order.pk)
+
+
+def _writes(shop, delivered, held) -> list[tuple[str, str, dict]]:
+    block = services.block_add(tenant=shop.tenant, discord_user_id="4321", reason="golpe",
+                               actor=shop.owner)
+    t = shop.tenant
+    return [
+        ("review_settings", _url("trust_review_settings", t),
+         {"reviews_enabled": "on", "reviews_channel_id": "123"}),
+        ("review_reply", _url("trust_review_reply", t, delivered.pk), {"reply": "Valeu"}),
+        ("review_hide", _url("trust_review_hide", t, delivered.pk), {"reason": "spam"}),
+        ("block_add", _url("trust_blocks", t), {"discord_user_id": "999", "reason": "x"}),
+        ("block_remove", _url("trust_block_remove", t, block.pk), {}),
+        ("rules", _url("trust_rules", t), {"max_orders_per_hour": "5"}),
+        ("order_release", _url("order_release", t, held.code), {}),
+    ]
+
+
+def test_every_trust_write_owner_ok_viewer_403_outsiders_404(shop, other_shop, outsider,
+                                                             client_for, delivered, held):
+    """The ownership matrix for every trust form: outsiders and other shops get 404 and the
+    viewer 403, with nothing changed; then the owner's own post goes through."""
+    writes = _writes(shop, delivered, held)
+    audited = AuditEvent.objects.filter(tenant=shop.tenant).count()
+    for name, url, data in writes:
+        for user, status in ((outsider, 404), (other_shop.owner, 404), (shop.viewer, 403)):
+            response = client_for(user).post(url, data)
+            assert response.status_code == status, (name, user, response.status_code)
+            assert shop.tenant.name.encode() not in response.content or status == 403
+    assert AuditEvent.objects.filter(tenant=shop.tenant).count() == audited
+    owner = client_for(shop.owner)
+    for name, url, data in writes:
+        assert owner.post(url, data).status_code == 302, name
+    assert AuditEvent.objects.filter(tenant=shop.tenant).count() >= audited + len(writes)
+    assert Review.objects.for_tenant(shop.tenant).get().hidden_reason == "spam"
+    held.refresh_from_db()
+    assert held.status != "on_hold"

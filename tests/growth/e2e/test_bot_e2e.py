@@ -67,7 +67,8 @@ def test_abandoned_cart_reminder_with_a_coupon_the_buyer_uses(world, sb, mp, spa
                                                               client_for, shop):
     role = sb.create_role(world["guild"], "Cliente")
     _configure(world, recovery_enabled=True, recovery_delay_minutes=30,
-               recovery_coupon_percent=10, customer_role_id=role["id"])
+               recovery_coupon_percent=10, customer_role_id=role["id"],
+               customer_role_remove_on_refund=True)
     _start(world, sb, spawn_bot)
     cards = _cards(sb, world)
     # The bot reported the storefront view and both cards (fire-and-forget, so wait for it).
@@ -112,6 +113,12 @@ def test_abandoned_cart_reminder_with_a_coupon_the_buyer_uses(world, sb, mp, spa
                                               args=[world["tenant"].slug])).content.decode()
     assert 'data-testid="recovered">1<' in page
     assert "R$\xa090,00" in page or "R$ 90,00" in page
+
+    # Refunded in full (from Mercado Pago's dashboard: its webhook reaches the live server):
+    # the buyer has no paid order left, so the customer role goes.
+    mp.refund(order_payment(order=order).provider_payment_id)
+    eventually(lambda: role["id"] not in sb.member(world["guild"], world["buyer"])["roles"]
+               or None, "the customer role removed")
 
 
 def test_a_burst_of_20_sales_is_at_most_a_few_feed_messages(world, sb, mp,
