@@ -18,6 +18,9 @@ webhook), t1 = when a discord.py client logged in with the shop's bot token rece
 gateway MESSAGE_CREATE for the DM that carries that order's key (an event, no polling). Both
 clocks are `time.perf_counter()` in this process. Approvals run closed-loop with
 `--concurrency` orders in flight (default 32): the next approval is sent as soon as a DM lands.
+Before them, `--unloaded` orders (default 20) are approved one at a time: the pipeline's own
+latency with nothing queued (`delivery_latency_unloaded_*`); with 32 in flight a sale's latency
+is mostly its wait in line, in flight / throughput (Little's law).
 
 Baseline, same run (half before, half after the orders): the pipeline floor, i.e. one direct
 Discord REST DM from this process through the very wrapper the worker uses
@@ -30,9 +33,11 @@ Afterwards every buyer must have exactly one DM, carrying their own order's key,
 order must be `delivered`; the script exits 1 otherwise. Prints JSON lines
 {"name", "value", "unit", "baseline", "ratio"}.
 
-    python benchmarks/delivery_latency.py [--n 200] [--concurrency 32] [--floor 100] [--smoke]
+    python benchmarks/delivery_latency.py [--n 200] [--concurrency 32] [--unloaded 20]
+                                          [--floor 100] [--smoke]
 
-`--smoke` (make test): 6 orders, 3 in flight, 4 floor DMs; every exactly-once check applies.
+`--smoke` (make test): 2 orders alone, then 6 with 3 in flight, 4 floor DMs; every
+exactly-once check applies.
 
 Needs PostgreSQL (DATABASE_URL, used only to reach the server: the run creates and drops its
 own database) and Redis (REDIS_URL). Binds 127.0.0.1 only; stops its gunicorn and worker.
@@ -314,6 +319,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--unloaded", type=int, default=20,
+                        help="orders approved one at a time first (the pipeline unloaded)")
     parser.add_argument("--floor", type=int, default=100, help="direct-DM baseline samples")
     parser.add_argument("--worker-concurrency", type=int, default=4,
                         help="processes of the default-queue worker")
@@ -327,6 +334,7 @@ def main() -> None:
         return run_worker(args.worker, args.worker_concurrency, args.pool)
     if args.smoke:
         args.n, args.concurrency, args.floor, args.worker_concurrency = 6, 3, 4, 2
+        args.unloaded = min(args.unloaded, 2)
         args.fulfillment_threads = min(args.fulfillment_threads, 4)
 
     run = uuid.uuid4().hex[:8]
@@ -379,18 +387,21 @@ def main() -> None:
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_http(f"{base}/healthz", timeout=180)  # every worker loads Django: slow when busy
 
-        shop = build_shop(sb, run, args.n)
-        orders = shop["orders"]
-        attach_keys(shop["tenant"], orders)
+        shop = build_shop(sb, run, args.unloaded + args.n)
+        alone, orders = shop["orders"][:args.unloaded], shop["orders"][args.unloaded:]
+        attach_keys(shop["tenant"], alone + orders)
         # The payment.created webhooks are applied by the worker: once all are, it is warm.
         wait_until(lambda: WebhookEvent.objects.filter(
-            state__in=["processed", "ignored"]).count() >= len(orders), 120,
+            state__in=["processed", "ignored"]).count() >= len(alone + orders), 120,
             "the payment.created webhooks to be applied")
         pattern = re.compile(rf"VTR(?:BENCH|FLOOR){run}[KF]\d{{4}}")
         watcher = DMWatcher(shop["token"], pattern).start()
 
         first = args.floor // 2
         floor = measure_floor(watcher, shop["token"], shop["floor_user"], run, 0, first)
+        # One order at a time: the pipeline's own latency, with nothing queued before it
+        # (with --concurrency in flight, latency is mostly the queue: in flight / throughput).
+        approve_all(mp, watcher, alone, 1, timeout=120)
         started = time.perf_counter()
         approve_all(mp, watcher, orders, args.concurrency, timeout=600)
         elapsed = time.perf_counter() - started
@@ -406,24 +417,34 @@ def main() -> None:
 
         try:
             wait_until(lambda: Order.objects.for_tenant(shop["tenant"]).filter(
-                pk__in=[o["order_id"] for o in orders], status="delivered").count()
-                == len(orders), 30, "every order to be settled as delivered")
+                pk__in=[o["order_id"] for o in alone + orders], status="delivered").count()
+                == len(alone + orders), 30, "every order to be settled as delivered")
         except RuntimeError as exc:
             print(exc, file=sys.stderr)  # verify() below reports how many and fails the run
-        exact, delivered = verify(sb, shop["tenant"], orders, pattern)
+        exact, delivered = verify(sb, shop["tenant"], alone + orders, pattern)
         print(json.dumps({"stages_p50_ms": stages(shop["tenant"], orders)}), file=sys.stderr)
+        if alone:
+            print(json.dumps({"stages_unloaded_p50_ms": stages(shop["tenant"], alone)}),
+                  file=sys.stderr)
         emit("delivery_latency_p50", percentile(latencies, 0.50), "ms",
              percentile(floor, 0.50))
         emit("delivery_latency_p95", percentile(latencies, 0.95), "ms",
              percentile(floor, 0.95))
         emit("delivery_latency_max", max(latencies), "ms", max(floor))
+        if alone:
+            unloaded = [(o["t1"] - o["t0"]) * 1000 for o in alone]
+            emit("delivery_latency_unloaded_p50", percentile(unloaded, 0.50), "ms",
+                 percentile(floor, 0.50))
+            emit("delivery_latency_unloaded_p95", percentile(unloaded, 0.95), "ms",
+                 percentile(floor, 0.95))
         emit("delivery_latency_p95_vs_60s_poll", percentile(latencies, 0.95), "ms",
              POLL_MODEL_P95_MS)
-        emit("deliveries_delivered", len(latencies), "orders", args.n)
-        emit("deliveries_exactly_one_dm_own_key", exact, "orders", args.n)
-        emit("orders_delivered_status", delivered, "orders", args.n)
+        total = len(alone + orders)  # every order of the run, unloaded ones included
+        emit("deliveries_delivered", len(latencies) + len(alone), "orders", total)
+        emit("deliveries_exactly_one_dm_own_key", exact, "orders", total)
+        emit("orders_delivered_status", delivered, "orders", total)
         emit("delivery_throughput", len(orders) / elapsed, "orders/s")
-        if exact != args.n or delivered != args.n:
+        if exact != total or delivered != total:
             sys.exit(1)
     finally:
         # Each step on its own: one failing must not leave processes or the database behind.
