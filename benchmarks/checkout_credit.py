@@ -34,7 +34,7 @@ from django.db import transaction  # noqa: E402
 from catalog.models import Product, Variant  # noqa: E402
 from sales import services  # noqa: E402
 from sandbox.mercadopago.testing import MercadoPagoSandbox  # noqa: E402
-from tenants.models import Tenant, User  # noqa: E402
+from tenants.models import PlanVersion, Subscription, Tenant, User  # noqa: E402
 from tenants.services import tenant_create  # noqa: E402
 from wallet import credit as ledger  # noqa: E402
 
@@ -48,6 +48,10 @@ def emit(name: str, value: float, baseline: float, unit: str) -> None:
 def shop(run: str) -> tuple[Tenant, Variant]:
     owner, _ = User.objects.get_or_create(username=f"bench-credit-owner-{run}")
     tenant = tenant_create(owner=owner, name=f"bench-credit-{run}")
+    # The Pro plan: a trial's monthly order quota refused the full run's 120 checkouts.
+    pro = PlanVersion.objects.filter(plan__slug="pro").order_by("-version").first()
+    Subscription.objects.for_tenant(tenant).update(plan_version=pro,
+                                                   status=Subscription.Status.ACTIVE)
     product, _ = Product.objects.for_tenant(tenant).get_or_create(tenant=tenant, name="Curso")
     variant, _ = Variant.objects.for_tenant(tenant).get_or_create(
         tenant=tenant, product=product, label="Vitalício",
