@@ -496,7 +496,8 @@ class Stack:
     # --- beat -------------------------------------------------------------------------
     def sweep(self, *, dead_since=None) -> dict[str, int]:
         """Beat's sweeps, run here as if their waiting windows were over: deliveries never
-        attempted (2 min), webhook events not applied (2 min), open payments (3 min). Each
+        attempted (2 min), orders whose deliveries finished unsettled (2 min), webhook events
+        not applied (2 min), open payments (3 min). Each
         is safe early: the work it re-enqueues is claimed conditionally, or re-read from the
         provider. `dead_since` (a wall-clock datetime: when a worker was killed): the stale
         claims sweep runs as 15 minutes after it, for the rows claimed before it only (early,
@@ -514,11 +515,16 @@ class Stack:
             left += fulfillment.deliveries_stale(now=dead_since + fulfillment.STALE_AFTER)
         for tenant_id, delivery_id in left:
             deliver_delivery.delay(tenant_id, delivery_id)
+        # A worker killed after its delivery finished, before settling the order (2 min).
+        unsettled = fulfillment.orders_unsettled(now=later)
+        for tenant_id, order_id in unsettled:
+            fulfillment.order_settle(tenant_id=tenant_id, order_id=order_id)
         stuck = payments.webhook_events_stuck(older_than=timedelta(0))
         for event_id in stuck:
             apply_webhook_event.delay(event_id)
         counts = payments.payments_reconcile()
-        return {"deliveries": len(left), "events": len(stuck), **counts}
+        return {"deliveries": len(left), "orders_settled": len(unsettled),
+                "events": len(stuck), **counts}
 
     # --- what the faults must not do ---------------------------------------------------
     def delivered(self, sales: list[Sale]) -> int:
@@ -588,6 +594,11 @@ class Stack:
             "deliveries": dict(Counter(Delivery.objects.for_tenant(self.tenant).filter(
                 order_id__in=ids).values_list("state", flat=True))),
             "dms": sum(len(self.dm_keys(s)) for s in sales),
+            # The history of each order left short of delivered: which step never came.
+            "stuck": {order.code: [f"{e.from_status}>{e.to_status} {e.actor}: {e.reason}"
+                                   for e in order.events.order_by("at", "pk")]
+                      for order in Order.objects.for_tenant(self.tenant).filter(
+                          pk__in=ids).exclude(status="delivered")},
         }
 
     def settle(self, sales: list[Sale], timeout: float, sweep_every: float = 2.0,

@@ -33,6 +33,10 @@ def deliver_order(tenant_id: int, order_id: int) -> list[str]:
         if outcome.result == "retry":
             deliver_delivery.apply_async((tenant_id, delivery_id), countdown=outcome.countdown)
         results.append(outcome.result)
+    if not results:
+        # A redelivered task (its worker was killed after the last delivery finished, before
+        # the order was settled) finds nothing pending: it settles the order (or does nothing).
+        fulfillment.order_settle(tenant_id=tenant_id, order_id=order_id)
     return results
 
 
@@ -59,7 +63,11 @@ def deliver_sweep() -> int:
     left = fulfillment.deliveries_left_behind() + fulfillment.deliveries_stale()
     for tenant_id, delivery_id in left:
         deliver_delivery.delay(tenant_id, delivery_id)
-    return len(left)
+    # Orders whose deliveries all finished but were never settled (worker and task lost).
+    unsettled = fulfillment.orders_unsettled()
+    for tenant_id, order_id in unsettled:
+        fulfillment.order_settle(tenant_id=tenant_id, order_id=order_id)
+    return len(left) + len(unsettled)
 
 
 @shared_task(time_limit=110, soft_time_limit=100)

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -94,6 +94,12 @@ def delivery_run(*, tenant_id: int, delivery_id: int) -> Outcome:
     """Claim and perform one delivery; the caller schedules a retry when told to."""
     delivery = delivery_claim(tenant_id=tenant_id, delivery_id=delivery_id)
     if delivery is None:
+        # Done (or failed) already: a worker killed between finishing it and settling its
+        # order leaves the order "delivering"; this re-run settles it (a no-op otherwise).
+        order_id = _scope(tenant_id).filter(pk=delivery_id).values_list(
+            "order_id", flat=True).first()
+        if order_id is not None:
+            order_settle(tenant_id=tenant_id, order_id=order_id)
         return Outcome("skipped")
     outcome = _attempt(delivery)
     order_settle(tenant_id=tenant_id, order_id=delivery.order_id)
@@ -289,6 +295,20 @@ def deliveries_left_behind(*, now: Any = None) -> list[tuple[int, int]]:
     return list(Delivery.objects.unscoped().filter(
         state=Delivery.State.PENDING, attempts=0, created_at__lte=cutoff)
         .order_by("id").values_list("tenant_id", "pk")[:1000])
+
+
+def orders_unsettled(*, now: Any = None) -> list[tuple[int, int]]:
+    """Orders left paid or delivering with no delivery unfinished: the worker died after the
+    last delivery finished and before it settled the order, and its task is gone too.
+    (tenant_id, order_id) pairs, for order_settle."""
+    cutoff = (now or timezone.now()) - LEFT_BEHIND_AFTER
+    unfinished = Delivery.objects.unscoped().filter(
+        order=OuterRef("pk"), state__in=[Delivery.State.PENDING, Delivery.State.RUNNING,
+                                         Delivery.State.WAITING])
+    return list(Order.objects.unscoped().filter(
+        status__in=_SETTLEABLE, updated_at__lte=cutoff, deliveries__isnull=False)
+        .exclude(Exists(unfinished)).distinct().order_by("id")
+        .values_list("tenant_id", "pk")[:1000])
 
 
 def deliveries_stale(*, now: Any = None) -> list[tuple[int, int]]:

@@ -180,3 +180,49 @@ def test_external_post_carries_the_buyers_answers(world, endpoint):
     # The shop's own fulfillment gets every answer, private ones too (they are for it).
     assert signed and json.loads(body)["item"]["answers"] == {"perfil": "@alice",
                                                              "email": "alice@example.com"}
+
+
+def _killed_before_settling(world):
+    """A paid order whose delivery finished (the key is in the DM) but whose worker was
+    SIGKILLed before it settled the order: the order stays "delivering"."""
+    order = buy(world, f.variant(f.product(world.tenant), keys=1))  # no after-commit enqueue
+    delivery = Delivery.objects.for_tenant(world.tenant).get(order=order)
+    claimed = fulfillment.delivery_claim(tenant_id=world.tenant.pk, delivery_id=delivery.pk)
+    assert fulfillment._perform(claimed) is None  # the DM is sent
+    fulfillment._finish(claimed, Delivery.State.DONE)
+    order.refresh_from_db()
+    assert order.status == "delivering"
+    return order, delivery
+
+
+def test_a_redelivered_task_settles_the_order_its_killed_worker_left_delivering(world):
+    order, _delivery = _killed_before_settling(world)
+    # acks_late: the killed worker's message comes back; nothing is left to perform.
+    assert tasks.deliver_order(world.tenant.pk, order.pk) == []
+    order.refresh_from_db()
+    assert order.status == "delivered"
+    assert len(world.sb.dms(world.buyer_id)) == 1  # settled, not sent again
+
+
+def test_a_redelivered_retry_task_settles_the_order_too(world):
+    order, delivery = _killed_before_settling(world)
+    assert fulfillment.delivery_run(tenant_id=world.tenant.pk,
+                                    delivery_id=delivery.pk).result == "skipped"
+    order.refresh_from_db()
+    assert order.status == "delivered" and len(world.sb.dms(world.buyer_id)) == 1
+
+
+def test_the_sweep_settles_an_order_whose_task_was_lost_too(world):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    order, _delivery = _killed_before_settling(world)
+    assert fulfillment.orders_unsettled() == []  # too young: its worker may be settling it
+    with time_machine.travel(timezone.now() + timedelta(minutes=3), tick=False):
+        assert fulfillment.orders_unsettled() == [(world.tenant.pk, order.pk)]
+        assert tasks.deliver_sweep() == 1
+        assert fulfillment.orders_unsettled() == []
+    order.refresh_from_db()
+    assert order.status == "delivered" and len(world.sb.dms(world.buyer_id)) == 1
