@@ -160,23 +160,38 @@ def world(shop, sb, mp, eager, live_server, settings) -> dict[str, Any]:
     quarter = f.variant(premium, label="90 dias", price_cents=4990, keys=2)
     course = f.product(shop.tenant, name="Curso")
     lifetime = f.variant(course, label="Vitalício", price_cents=10000, keys=2)
+    app, buyer, guild = sandbox_guild(sb)
+    return {"env": bot_env(shop, sb, app, live_server), "channel": guild["channels"][0]["id"],
+            "buyer": buyer["id"], "guild": guild["id"],
+            "premium": premium, "month": month, "quarter": quarter, "course": course,
+            "lifetime": lifetime, "tenant": shop.tenant}
+
+
+def sandbox_guild(sb, tenant=None) -> tuple[dict, dict, dict]:
+    """The shop's Discord server at the sandbox: its bot application, an owner, and Alice the
+    buyer as a member; `tenant`, if given, is linked to it. Returns (app, buyer, guild)."""
     app = sb.create_application("Loja Bot", intents=MEMBERS)
     owner = sb.create_user("lojista")
     buyer = sb.create_user("alice", global_name="Alice")
     guild = sb.create_guild("Loja", [app["id"]], owner_id=owner["id"])
     sb.add_member(guild["id"], buyer["id"])
+    if tenant is not None:
+        tenant.discord_guild_id = guild["id"]
+        tenant.save(update_fields=["discord_guild_id"])
+    return app, buyer, guild
+
+
+def bot_env(shop, sb, app, live_server) -> dict[str, str]:
+    """What `python -m bot` gets from the controller: the sandbox bot token (also stored on the
+    shop's runtime, as fulfillment reads it there), a fresh instance token and the platform."""
     BotRuntime.objects.update_or_create(tenant=shop.tenant,
                                         defaults={"discord_token": app["token"]})
     _token, raw = instance_token_create(tenant=shop.tenant, actor=shop.owner)
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONUNBUFFERED": "1",
-           "DISCORD_TOKEN": app["token"], "PLATFORM_URL": live_server.url,
-           "INSTANCE_TOKEN": raw, "DISCORD_API_URL": sb.api_base,
-           "DISCORD_GATEWAY_URL": sb.gateway_url, "HEARTBEAT_SECONDS": "30",
-           "ORDER_POLL_SECONDS": "0.2", "POSTS_REFRESH_SECONDS": "3600"}
-    return {"env": env, "channel": guild["channels"][0]["id"], "buyer": buyer["id"],
-            "guild": guild["id"],
-            "premium": premium, "month": month, "quarter": quarter, "course": course,
-            "lifetime": lifetime, "tenant": shop.tenant}
+    return {"PATH": os.environ.get("PATH", ""), "PYTHONUNBUFFERED": "1",
+            "DISCORD_TOKEN": app["token"], "PLATFORM_URL": live_server.url,
+            "INSTANCE_TOKEN": raw, "DISCORD_API_URL": sb.api_base,
+            "DISCORD_GATEWAY_URL": sb.gateway_url, "HEARTBEAT_SECONDS": "30",
+            "ORDER_POLL_SECONDS": "0.2", "POSTS_REFRESH_SECONDS": "3600"}
 
 
 # --- the buyer ----------------------------------------------------------------------------

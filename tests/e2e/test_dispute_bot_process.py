@@ -7,7 +7,6 @@ shop withdrew leaves a debt."""
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlsplit
 
@@ -17,13 +16,12 @@ import time_machine
 from django.utils import timezone, translation
 
 from disputes.models import Dispute
-from runtime.models import BotRuntime
 from sales.errors import SalesError
 from sales.models import Order
 from sales.services.checkout import order_payment
-from tenants.services import instance_token_create
 from tests.disputes.conftest import enable_card
 from tests.e2e.test_bot_process import (  # noqa: F401  (fixtures)
+    bot_env,
     click,
     command,
     custom_ids,
@@ -31,6 +29,7 @@ from tests.e2e.test_bot_process import (  # noqa: F401  (fixtures)
     eventually,
     located,
     mp,
+    sandbox_guild,
     sb,
     spawn_bot,
     text,
@@ -48,25 +47,12 @@ MEMBERS = 1 << 1
 def world(shop, sb, mp, eager, live_server, settings) -> dict:  # noqa: F811
     settings.PUBLIC_URL = live_server.url  # the payment's notification_url
     settings.DISCORD_API_BASE_URL = f"{sb.url}/api"
-    app = sb.create_application("Loja Bot", intents=MEMBERS)
-    owner = sb.create_user("lojista")
-    buyer = sb.create_user("alice", global_name="Alice")
-    guild = sb.create_guild("Loja", [app["id"]], owner_id=owner["id"])
-    sb.add_member(guild["id"], buyer["id"])
+    app, buyer, guild = sandbox_guild(sb, shop.tenant)
     role = sb.create_role(guild["id"], "Cliente VIP")
     vip = f.product(shop.tenant, name="VIP", description="Cargo no servidor")
     month = f.variant(vip, label="Mensal", price_cents=2990, fulfillment="role",
                       role_id=role["id"])
-    shop.tenant.discord_guild_id = guild["id"]
-    shop.tenant.save(update_fields=["discord_guild_id"])
-    BotRuntime.objects.update_or_create(tenant=shop.tenant,
-                                        defaults={"discord_token": app["token"]})
-    _token, raw = instance_token_create(tenant=shop.tenant, actor=shop.owner)
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONUNBUFFERED": "1",
-           "DISCORD_TOKEN": app["token"], "PLATFORM_URL": live_server.url,
-           "INSTANCE_TOKEN": raw, "DISCORD_API_URL": sb.api_base,
-           "DISCORD_GATEWAY_URL": sb.gateway_url, "HEARTBEAT_SECONDS": "30",
-           "ORDER_POLL_SECONDS": "0.2", "POSTS_REFRESH_SECONDS": "3600"}
+    env = bot_env(shop, sb, app, live_server)
     return {"env": env, "channel": guild["channels"][0]["id"], "buyer": buyer["id"],
             "guild": guild["id"], "role": role["id"], "vip": vip, "month": month,
             "tenant": shop.tenant}

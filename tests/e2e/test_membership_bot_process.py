@@ -10,7 +10,6 @@ platform (eager tasks) and the Mercado Pago sandbox (tests/e2e/test_bot_process.
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
 from typing import Any
@@ -23,16 +22,16 @@ from django.urls import reverse
 from memberships import services, tasks
 from memberships.models import KofiEvent, Member, MemberCharge, Tier
 from payments.models import Payment
-from runtime.models import BotRuntime
 from sandbox.kofi import KofiEmulator
-from tenants.services import instance_token_create
 from tests.e2e.test_bot_process import (  # noqa: F401  (fixtures)
+    bot_env,
     click,
     command,
     custom_ids,
     eager,
     eventually,
     mp,
+    sandbox_guild,
     sb,
     settled,
     spawn_bot,
@@ -49,27 +48,15 @@ EMAIL = "alice@supporter.example"
 def world(shop, sb, mp, eager, live_server, settings) -> dict[str, Any]:  # noqa: F811
     settings.PUBLIC_URL = live_server.url  # Mercado Pago's notification_url, the QR image
     settings.DISCORD_API_BASE_URL = f"{sb.url}/api"  # the role jobs' and DMs' REST calls
-    app = sb.create_application("Loja Bot", intents=MEMBERS)
-    owner = sb.create_user("lojista")
-    buyer = sb.create_user("alice", global_name="Alice")
-    guild = sb.create_guild("Loja", [app["id"]], owner_id=owner["id"])
-    sb.add_member(guild["id"], buyer["id"])
     tenant = shop.tenant
-    tenant.discord_guild_id = guild["id"]
-    tenant.save(update_fields=["discord_guild_id"])
+    app, buyer, guild = sandbox_guild(sb, tenant)
     roles = {name: sb.create_role(guild["id"], name)["id"] for name in ("Prata", "Ouro")}
     tiers = {"prata": Tier.objects.create(tenant=tenant, name="Prata", role_id=roles["Prata"],
                                           price_cents=1990, period="monthly"),
              "ouro": Tier.objects.create(tenant=tenant, name="Ouro", role_id=roles["Ouro"],
                                          price_cents=4990, period="monthly",
                                          kofi_tier_name="Ouro Club")}
-    BotRuntime.objects.update_or_create(tenant=tenant, defaults={"discord_token": app["token"]})
-    _token, raw = instance_token_create(tenant=tenant, actor=shop.owner)
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONUNBUFFERED": "1",
-           "DISCORD_TOKEN": app["token"], "PLATFORM_URL": live_server.url,
-           "INSTANCE_TOKEN": raw, "DISCORD_API_URL": sb.api_base,
-           "DISCORD_GATEWAY_URL": sb.gateway_url, "HEARTBEAT_SECONDS": "30",
-           "ORDER_POLL_SECONDS": "0.2", "POSTS_REFRESH_SECONDS": "3600"}
+    env = bot_env(shop, sb, app, live_server)
     return {"env": env, "channel": guild["channels"][0]["id"], "buyer": buyer["id"],
             "guild": guild["id"], "roles": roles, "tiers": tiers, "tenant": tenant,
             "live_url": live_server.url}
