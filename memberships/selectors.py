@@ -77,6 +77,11 @@ def _paid_coverage(tenant: Tenant) -> list[tuple[datetime, datetime, int]]:
     return out
 
 
+def _mrr_at(coverage: list[tuple[datetime, datetime, int]], moment: datetime) -> int:
+    """Monthly cents of the paid periods covering `moment`."""
+    return sum(cents for start, end, cents in coverage if start <= moment < end)
+
+
 def monthly(*, tenant: Tenant, months: int = 12, now: datetime | None = None) -> list[Month]:
     """MRR at each month's end (paid periods covering that moment) and churn (memberships
     that ended in the month over those live when it began), oldest first."""
@@ -89,7 +94,7 @@ def monthly(*, tenant: Tenant, months: int = 12, now: datetime | None = None) ->
     for i in range(months):
         start = first + relativedelta(months=i)
         end = min(start + relativedelta(months=1), now)
-        mrr = sum(cents for a, b, cents in coverage if a <= end < b)
+        mrr = _mrr_at(coverage, end)
         live = sum(1 for began, ended in rows if began < start and (ended is None
                                                                    or ended >= start))
         churned = sum(1 for began, ended in rows if began < start and ended is not None
@@ -102,8 +107,7 @@ def current_mrr_cents(*, tenant: Tenant, now: datetime | None = None) -> int:
     """MRR now, by the chart's own rule (paid periods covering this moment), so the card and
     the current month's bar are one number: manual grants and Ko-fi pay nothing here, a
     cancelled member counts until the period they paid for ends, a past-due one does not."""
-    now = now or timezone.now()
-    return sum(cents for a, b, cents in _paid_coverage(tenant) if a <= now < b)
+    return _mrr_at(_paid_coverage(tenant), now or timezone.now())
 
 
 CSV_HEADER = ["member_id", "discord_user_id", "name", "tier", "status", "method",

@@ -138,17 +138,22 @@ def test_cancel_runs_to_the_end_of_the_paid_period(world, tiers, roles, mp):
         assert roles["silver"] not in member_roles(world)
 
 
+def _subscribed_and_reminded(world, tier, mp, clock):
+    """Subscribed and paid by PIX, then the clock at the renewal reminder (3 days before the
+    period ends) and the sweep that sends it. The member as reloaded after paying."""
+    checkout = services.member_subscribe(customer=world.customer, tier_id=tier.pk)
+    pay(mp, checkout.payment)
+    member = reload(checkout.member)
+    clock.move_to(member.current_period_end - timedelta(days=3, minutes=-1))
+    assert _sweep() == 1
+    return member
+
+
 def test_dms_speak_the_shops_language(world, tiers, mp):
     world.tenant.locale = "pt-br"
     world.tenant.save(update_fields=["locale"])
-    start = timezone.now()
-    with time_machine.travel(start, tick=False) as clock:
-        checkout = services.member_subscribe(customer=world.customer,
-                                             tier_id=tiers["silver"].pk)
-        pay(mp, checkout.payment)
-        member = reload(checkout.member)
-        clock.move_to(member.current_period_end - timedelta(days=3) + timedelta(minutes=1))
-        assert _sweep() == 1
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        _subscribed_and_reminded(world, tiers["silver"], mp, clock)
         text = dms(world)[-1]
         assert text.startswith("Sua assinatura Silver renova em ")
         assert "Pague R$ 19,90 por PIX para manter seu cargo." in text
@@ -185,14 +190,8 @@ def test_the_shops_dm_templates_are_used(world, tiers, mp):
     conf.template_dunning = "Atrasou, {name}: pague {amount} até {date}."
     conf.template_ended = "Fim do {tier}. Volte quando quiser."
     conf.save()
-    start = timezone.now()
-    with time_machine.travel(start, tick=False) as clock:
-        checkout = services.member_subscribe(customer=world.customer,
-                                             tier_id=tiers["silver"].pk)
-        pay(mp, checkout.payment)
-        member = reload(checkout.member)
-        clock.move_to(member.current_period_end - timedelta(days=3, minutes=-1))
-        assert _sweep() == 1
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        member = _subscribed_and_reminded(world, tiers["silver"], mp, clock)
         reminder = dms(world)[-1]
         # A broken placeholder leaves the template as written rather than failing the DM.
         assert reminder.startswith("Oi {name}! {tier} vence em {date}")
